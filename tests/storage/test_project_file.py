@@ -1,0 +1,167 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vsm_app.domain.model import (
+    DataSource,
+    Estimates,
+    Flow,
+    FlowKind,
+    KaizenBurst,
+    Project,
+    Stage,
+    StickyNote,
+)
+from vsm_app.domain.templates import software_delivery
+from vsm_app.storage import project_file as pf
+from vsm_app.storage.project_file import ProjectFileError, load_project, loads, save_project
+
+
+def rich_project(tmp_path: Path) -> Project:
+    m = software_delivery()
+    coding, review = m.stages[0], m.stages[1]
+    m.add_flow(Flow(review.id, coding.id, FlowKind.REWORK, label="changes requested"))
+    m.add_element(KaizenBurst("Review within 4h", stage_id=review.id, x=10, y=-80))
+    m.add_element(StickyNote("Ask ops about the freeze", x=400, y=300))
+    m.update_estimates(coding.id, process_time_min_s=3600.0, process_time_max_s=36000.0)
+    m.update_stage(review.id, people=3, owner="Team A", notes="two reviewers needed")
+    fut = m.copy("Future state", kind="future", new_ids=True)
+    p = Project("Demo", [m, fut])
+    p.sources.append(DataSource("git", str(tmp_path / "repos" / "api"), branch="main",
+                                deploy_tags="v*", subtree="services/api"))
+    p.sources.append(DataSource("ci", str(tmp_path / "exports" / "runs.json"), format="gh-run-list"))
+    p.settings.time_zone = "Europe/Berlin"
+    p.baselines.append({"name": "Q1", "at": "2026-03-31T00:00:00Z", "dora": {"x": 1}})
+    return p
+
+
+def test_save_load_equal(tmp_path: Path) -> None:
+    p = rich_project(tmp_path)
+    path = tmp_path / "p.vsm"
+    save_project(p, path)
+    q = load_project(path)
+    assert q.same_content(p)
+
+
+def test_source_paths_are_stored_relative(tmp_path: Path) -> None:
+    p = rich_project(tmp_path)
+    save_project(p, tmp_path / "p.vsm")
+    doc = json.loads((tmp_path / "p.vsm").read_text())
+    assert [s["path"] for s in doc["sources"]] == ["repos/api", "exports/runs.json"]
+    assert doc["format"] == "vsm-project" and doc["version"] == pf.FORMAT_VERSION
+    # the project moves with its data: open it from elsewhere
+    moved = tmp_path / "moved"
+    os.makedirs(moved / "repos")
+    (moved / "p.vsm").write_text((tmp_path / "p.vsm").read_text())
+    q = load_project(moved / "p.vsm")
+    assert q.sources[0].path == str((moved / "repos" / "api").resolve())
+
+
+def test_save_is_atomic_and_failure_keeps_old_file(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "p.vsm"
+    save_project(rich_project(tmp_path), path)
+    before = path.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(pf.os, "replace", boom)
+    with pytest.raises(OSError):
+        save_project(Project("other", [software_delivery()]), path)
+    assert path.read_bytes() == before
+    assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize(("mutate", "where"), [
+    (lambda d: d["maps"][0]["stages"][1].__setitem__("name", 5), "$.maps[0].stages[1].name"),
+    (lambda d: d["maps"][0]["stages"][0]["estimates"].__setitem__("process_time_s", "2h"),
+     "$.maps[0].stages[0].estimates.process_time_s"),
+    (lambda d: d["maps"][0]["flows"][0].__setitem__("target", "nope"),
+     "$.maps[0].flows[0].target"),
+    (lambda d: d["maps"][0]["flows"][1].__setitem__("kind", "shove"), "$.maps[0].flows[1].kind"),
+    (lambda d: d.__setitem__("version", 99), "$.version"),
+    (lambda d: d.pop("maps"), "$.maps"),
+    (lambda d: d["settings"].__setitem__("time_zone", "Mars/Olympus"), "$.settings.time_zone"),
+])
+def test_strict_load_names_json_path(tmp_path: Path, mutate, where: str) -> None:
+    path = tmp_path / "p.vsm"
+    save_project(rich_project(tmp_path), path)
+    doc = json.loads(path.read_text())
+    mutate(doc)
+    path.write_text(json.dumps(doc))
+    before = path.read_bytes()
+    with pytest.raises(ProjectFileError) as e:
+        load_project(path)
+    assert where in str(e.value) and str(path) in str(e.value)
+    assert path.read_bytes() == before  # a failed load never touches the file
+
+
+def test_truncated_file_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.vsm"
+    save_project(rich_project(tmp_path), path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ProjectFileError) as e:
+        load_project(path)
+    assert "line" in str(e.value) and "not valid JSON" in str(e.value)
+
+
+def test_migration_step_runs_for_older_versions(monkeypatch) -> None:
+    doc = pf.project_to_dict(Project("old", [software_delivery()]))
+    doc["version"] = pf.FORMAT_VERSION
+    # pretend the current format is one newer, with a step that renames a field
+    monkeypatch.setattr(pf, "FORMAT_VERSION", pf.FORMAT_VERSION + 1)
+    calls = []
+
+    def step(d):
+        calls.append(d["version"])
+        d = dict(d)
+        d["name"] = d["name"].upper()
+        return d
+    monkeypatch.setitem(pf.MIGRATIONS, pf.FORMAT_VERSION - 1, step)
+    p = pf.project_from_dict(doc)
+    assert calls == [pf.FORMAT_VERSION - 1] and p.name == "OLD"
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_any_bytes_load_or_clean_error(data: bytes) -> None:
+    try:
+        loads(data, "fuzz.vsm")
+    except ProjectFileError:
+        pass
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids,
+                                                               max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_documents_load_or_clean_error(data) -> None:
+    doc = pf.project_to_dict(rich_project(Path("/tmp/x")))
+    m0 = doc["maps"][0]
+    target = data.draw(st.sampled_from([doc, doc["settings"], m0, m0["settings"],
+                                        m0["stages"][0], m0["stages"][0]["estimates"],
+                                        m0["flows"][0], doc["sources"][0]]))
+    key = data.draw(st.sampled_from(sorted(target)) if target else st.just("x"))
+    target[key] = data.draw(json_values)
+    try:
+        loads(json.dumps(doc), "fuzz.vsm")
+    except ProjectFileError:
+        pass
+
+
+def test_estimates_survive_round_trip(tmp_path: Path) -> None:
+    m = software_delivery()
+    s = Stage("Ops", estimates=Estimates(inventory=12, pca=0.5, wait_time_min_s=60.0))
+    m.add_stage(s)
+    p = Project("e", [m])
+    save_project(p, tmp_path / "e.vsm")
+    q = load_project(tmp_path / "e.vsm")
+    assert q.maps[0].stage(s.id).estimates == s.estimates

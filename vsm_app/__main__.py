@@ -1,0 +1,5 @@
+"""``python -m vsm_app [PROJECT.vsm | COMMAND ...]``."""
+
+from vsm_app.cli import main
+
+raise SystemExit(main())

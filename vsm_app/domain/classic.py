@@ -1,0 +1,175 @@
+"""Classic VSM metrics from workshop estimates (DESIGN §5).
+
+Stage lead time = wait + process time (or the lead time typed directly). Along the map's
+*main path* — the longest path by lead time through the graph of push/pull flows, rework
+flows excluded — total lead time = Σ LT, total process time = Σ PT, activity ratio =
+ΣPT/ΣLT, rolled %C&A = Π %C&A. Inventory converts to wait days via daily demand. Takt =
+available time ÷ demand; a stage whose process time exceeds takt is a capacity bottleneck.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from .durations import format_duration
+from .model import Stage, ValueStreamMap
+
+
+@dataclass(frozen=True)
+class StageFigures:
+    stage_id: str
+    name: str
+    process_time_s: float | None
+    wait_time_s: float | None
+    lead_time_s: float | None
+    pca: float | None
+    above_takt: bool = False
+
+
+@dataclass
+class ValidationIssue:
+    stage_id: str | None
+    message: str
+
+
+@dataclass
+class ClassicMetrics:
+    map_name: str
+    stages: list[StageFigures]
+    main_path: list[str]  # stage ids in flow order
+    lead_time_s: float | None
+    process_time_s: float | None
+    activity_ratio: float | None
+    rolled_pca: float | None
+    takt_time_s: float | None
+    capacity_bottleneck: str | None  # stage id
+    errors: list[ValidationIssue] = field(default_factory=list)
+
+    def stage(self, stage_id: str) -> StageFigures:
+        return next(s for s in self.stages if s.stage_id == stage_id)
+
+
+def stage_figures(stage: Stage, vsm_map: ValueStreamMap) -> StageFigures:
+    """Process, wait and lead time of one stage from its estimates (seconds)."""
+    est = stage.estimates
+    pt = est.process_time_s
+    wait: float | None
+    if est.lead_time_s is not None:
+        lt: float | None = est.lead_time_s
+        wait = est.lead_time_s - (pt or 0.0)
+    else:
+        if est.wait_time_s is not None:
+            wait = est.wait_time_s
+        elif est.inventory is not None and vsm_map.settings.demand_per_day:
+            # inventory ÷ daily demand = days of wait, a day being the map's day length
+            wait = est.inventory / vsm_map.settings.demand_per_day * vsm_map.settings.day_length_s
+        else:
+            wait = None
+        lt = None if pt is None and wait is None else (pt or 0.0) + (wait or 0.0)
+    return StageFigures(stage.id, stage.name, pt, wait, lt, est.pca)
+
+
+def validate(vsm_map: ValueStreamMap) -> list[ValidationIssue]:
+    """Problems that make the classic metrics wrong, each naming the stage."""
+    issues: list[ValidationIssue] = []
+    day = vsm_map.settings.day_length_s
+    for st in vsm_map.stages:
+        f = stage_figures(st, vsm_map)
+        est = st.estimates
+        if f.lead_time_s is not None and f.process_time_s is not None \
+                and f.lead_time_s < f.process_time_s:
+            issues.append(ValidationIssue(st.id, (
+                f"stage {st.name!r}: lead time {format_duration(f.lead_time_s, day)} is shorter "
+                f"than process time {format_duration(f.process_time_s, day)}")))
+        if est.pca is not None and not 0.0 <= est.pca <= 1.0:
+            issues.append(ValidationIssue(st.id, f"stage {st.name!r}: %C&A must be 0–100 %"))
+        if est.inventory is not None and est.wait_time_s is None and est.lead_time_s is None \
+                and not vsm_map.settings.demand_per_day:
+            issues.append(ValidationIssue(st.id, (
+                f"stage {st.name!r}: an inventory needs the map's demand per day "
+                "to become a wait time")))
+    g = vsm_map.graph(include_rework=False)
+    if not nx.is_directed_acyclic_graph(g):
+        cycle = nx.find_cycle(g)
+        names = " → ".join(vsm_map.stage(u).name for u, _ in cycle)
+        issues.append(ValidationIssue(cycle[0][0], (
+            f"flows form a loop ({names}); mark the flow back as rework")))
+    return issues
+
+
+def main_path(vsm_map: ValueStreamMap, figures: dict[str, StageFigures] | None = None) -> list[str]:
+    """Longest path by stage lead time through push/pull flows (rework excluded).
+
+    Ties go to the path met first in the map's stage order, so the result is stable.
+    """
+    g = vsm_map.graph(include_rework=False)
+    if g.number_of_nodes() == 0 or not nx.is_directed_acyclic_graph(g):
+        return []
+    figures = figures or {s.id: stage_figures(s, vsm_map) for s in vsm_map.stages}
+    order = {s.id: i for i, s in enumerate(vsm_map.stages)}
+    best: dict[str, float] = {}
+    prev: dict[str, str | None] = {}
+    for n in nx.lexicographical_topological_sort(g, key=lambda n: order[n]):
+        w = figures[n].lead_time_s or 0.0
+        preds = sorted(g.predecessors(n), key=lambda p: order[p])
+        if preds:
+            p = max(preds, key=lambda p: (best[p], -order[p]))
+            best[n], prev[n] = best[p] + w, p
+        else:
+            best[n], prev[n] = w, None
+    end = max(best, key=lambda n: (best[n], -order[n]))
+    path = [end]
+    while prev[path[-1]] is not None:
+        path.append(prev[path[-1]])  # type: ignore[arg-type]
+    return path[::-1]
+
+
+def compute(vsm_map: ValueStreamMap) -> ClassicMetrics:
+    """All classic metrics of a map; validation errors listed, values computed regardless."""
+    figs = {s.id: stage_figures(s, vsm_map) for s in vsm_map.stages}
+    takt = vsm_map.settings.takt_time_s
+    stages = [
+        StageFigures(f.stage_id, f.name, f.process_time_s, f.wait_time_s, f.lead_time_s, f.pca,
+                     above_takt=bool(takt is not None and f.process_time_s is not None
+                                     and f.process_time_s > takt))
+        for f in figs.values()
+    ]
+    path = main_path(vsm_map, figs)
+    on_path = [figs[i] for i in path]
+    lts = [f.lead_time_s for f in on_path if f.lead_time_s is not None]
+    pts = [f.process_time_s for f in on_path if f.process_time_s is not None]
+    total_lt = math.fsum(lts) if lts else None
+    total_pt = math.fsum(pts) if pts else None
+    ratio = total_pt / total_lt if total_pt is not None and total_lt else None
+    pcas = [f.pca for f in on_path if f.pca is not None]
+    rolled = math.prod(pcas) if pcas else None
+    over = [s for s in stages if s.above_takt]
+    bottleneck = max(over, key=lambda s: s.process_time_s or 0.0).stage_id if over else None
+    return ClassicMetrics(vsm_map.name, stages, path, total_lt, total_pt, ratio, rolled, takt,
+                          bottleneck, validate(vsm_map))
+
+
+def to_json(m: ClassicMetrics) -> dict[str, object]:
+    """The ``metrics --json`` shape of DESIGN §6 for one map (exactly its keys)."""
+    def num(x: float | None) -> float | None:
+        return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+    names = {s.stage_id: s.name for s in m.stages}
+    return {
+        "name": m.map_name,
+        "lead_time_s": num(m.lead_time_s),
+        "process_time_s": num(m.process_time_s),
+        "activity_ratio": num(m.activity_ratio),
+        "rolled_pca": num(m.rolled_pca),
+        "takt_time_s": num(m.takt_time_s),
+        "capacity_bottleneck": names.get(m.capacity_bottleneck) if m.capacity_bottleneck else None,
+        "stages": [
+            {"name": s.name, "process_time_s": num(s.process_time_s),
+             "wait_time_s": num(s.wait_time_s), "lead_time_s": num(s.lead_time_s),
+             "pca": num(s.pca)}
+            for s in m.stages
+        ],
+    }

@@ -1,0 +1,407 @@
+"""The ``.vsm`` project file: versioned JSON, strict load, atomic save.
+
+See docs/file-format.md. Loading never writes; saving writes a temporary file beside the
+target, fsyncs it and replaces the target in one step, so a crash leaves the old file or the
+new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from ..domain.model import (
+    DataSource,
+    Estimates,
+    Flow,
+    FlowKind,
+    KaizenBurst,
+    MapSettings,
+    Project,
+    ProjectSettings,
+    Segment,
+    SegmentKind,
+    Stage,
+    StickyNote,
+    ValueStreamMap,
+)
+
+FORMAT_NAME = "vsm-project"
+FORMAT_VERSION = 1
+
+#: version n → function turning a version-n document into version n+1
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class ProjectFileError(ValueError):
+    """A project file that cannot be read; names the file and the JSON path of the problem."""
+
+    def __init__(self, path: str | os.PathLike[str] | None, where: str, message: str) -> None:
+        self.path = None if path is None else str(path)
+        self.where = where
+        self.message = message
+        loc = f"{self.path}: " if self.path else ""
+        at = f"at {where}: " if where else ""
+        super().__init__(f"{loc}{at}{message}")
+
+
+# -- writing ------------------------------------------------------------------------------
+
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None and v != "" and v != [] and v != {}}
+
+
+def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str, Any]:
+    """The JSON document of a project; source paths made relative to ``base_dir``."""
+    def rel(p: str) -> str:
+        if base_dir is None:
+            return p
+        pp = Path(p)
+        if not pp.is_absolute():
+            return pp.as_posix()
+        try:
+            return Path(os.path.relpath(pp, base_dir)).as_posix()
+        except ValueError:  # another drive on Windows
+            return pp.as_posix()
+
+    maps = []
+    for m in project.maps:
+        maps.append({
+            "id": m.id,
+            "name": m.name,
+            "kind": m.kind,
+            "settings": asdict(m.settings),
+            "stages": [
+                _clean({
+                    "id": s.id, "name": s.name, "owner": s.owner, "people": s.people,
+                    "notes": s.notes, "x": s.x, "y": s.y,
+                    "estimates": _clean(asdict(s.estimates)),
+                    "segments": [
+                        {"from": g.from_event, "to": g.to_event, "kind": g.kind.value}
+                        for g in s.segments
+                    ],
+                }) | {"name": s.name, "x": s.x, "y": s.y}
+                for s in m.stages
+            ],
+            "flows": [
+                _clean({"id": f.id, "source": f.source, "target": f.target,
+                        "kind": f.kind.value, "label": f.label})
+                for f in m.flows
+            ],
+            "kaizens": [asdict(k) for k in m.kaizens.values()],
+            "notes": [asdict(n) for n in m.notes.values()],
+        })
+    sources = []
+    for src in project.sources:
+        d = asdict(src)
+        d["path"] = rel(src.path)
+        sources.append(_clean(d))
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "name": project.name,
+        "settings": asdict(project.settings),
+        "maps": maps,
+        "sources": sources,
+        "baselines": project.baselines,
+        "improvement_items": project.improvement_items,
+        "extra": project.extra,
+    }
+
+
+def dumps(project: Project, base_dir: Path | None = None) -> str:
+    return json.dumps(project_to_dict(project, base_dir), indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, then replace."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename durable too
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    """Save atomically; source paths are stored relative to the file's folder."""
+    p = Path(path).resolve()
+    atomic_write_bytes(p, dumps(project, p.parent).encode("utf-8"))
+
+
+# -- reading ------------------------------------------------------------------------------
+
+class _Reader:
+    """Typed access to a JSON document that reports the JSON path of every problem."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def fail(self, where: str, message: str) -> ProjectFileError:
+        return ProjectFileError(self.path, where, message)
+
+    def obj(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"expected an object, found {_kind(value)}")
+        return value
+
+    def arr(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(where, f"expected a list, found {_kind(value)}")
+        return value
+
+    def get(self, d: dict[str, Any], key: str, where: str, typ: type | tuple[type, ...],
+            default: Any = ..., *, nullable: bool = False) -> Any:
+        if key not in d:
+            if default is ...:
+                raise self.fail(f"{where}.{key}", "required field is missing")
+            return default
+        v = d[key]
+        if v is None and nullable:
+            return None
+        if typ is float:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise self.fail(f"{where}.{key}", f"expected a number, found {_kind(v)}")
+            return float(v)
+        if typ is int:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise self.fail(f"{where}.{key}", f"expected an integer, found {_kind(v)}")
+            return v
+        if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
+            raise self.fail(f"{where}.{key}", f"expected {_typename(typ)}, found {_kind(v)}")
+        return v
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "an object"}.get(type(v), type(v).__name__)
+
+
+def _typename(t: type | tuple[type, ...]) -> str:
+    if isinstance(t, tuple):
+        return " or ".join(_typename(x) for x in t)
+    return {str: "a string", bool: "a boolean", dict: "an object", list: "a list"}.get(
+        t, t.__name__)
+
+
+def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
+    d = r.obj(doc, where)
+    name = r.get(d, "name", where, str)
+    kind = r.get(d, "kind", where, str, "current")
+    sd = r.obj(r.get(d, "settings", where, dict, {}), f"{where}.settings")
+    demand = r.get(sd, "demand_per_day", f"{where}.settings", float, None, nullable=True)
+    avail = r.get(sd, "available_time_per_day_s", f"{where}.settings", float, None,
+                  nullable=True)
+    day = r.get(sd, "day_length_s", f"{where}.settings", float, 86400.0)
+    if day <= 0 or day > 86400:
+        raise r.fail(f"{where}.settings.day_length_s", "must be between 0 and 86400 seconds")
+    if demand is not None and demand < 0:
+        raise r.fail(f"{where}.settings.demand_per_day", "cannot be negative")
+    m = ValueStreamMap(name, kind=kind, id=r.get(d, "id", where, str, None),
+                       settings=MapSettings(demand, avail, day))
+    est_fields = {f.name for f in fields(Estimates)}
+    for i, sdict in enumerate(r.arr(r.get(d, "stages", where, list, []), f"{where}.stages")):
+        w = f"{where}.stages[{i}]"
+        s = r.obj(sdict, w)
+        ed = r.obj(r.get(s, "estimates", w, dict, {}), f"{w}.estimates")
+        est_kwargs: dict[str, Any] = {}
+        for k in ed:
+            if k not in est_fields:
+                raise r.fail(f"{w}.estimates.{k}", "unknown estimate")
+            v = r.get(ed, k, f"{w}.estimates", float, nullable=True)
+            if v is not None and v < 0:
+                raise r.fail(f"{w}.estimates.{k}", "cannot be negative")
+            est_kwargs[k] = v
+        segs = []
+        for j, gd in enumerate(r.arr(r.get(s, "segments", w, list, []), f"{w}.segments")):
+            gw = f"{w}.segments[{j}]"
+            g = r.obj(gd, gw)
+            kind_s = r.get(g, "kind", gw, str, "wait")
+            if kind_s not in ("wait", "active"):
+                raise r.fail(f"{gw}.kind", f"expected 'wait' or 'active', found {kind_s!r}")
+            segs.append(Segment(r.get(g, "from", gw, str), r.get(g, "to", gw, str),
+                                SegmentKind(kind_s)))
+        people = r.get(s, "people", w, int, None, nullable=True)
+        stage = Stage(
+            name=r.get(s, "name", w, str), id=r.get(s, "id", w, str),
+            owner=r.get(s, "owner", w, str, ""), people=people,
+            notes=r.get(s, "notes", w, str, ""), estimates=Estimates(**est_kwargs),
+            segments=segs, x=r.get(s, "x", w, float, 0.0), y=r.get(s, "y", w, float, 0.0))
+        if m.has_stage(stage.id):
+            raise r.fail(f"{w}.id", f"duplicate stage id {stage.id!r}")
+        m.add_stage(stage)
+    for i, fd in enumerate(r.arr(r.get(d, "flows", where, list, []), f"{where}.flows")):
+        w = f"{where}.flows[{i}]"
+        f = r.obj(fd, w)
+        kind_s = r.get(f, "kind", w, str, "push")
+        if kind_s not in {k.value for k in FlowKind}:
+            raise r.fail(f"{w}.kind", f"expected push, pull or rework, found {kind_s!r}")
+        src, tgt = r.get(f, "source", w, str), r.get(f, "target", w, str)
+        for key, sid in (("source", src), ("target", tgt)):
+            if not m.has_stage(sid):
+                raise r.fail(f"{w}.{key}", f"no stage with id {sid!r}")
+        try:
+            m.add_flow(Flow(src, tgt, FlowKind(kind_s), id=r.get(f, "id", w, str),
+                            label=r.get(f, "label", w, str, "")))
+        except ValueError as e:
+            raise r.fail(w, str(e)) from None
+    for i, kd in enumerate(r.arr(r.get(d, "kaizens", where, list, []), f"{where}.kaizens")):
+        w = f"{where}.kaizens[{i}]"
+        kz = r.obj(kd, w)
+        m.add_element(KaizenBurst(r.get(kz, "text", w, str),
+                                  r.get(kz, "stage_id", w, str, None, nullable=True),
+                                  r.get(kz, "id", w, str), r.get(kz, "x", w, float, 0.0),
+                                  r.get(kz, "y", w, float, 0.0)))
+    for i, nd in enumerate(r.arr(r.get(d, "notes", where, list, []), f"{where}.notes")):
+        w = f"{where}.notes[{i}]"
+        n = r.obj(nd, w)
+        m.add_element(StickyNote(r.get(n, "text", w, str), r.get(n, "id", w, str),
+                                 r.get(n, "x", w, float, 0.0), r.get(n, "y", w, float, 0.0),
+                                 r.get(n, "color", w, str, "#fff59d")))
+    return m
+
+
+def project_from_dict(doc: Any, path: str | None = None) -> Project:
+    """Build a project from a parsed document, migrating older versions first."""
+    r = _Reader(path)
+    d = r.obj(doc, "$")
+    fmt = d.get("format")
+    if fmt != FORMAT_NAME:
+        raise r.fail("$.format", f"not a vsm project file (expected format {FORMAT_NAME!r})")
+    version = r.get(d, "version", "$", int)
+    if version > FORMAT_VERSION:
+        raise r.fail("$.version", (f"written by a newer vsm-app (format version {version}; "
+                                   f"this version reads up to {FORMAT_VERSION})"))
+    if version < 1:
+        raise r.fail("$.version", f"unknown format version {version}")
+    while version < FORMAT_VERSION:
+        d = MIGRATIONS[version](d)
+        version += 1
+        d["version"] = version
+    ps = r.obj(r.get(d, "settings", "$", dict, {}), "$.settings")
+    defaults = ProjectSettings()
+    settings = ProjectSettings(
+        time_zone=r.get(ps, "time_zone", "$.settings", str, None, nullable=True),
+        band_year=r.get(ps, "band_year", "$.settings", int, 2023),
+        period=r.get(ps, "period", "$.settings", str, "week"),
+        deploy_tags=r.get(ps, "deploy_tags", "$.settings", str, defaults.deploy_tags),
+        deploy_pattern=r.get(ps, "deploy_pattern", "$.settings", str, defaults.deploy_pattern),
+        production_environment=r.get(ps, "production_environment", "$.settings", str,
+                                     defaults.production_environment),
+        salt=r.get(ps, "salt", "$.settings", str, defaults.salt),
+    )
+    if settings.band_year not in (2023, 2024):
+        raise r.fail("$.settings.band_year", "expected 2023 or 2024")
+    if settings.period not in ("day", "week", "month"):
+        raise r.fail("$.settings.period", "expected day, week or month")
+    if settings.time_zone is not None:
+        try:
+            from zoneinfo import ZoneInfo
+            ZoneInfo(settings.time_zone)
+        except Exception:
+            raise r.fail("$.settings.time_zone",
+                         f"unknown time zone {settings.time_zone!r}") from None
+    maps = [_load_map(r, md, f"$.maps[{i}]")
+            for i, md in enumerate(r.arr(r.get(d, "maps", "$", list), "$.maps"))]
+    ids = [m.id for m in maps]
+    if len(set(ids)) != len(ids):
+        raise r.fail("$.maps", "two maps share an id")
+    project = Project(r.get(d, "name", "$", str, "Untitled"), maps, settings)
+    for i, sd in enumerate(r.arr(r.get(d, "sources", "$", list, []), "$.sources")):
+        w = f"$.sources[{i}]"
+        s = r.obj(sd, w)
+        kind = r.get(s, "kind", w, str)
+        if kind not in ("git", "ci", "prs", "deployments", "incidents"):
+            raise r.fail(f"{w}.kind", f"unknown source kind {kind!r}")
+        project.sources.append(DataSource(
+            kind=kind, path=r.get(s, "path", w, str), id=r.get(s, "id", w, str, None)
+            or DataSource(kind, "").id,
+            branch=r.get(s, "branch", w, str, None, nullable=True),
+            deploy_tags=r.get(s, "deploy_tags", w, str, None, nullable=True),
+            subtree=r.get(s, "subtree", w, str, None, nullable=True),
+            format=r.get(s, "format", w, str, None, nullable=True),
+            options=r.obj(r.get(s, "options", w, dict, {}), f"{w}.options")))
+    project.baselines = [r.obj(b, f"$.baselines[{i}]") for i, b in
+                         enumerate(r.arr(r.get(d, "baselines", "$", list, []), "$.baselines"))]
+    project.improvement_items = [
+        r.obj(b, f"$.improvement_items[{i}]") for i, b in
+        enumerate(r.arr(r.get(d, "improvement_items", "$", list, []), "$.improvement_items"))]
+    project.extra = r.obj(r.get(d, "extra", "$", dict, {}), "$.extra")
+    return project
+
+
+def loads(text: str | bytes, path: str | None = None) -> Project:
+    """Parse a project document; any problem → :class:`ProjectFileError`, never another error."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise ProjectFileError(path, "", f"not UTF-8 text (byte {e.start})") from None
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise ProjectFileError(path, f"line {e.lineno}, column {e.colno}",
+                               f"not valid JSON: {e.msg}") from None
+    except (ValueError, RecursionError) as e:
+        raise ProjectFileError(path, "", f"not valid JSON: {e}") from None
+    try:
+        return project_from_dict(doc, path)
+    except ProjectFileError:
+        raise
+    except RecursionError:
+        raise ProjectFileError(path, "", "the document is nested too deeply") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a project file")
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read a project; relative source paths are resolved against the file's folder.
+
+    Never writes to ``path``.
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ProjectFileError(str(p), "", "no such file") from None
+    except IsADirectoryError:
+        raise ProjectFileError(str(p), "", "is a folder, not a project file") from None
+    except OSError as e:
+        raise ProjectFileError(str(p), "", e.strerror or str(e)) from None
+    project = loads(data, str(p))
+    base = p.resolve().parent
+    for src in project.sources:
+        if not Path(src.path).is_absolute():
+            src.path = str((base / src.path).resolve())
+    return project
