@@ -16,15 +16,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m vsm_app.demo.generate sample_projects/demo
 
-run: $(STAMP)
+run: $(STAMP) demo
 	$(PY) main.py
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/ruff check vsm_app/domain vsm_app/storage vsm_app/cli.py tests/domain tests/storage tests/test_cli.py main.py
+	$(VENV)/bin/ruff check vsm_app tests benchmarks main.py
 	$(VENV)/bin/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) demo lint
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 
 bench: $(STAMP)

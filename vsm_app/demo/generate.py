@@ -1,0 +1,601 @@
+"""Deterministic demo data: a two-year repository plus matching PR, CI and incident exports.
+
+    python -m vsm_app.demo.generate DEST [--seed 7]
+
+Writes ``DEST/repo`` (built with ``git fast-import``) and ``DEST/exports/{prs,ci_runs,
+incidents}.json`` in the real export formats (``gh pr list --json``, the GitHub Actions REST
+``{total_count, workflow_runs}`` page, PagerDuty ``{incidents: [...]}``).
+
+The history, 2024-11-01 .. 2026-10-31, tells a story the analysis must find: from month 14
+(December 2025) the wait between a pull request being opened and its first review grows from a
+median of ~2 h to ~30 h over six weeks, while coding, review, merge, CI and release stay as they
+were, so lead time for changes rises. Around it: ~1,500 changes (pull requests merged with merge
+commits, some direct commits), Conventional-Commit subjects, weekly-ish annotated release tags
+``v1.N.0``, a few bad changes reverted ("This reverts commit <sha>.") and shipped in hotfix
+releases ``v1.N.1``, incidents opened shortly after some releases.
+
+Everything (identities, dates, contents) derives from the seed, so the same seed gives the
+same shas. A second call with the same seed and generator version reuses what exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import math
+import random
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from vsm_app.demo.fastimport import FastImport, Person, run_git
+
+#: bump when the generated data changes: existing demo folders are then rebuilt
+GENERATOR_VERSION = "1"
+MARKER = "vsm-demo-version"
+
+START = datetime(2024, 11, 1, tzinfo=UTC)
+END = datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC)
+#: month 14 of the story: the review wait starts to grow here and ramps up for six weeks
+STORY_START = datetime(2025, 12, 1, tzinfo=UTC)
+STORY_RAMP = timedelta(weeks=6)
+REVIEW_WAIT_BEFORE_H = 2.0
+REVIEW_WAIT_AFTER_H = 30.0
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    """Where the demo data is."""
+
+    root: Path
+    repo: Path
+    prs: Path
+    ci_runs: Path
+    incidents: Path
+
+
+@dataclass(frozen=True)
+class Dev:
+    person: Person
+    login: str
+    node_id: str
+
+
+DEVS = [
+    Dev(Person("Ada Lindqvist", "ada.lindqvist@example.org"), "ada-l", "U_kgDOA1"),
+    Dev(Person("Bram Okafor", "bram.okafor@example.org"), "bramok", "U_kgDOA2"),
+    Dev(Person("Chiara Russo", "chiara.russo@example.org"), "chiarar", "U_kgDOA3"),
+    Dev(Person("Dmitri Volkov", "dmitri.volkov@example.org"), "dvolkov", "U_kgDOA4"),
+    Dev(Person("Esi Mensah", "esi.mensah@example.org"), "esim", "U_kgDOA5"),
+    Dev(Person("Farid Haddad", "farid.haddad@example.org"), "fhaddad", "U_kgDOA6"),
+    Dev(Person("Greta Nilsen", "greta.nilsen@example.org"), "gnilsen", "U_kgDOA7"),
+]
+RELEASER = Person("Release Bot", "release-bot@example.org")
+
+# (prefix, weight, label, nouns)
+KINDS = [
+    ("feat", 44, "enhancement", ["checkout flow", "search filters", "order history", "invoice export",
+                                 "saved carts", "gift cards", "promo codes", "address book",
+                                 "wishlist", "payment retries", "delivery slots", "reviews page"]),
+    ("fix", 24, "bug", ["rounding error", "timezone bug", "null cart crash", "slow query",
+                        "login redirect", "stale cache", "race in stock update", "broken link"]),
+    ("refactor", 8, "tech-debt", ["pricing module", "cart service", "auth middleware", "db layer"]),
+    ("chore", 6, "tech-debt", ["build scripts", "lint config", "logging", "release notes"]),
+    ("test", 5, None, ["checkout e2e tests", "pricing unit tests", "flaky search test"]),
+    ("docs", 4, "documentation", ["API guide", "runbook", "README"]),
+    ("perf", 3, None, ["product listing", "image loading", "search index"]),
+    ("security", 3, "security", ["session cookies", "CSRF tokens", "password hashing"]),
+    ("deps", 3, "dependencies", ["bump web framework", "bump db driver", "bump test runner"]),
+]
+SCOPES = ["api", "web", "cart", "search", "payments", "orders", "auth", None, None, None]
+LABEL_COLORS = {"enhancement": "a2eeef", "bug": "d73a4a", "tech-debt": "fbca04",
+                "documentation": "0075ca", "security": "b60205", "dependencies": "0366d6"}
+FILES = [f"src/{pkg}/{mod}.py" for pkg in ("api", "web", "cart", "search", "payments", "orders",
+                                           "auth", "common")
+         for mod in ("models", "views", "service", "utils", "handlers", "schema")]
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch(t: datetime) -> int:
+    return int(t.timestamp())
+
+
+@dataclass
+class PullRequest:
+    number: int
+    author: Dev
+    reviewer: Dev
+    title: str
+    label: str | None
+    branch: str
+    commit_times: list[datetime]
+    commit_subjects: list[str]
+    opened: datetime
+    reviews: list[tuple[datetime, str]]  # (submitted, state)
+    merged: datetime | None
+    closed: datetime | None
+    files: list[str]
+    reverts: PullRequest | None = None
+    # filled while writing the repository
+    commit_marks: list[int] = field(default_factory=list)
+    merge_mark: int | None = None
+
+
+@dataclass
+class Direct:
+    at: datetime
+    author: Dev
+    subject: str
+    files: list[str]
+    mark: int | None = None
+
+
+class _Story:
+    """All random choices, in one fixed order (so the seed fully determines the data)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.prs: list[PullRequest] = []
+        self.directs: list[Direct] = []
+        self.releases: list[datetime] = []
+
+    def lognormal_h(self, median_h: float, sigma: float) -> timedelta:
+        return timedelta(hours=median_h * math.exp(self.rng.gauss(0.0, sigma)))
+
+    def review_wait(self, opened: datetime) -> timedelta:
+        if opened < STORY_START:
+            median = REVIEW_WAIT_BEFORE_H
+        else:
+            ramp = min(1.0, (opened - STORY_START) / STORY_RAMP)
+            median = REVIEW_WAIT_BEFORE_H + ramp * (REVIEW_WAIT_AFTER_H - REVIEW_WAIT_BEFORE_H)
+        return self.lognormal_h(median, 0.7)
+
+    def title(self) -> tuple[str, str | None, str]:
+        rng = self.rng
+        prefix, _, label, nouns = rng.choices(KINDS, weights=[k[1] for k in KINDS])[0]
+        scope = rng.choice(SCOPES)
+        noun = rng.choice(nouns)
+        verb = {"feat": "add", "fix": "", "refactor": "simplify", "chore": "update",
+                "test": "cover", "docs": "document", "perf": "speed up", "security": "harden",
+                "deps": ""}[prefix]
+        text = f"{verb} {noun}".strip()
+        head = f"{prefix}({scope})" if scope else prefix
+        return f"{head}: {text}", (label if rng.random() < 0.75 else None), prefix
+
+    def plan(self) -> None:
+        rng = self.rng
+        number = 0
+        day = START
+        while day <= END:
+            holiday = (day.month == 12 and day.day >= 23) or (day.month == 1 and day.day <= 2)
+            if day.weekday() < 5:
+                n = rng.choice([0, 1] if holiday else [1, 2, 2, 3, 3, 3, 4, 4])
+                for _ in range(n):
+                    number += 1
+                    self.prs.append(self.pull_request(number, day))
+                if rng.random() < 0.35 and not holiday:
+                    at = day + timedelta(hours=8 + 9 * rng.random())
+                    subject, _, _ = self.title()
+                    subject = subject.replace("feat", "chore", 1) if subject.startswith("feat") \
+                        else subject
+                    self.directs.append(Direct(at, rng.choice(DEVS), subject,
+                                               rng.sample(FILES, 1)))
+            if day.weekday() == 3:  # Thursday: release day (none over the holidays)
+                skip = (day.month == 12 and day.day >= 22) or (day.month == 1 and day.day <= 4)
+                if not skip:
+                    self.releases.append(day + timedelta(hours=14))
+            day += timedelta(days=1)
+
+    def pull_request(self, number: int, day: datetime) -> PullRequest:
+        rng = self.rng
+        author, reviewer = rng.sample(DEVS, 2)
+        title, label, prefix = self.title()
+        start = day + timedelta(hours=8 + 9 * rng.random())
+        coding = min(self.lognormal_h(5.0, 0.8), timedelta(hours=72))
+        k = rng.choices([1, 2, 3, 4, 5], weights=[30, 30, 20, 12, 8])[0]
+        times = sorted([start] + [start + coding * rng.random() for _ in range(k - 1)])
+        subjects = [title] + [rng.choice(["address review comments", "add tests", "wip",
+                                          f"{prefix}: follow-up", "fix lint"])
+                              for _ in range(k - 1)]
+        opened = start + coding + timedelta(minutes=5 + 25 * rng.random())
+        first = opened + self.review_wait(opened)
+        reviews = []
+        if rng.random() < 0.4:  # comments first, approval after a round of changes
+            reviews.append((first, "COMMENTED"))
+            approved = first + self.lognormal_h(1.5, 0.8)
+        else:
+            approved = first + self.lognormal_h(0.3, 0.6)
+        reviews.append((approved, "APPROVED"))
+        merged: datetime | None = approved + self.lognormal_h(0.7, 0.8)
+        closed = merged
+        if rng.random() < 0.03:  # abandoned
+            merged = None
+            closed = opened + timedelta(days=2 + 5 * rng.random())
+            reviews = reviews[:1]
+        if (merged or opened) > END or (closed is not None and closed > END):
+            merged, closed = None, None  # still open when the data ends
+            reviews = [r for r in reviews if r[0] <= END]
+        slug = title.split(": ", 1)[1].replace(" ", "-")[:30]
+        return PullRequest(number, author, reviewer, title, label, f"{prefix}/{slug}-{number}",
+                           times, subjects, opened, reviews, merged, closed,
+                           rng.sample(FILES, rng.randrange(1, 4)))
+
+    def revert_pr(self, number: int, bad: PullRequest, opened: datetime) -> PullRequest:
+        rng = self.rng
+        author = bad.author
+        reviewer = rng.choice([d for d in DEVS if d is not author])
+        title = f'Revert "{bad.title}"'
+        first = opened + timedelta(minutes=15 + 20 * rng.random())
+        merged = first + timedelta(minutes=10 + 10 * rng.random())
+        return PullRequest(number, author, reviewer, title, "bug", f"revert-{bad.number}",
+                           [opened - timedelta(minutes=10)], [title], opened,
+                           [(first, "APPROVED")], merged, merged, list(bad.files), reverts=bad)
+
+
+@dataclass
+class _Incident:
+    number: int
+    title: str
+    opened: datetime
+    resolved: datetime | None
+    urgency: str
+
+
+def _content(rng: random.Random, path: str, n: int) -> bytes:
+    lines = [f'"""{path} (revision {n})."""', ""]
+    lines += [f"SETTING_{i} = {rng.randrange(1000)}" for i in range(rng.randrange(4, 16))]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _build(dest: Path, seed: int) -> DemoPaths:
+    story = _Story(seed)
+    story.plan()
+    rng = story.rng
+    prs = story.prs
+    releases = story.releases
+
+    # bad changes: reverted after the release that shipped them, with an incident and a hotfix
+    merged_feats = [p for p in prs if p.merged and p.title.startswith("feat") and
+                    START + timedelta(days=30) < p.merged < END - timedelta(days=30)]
+    bad_prs = sorted(rng.sample(merged_feats, 7), key=lambda p: p.number)
+    incidents: list[_Incident] = []
+    hotfix_tags: list[tuple[datetime, str]] = []  # (time, base release) → v1.N.1
+    next_number = len(prs) + 1
+    used_releases: set[int] = set()
+    directs_extra: list[Direct] = []
+    for bad in bad_prs:
+        assert bad.merged is not None
+        r = bisect.bisect_right(releases, bad.merged)
+        if r >= len(releases) or r in used_releases:
+            continue
+        used_releases.add(r)
+        rel = releases[r]
+        opened = rel + timedelta(hours=1 + 3 * rng.random())
+        revert = story.revert_pr(next_number, bad, opened + timedelta(minutes=40))
+        next_number += 1
+        prs.append(revert)
+        assert revert.merged is not None
+        hotfix_at = revert.merged + timedelta(minutes=20)
+        hotfix_tags.append((hotfix_at, f"r{r}"))
+        incidents.append(_Incident(0, f"Errors after release: {bad.title.split(': ', 1)[1]}",
+                                   opened, hotfix_at + timedelta(minutes=15), "high"))
+    # incidents after other releases: some fixed by a hotfix commit and release, some not
+    for r in sorted(rng.sample(range(5, len(releases) - 2), 14)):
+        if r in used_releases:
+            continue
+        used_releases.add(r)
+        rel = releases[r]
+        opened = rel + timedelta(hours=0.5 + 5 * rng.random())
+        if len(hotfix_tags) < 12 and rng.random() < 0.5:
+            dev = rng.choice(DEVS)
+            at = opened + timedelta(hours=1 + 2 * rng.random())
+            noun = rng.choice(KINDS[1][3])
+            directs_extra.append(Direct(at, dev, f"hotfix: {noun}", rng.sample(FILES, 1)))
+            hotfix_tags.append((at + timedelta(minutes=25), f"r{r}"))
+            resolved = at + timedelta(minutes=40)
+            title = f"Spike of 5xx after release ({noun})"
+        else:
+            resolved = opened + timedelta(hours=0.5 + 4 * rng.random())
+            title = "Elevated latency after release"
+        incidents.append(_Incident(0, title, opened, resolved, "high"))
+    # unrelated incidents (infrastructure), and one still open at the end
+    for _ in range(6):
+        opened = START + (END - START) * rng.random()
+        incidents.append(_Incident(0, "Database failover", opened,
+                                   opened + timedelta(hours=0.3 + 2 * rng.random()), "low"))
+    incidents.append(_Incident(0, "Intermittent payment timeouts", END - timedelta(hours=5),
+                               None, "high"))
+    incidents.sort(key=lambda i: i.opened)
+    for i, inc in enumerate(incidents, start=1):
+        inc.number = i
+    story.directs.extend(directs_extra)
+
+    # ---- the repository: main-line events in time order
+    events: list[tuple[datetime, int, Any]] = []
+    for p in prs:
+        if p.merged is not None:
+            events.append((p.merged, 1, p))
+    for d in story.directs:
+        events.append((d.at, 2, d))
+    minor = 0
+    release_names: dict[str, str] = {}
+    for i, t in enumerate(releases):
+        events.append((t, 3, ("release", i)))
+    for t, release_key in hotfix_tags:
+        events.append((t, 4, ("hotfix", release_key)))
+    events.sort(key=lambda e: (e[0], e[1]))
+
+    repo = dest / "repo"
+    marks_file = dest / "repo.marks"
+    revision = 0
+    files_now: dict[str, bytes] = {}
+    ci_commits: list[tuple[datetime, int]] = []  # main commits for CI runs
+    tags: list[tuple[str, datetime, int]] = []
+    with FastImport(repo, marks_file=marks_file) as fi:
+        revision += 1
+        root_at = _epoch(START - timedelta(days=3))
+        first = DEVS[0].person
+        files_now = {f: _content(rng, f, 0) for f in FILES}
+        main = fi.commit("refs/heads/main", first, root_at, first, root_at,
+                         "chore: initial project layout",
+                         files={**files_now, "README.md": b"# Shop\n"})
+        main_times = [START - timedelta(days=3)]
+        main_marks = [main]
+        last_tagged = -1
+        for at, _, item in events:
+            if isinstance(item, PullRequest):
+                p = item
+                base = main_marks[max(0, bisect.bisect_right(main_times, p.commit_times[0]) - 1)]
+                tip = base
+                branch_files: dict[str, bytes] = {}
+                for j, (ct, subject) in enumerate(zip(p.commit_times, p.commit_subjects,
+                                                      strict=True)):
+                    revision += 1
+                    message = subject
+                    if p.reverts is not None:
+                        assert p.reverts.merge_mark is not None
+                        target = fi.sha(p.reverts.merge_mark)
+                        message = f"{subject}\n\nThis reverts commit {target}.\n"
+                    touched = {f: _content(rng, f, revision) for f in
+                               (p.files if j == 0 else rng.sample(p.files, 1))}
+                    branch_files.update(touched)
+                    tip = fi.commit("refs/heads/pr-work", p.author.person, _epoch(ct),
+                                    p.author.person, _epoch(ct), message, [tip], touched)
+                    p.commit_marks.append(tip)
+                merger = p.reviewer.person
+                msg = f"Merge pull request #{p.number} from acme/{p.branch}\n\n{p.title}\n"
+                main = fi.commit("refs/heads/main", merger, _epoch(at), merger, _epoch(at), msg,
+                                 [main, tip], branch_files)
+                files_now.update(branch_files)
+                p.merge_mark = main
+                ci_commits.append((at, main))
+            elif isinstance(item, Direct):
+                revision += 1
+                touched = {f: _content(rng, f, revision) for f in item.files}
+                files_now.update(touched)
+                who = item.author.person
+                main = fi.commit("refs/heads/main", who, _epoch(at), who, _epoch(at),
+                                 item.subject, [main], touched)
+                item.mark = main
+                ci_commits.append((at, main))
+            else:
+                what, ref = item
+                if what == "release":
+                    if main_marks[-1] == last_tagged:
+                        continue  # nothing new since the last release
+                    minor += 1
+                    name = f"v1.{minor}.0"
+                    release_names[f"r{ref}"] = name
+                else:
+                    base_name = release_names.get(ref)
+                    if base_name is None:
+                        continue
+                    name = f"{base_name.rsplit('.', 1)[0]}.1"  # v1.N.0 → v1.N.1
+                fi.tag(name, main, RELEASER, _epoch(at), f"Release {name}\n")
+                tags.append((name, at, main))
+                last_tagged = main
+                continue
+            main_times.append(at)
+            main_marks.append(main)
+        # pull requests still open (or abandoned) keep their branch
+        for p in prs:
+            if p.merged is None:
+                base = main_marks[max(0, bisect.bisect_right(main_times, p.commit_times[0]) - 1)]
+                tip = base
+                for ct, subject in zip(p.commit_times, p.commit_subjects, strict=True):
+                    revision += 1
+                    touched = {f: _content(rng, f, revision) for f in p.files[:1]}
+                    tip = fi.commit("refs/heads/pr-work", p.author.person, _epoch(ct),
+                                    p.author.person, _epoch(ct), subject, [tip], touched)
+                    p.commit_marks.append(tip)
+                fi.reset(f"refs/heads/{p.branch}", tip)
+    run_git(repo, "update-ref", "-d", "refs/heads/pr-work")
+    run_git(repo, "reset", "-q", "--hard")  # fast-import writes no work tree: check main out
+    marks = FastImport.read_marks(marks_file)
+    marks_file.unlink()
+
+    exports = dest / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    paths = DemoPaths(dest, repo, exports / "prs.json", exports / "ci_runs.json",
+                      exports / "incidents.json")
+    _write_json(paths.prs, _prs_json(prs, marks))
+    _write_json(paths.ci_runs, _runs_json(ci_commits, tags, marks, rng))
+    _write_json(paths.incidents, _incidents_json(incidents))
+    (repo / ".git" / MARKER).write_text(f"{GENERATOR_VERSION} seed={seed}\n")
+    return paths
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _prs_json(prs: list[PullRequest], marks: dict[int, str]) -> list[dict[str, Any]]:
+    out = []
+    for p in sorted(prs, key=lambda p: -p.number):  # gh lists newest first
+        head = marks[p.commit_marks[-1]] if p.commit_marks else None
+        state = "MERGED" if p.merged else ("CLOSED" if p.closed else "OPEN")
+        out.append({
+            "number": p.number,
+            "title": p.title,
+            "state": state,
+            "headRefName": p.branch,
+            "createdAt": _iso(p.opened),
+            "mergedAt": _iso(p.merged) if p.merged else None,
+            "closedAt": _iso(p.closed) if p.closed else None,
+            "mergeCommit": {"oid": marks[p.merge_mark]} if p.merge_mark else None,
+            "labels": ([{"id": f"LA_{p.label}", "name": p.label, "description": "",
+                         "color": LABEL_COLORS[p.label]}] if p.label else []),
+            "reviews": [{
+                "id": f"PRR_{p.number}_{i}",
+                "author": {"login": p.reviewer.login},
+                "authorAssociation": "MEMBER",
+                "body": "" if state_ == "APPROVED" else "A few comments inline.",
+                "submittedAt": _iso(at),
+                "includesCreatedEdit": False,
+                "reactionGroups": [],
+                "state": state_,
+                "commit": {"oid": head},
+            } for i, (at, state_) in enumerate(p.reviews)],
+            "commits": [{
+                "authoredDate": _iso(ct),
+                "authors": [{"email": p.author.person.email, "id": p.author.node_id,
+                             "login": p.author.login, "name": p.author.person.name}],
+                "committedDate": _iso(ct),
+                "messageBody": "",
+                "messageHeadline": subject,
+                "oid": marks[m],
+            } for ct, subject, m in zip(p.commit_times, p.commit_subjects, p.commit_marks,
+                                        strict=True)],
+        })
+    return out
+
+
+def _runs_json(ci_commits: list[tuple[datetime, int]], tags: list[tuple[str, datetime, int]],
+               marks: dict[int, str], rng: random.Random) -> dict[str, Any]:
+    runs: list[dict[str, Any]] = []
+    run_id = 7_100_000_000
+    numbers = {"CI": 0, "Deploy": 0}
+
+    def add(name: str, branch: str, sha: str, created: datetime, started: datetime,
+            finished: datetime, conclusion: str) -> None:
+        nonlocal run_id
+        run_id += 1 + rng.randrange(40)
+        numbers[name] += 1
+        runs.append({
+            "id": run_id,
+            "name": name,
+            "head_branch": branch,
+            "head_sha": sha,
+            "path": f".github/workflows/{name.lower()}.yml",
+            "run_number": numbers[name],
+            "event": "push",
+            "status": "completed",
+            "conclusion": conclusion,
+            "workflow_id": 5_904_664 if name == "CI" else 5_904_665,
+            "created_at": _iso(created),
+            "updated_at": _iso(finished),
+            "run_attempt": 1,
+            "run_started_at": _iso(started),
+            "head_commit": {"id": sha, "message": "", "timestamp": _iso(created)},
+        })
+
+    for at, mark in ci_commits:
+        created = at + timedelta(seconds=5 + rng.randrange(25))
+        started = created + timedelta(seconds=20 + rng.expovariate(1 / 40))
+        finished = started + timedelta(minutes=7 * math.exp(rng.gauss(0, 0.25)))
+        add("CI", "main", marks[mark], created, started, finished,
+            "failure" if rng.random() < 0.06 else "success")
+    for i, (name, at, mark) in enumerate(tags):
+        created = at + timedelta(seconds=20)
+        if i % 23 == 11:  # now and then a deploy fails and is run again
+            add("Deploy", name, marks[mark], created, created + timedelta(seconds=30),
+                created + timedelta(minutes=3), "failure")
+            created += timedelta(minutes=15)
+        started = created + timedelta(seconds=20 + rng.randrange(40))
+        add("Deploy", name, marks[mark], created, started,
+            started + timedelta(minutes=5 * math.exp(rng.gauss(0, 0.2))), "success")
+    runs.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)  # the API's order
+    return {"total_count": len(runs), "workflow_runs": runs}
+
+
+def _incidents_json(incidents: list[_Incident]) -> dict[str, Any]:
+    items = []
+    for inc in incidents:
+        resolved = _iso(inc.resolved) if inc.resolved else None
+        items.append({
+            "id": f"PDEMO{inc.number:03d}",
+            "type": "incident",
+            "summary": f"[#{inc.number}] {inc.title}",
+            "incident_number": inc.number,
+            "title": inc.title,
+            "created_at": _iso(inc.opened),
+            "updated_at": resolved or _iso(inc.opened),
+            "status": "resolved" if inc.resolved else "triggered",
+            "incident_key": f"demo-{inc.number:04d}",
+            "service": {"id": "PSHOP01", "type": "service_reference", "summary": "Shop"},
+            "last_status_change_at": resolved or _iso(inc.opened),
+            "resolved_at": resolved,
+            "urgency": inc.urgency,
+            "priority": {"id": "P1" if inc.urgency == "high" else "P3", "type":
+                         "priority_reference", "summary": "P1" if inc.urgency == "high" else "P3"},
+        })
+    return {"incidents": items, "limit": len(items), "offset": 0, "more": False}
+
+
+def _paths(dest: Path) -> DemoPaths:
+    exports = dest / "exports"
+    return DemoPaths(dest, dest / "repo", exports / "prs.json", exports / "ci_runs.json",
+                     exports / "incidents.json")
+
+
+def generate(dest: Path, seed: int = 7) -> DemoPaths:
+    """Build the demo repository and exports under ``dest`` (reused when already there).
+
+    Raises
+    ------
+    FileExistsError
+        ``dest/repo`` exists but was not made by this generator (never deleted).
+    """
+    dest = Path(dest)
+    paths = _paths(dest)
+    marker = paths.repo / ".git" / MARKER
+    wanted = f"{GENERATOR_VERSION} seed={seed}\n"
+    if marker.is_file() and marker.read_text() == wanted and \
+            all(p.is_file() for p in (paths.prs, paths.ci_runs, paths.incidents)):
+        return paths
+    if paths.repo.exists():
+        if not marker.is_file():
+            raise FileExistsError(f"{paths.repo} exists and is not a demo repository")
+        shutil.rmtree(paths.repo)  # ours, from another version or seed
+    dest.mkdir(parents=True, exist_ok=True)
+    return _build(dest, seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m vsm_app.demo.generate",
+                                 description="Build the demo repository and exports.")
+    ap.add_argument("dest", type=Path)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    try:
+        paths = generate(args.dest, args.seed)
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(paths.repo)
+    for p in (paths.prs, paths.ci_runs, paths.incidents):
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

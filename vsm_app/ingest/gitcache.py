@@ -1,0 +1,89 @@
+"""On-disk cache of parsed git history: numpy ``.npz`` files, never pickle.
+
+One file per cache entry holds numeric arrays and UTF-8 blobs (strings joined by NUL, which
+cannot occur in commit metadata). Writes go to a temporary file in the same folder and are
+moved into place with :func:`os.replace`, so a reader sees the old entry or the new one,
+never half of one (a cancelled analysis writes nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: bump when the layout of a cache entry changes: older entries are then ignored
+CACHE_VERSION = 1
+
+_SEP = "\x00"
+
+
+def cache_key(*parts: str) -> str:
+    """A file-name-safe digest of ``parts`` (paths, refs, options, salt: never stored in clear)."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogateescape"))
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
+
+
+def pack_strings(values: list[str]) -> np.ndarray:
+    """Strings → one ``uint8`` array (NUL-separated UTF-8)."""
+    blob = _SEP.join(values).encode("utf-8", "surrogateescape")
+    return np.frombuffer(blob, dtype=np.uint8)
+
+
+def unpack_strings(arr: np.ndarray, n: int) -> list[str]:
+    """Inverse of :func:`pack_strings` for ``n`` strings."""
+    if n == 0:
+        return []
+    return arr.tobytes().decode("utf-8", "surrogateescape").split(_SEP)
+
+
+def pack_json(obj: Any) -> np.ndarray:
+    return np.frombuffer(json.dumps(obj, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
+
+
+def unpack_json(arr: np.ndarray) -> Any:
+    return json.loads(arr.tobytes().decode("utf-8"))
+
+
+def save(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
+    """Write one entry atomically (temp file + :func:`os.replace`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = dict(arrays)
+    payload["__meta__"] = pack_json({**meta, "cache_version": CACHE_VERSION})
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **payload)  # type: ignore[arg-type]
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """Read one entry; ``None`` when missing, unreadable or of another cache version."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+        return None
+    try:
+        meta = unpack_json(arrays.pop("__meta__"))
+    except (KeyError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(meta, dict) or meta.get("cache_version") != CACHE_VERSION:
+        return None
+    return arrays, meta

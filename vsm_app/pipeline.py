@@ -1,0 +1,317 @@
+"""Measure a value stream end to end: git + exported files → canonical tables → metrics.
+
+``run(inputs, progress, cancelled)`` is the one long-running function behind both
+``vsm-app analyze`` and the app's data-sources panel (which runs it in a worker). It has no
+Qt and no threads; it checks ``cancelled()`` between and inside its steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .domain.model import Project, ValueStreamMap
+from .domain.tables import Tables, conform
+
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+
+
+class PipelineInputError(ValueError):
+    """Bad input for a measurement (the message names the file or option)."""
+
+
+@dataclass
+class RepoInput:
+    path: str
+    subtree: str | None = None
+    branch: str | None = None
+    deploy_tags: str | None = None
+
+
+@dataclass
+class AnalyzeInputs:
+    repos: list[RepoInput] = field(default_factory=list)
+    files: list[tuple[str, str]] = field(default_factory=list)  # (family, path)
+    vsm_map: ValueStreamMap | None = None
+    since: pd.Timestamp | None = None
+    until: pd.Timestamp | None = None
+    period: str = "week"
+    band_year: int = 2023
+    default_tz: str | None = None
+    deploy_pattern: str = "deploy"
+    production_environment: str = "production"
+    salt: str = ""
+    cache_dir: Path | None = None
+
+
+@dataclass
+class Measurement:
+    tables: Tables
+    result: Any  # analysis.engine.AnalysisResult
+    import_errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.result.to_json())
+        out["sources"] = [s.to_json() for s in self.tables.sources]
+        if self.import_errors:
+            out.setdefault("data_quality", {})["import_errors"] = list(self.import_errors)
+        return out
+
+
+def _scaled(progress: Progress | None, lo: float, hi: float) -> Progress:
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(lo + (hi - lo) * max(0.0, min(1.0, fraction)), message)
+    return report
+
+
+def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return conform(pd.DataFrame(), table)
+    return conform(pd.concat(frames, ignore_index=True), table)
+
+
+def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
+           cancelled: Cancelled | None = None) -> tuple[Tables, list[str]]:
+    """Git repositories and files → linked canonical tables (no metrics yet)."""
+    from .ingest import git
+    from .ingest.sources import ImportOptions, import_files, link
+
+    n_repos = len(inputs.repos)
+    parts: list[Tables] = []
+    git_share = 0.7 if inputs.files else 0.95
+    for i, repo in enumerate(inputs.repos):
+        lo = git_share * i / max(n_repos, 1)
+        hi = git_share * (i + 1) / max(n_repos, 1)
+        opts = git.GitOptions(path=repo.path, branch=repo.branch, deploy_tags=repo.deploy_tags,
+                              subtree=repo.subtree, salt=inputs.salt)
+        parts.append(git.run(opts, _scaled(progress, lo, hi), cancelled,
+                             cache_dir=inputs.cache_dir))
+    tables = Tables()
+    if parts:
+        tables.commits = _concat([p.commits for p in parts], "commits")
+        tables.changes = _concat([p.changes for p in parts], "changes")
+        tables.deployments = _concat([p.deployments for p in parts], "deployments")
+        for p in parts:
+            tables.sources.extend(p.sources)
+            tables.warnings.extend(p.warnings)
+            for k, v in p.data_quality.items():
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    tables.data_quality[k] = tables.data_quality.get(k, 0) + v
+                else:
+                    tables.data_quality.setdefault(k, v)
+    errors: list[str] = []
+    if inputs.files:
+        imported = import_files(
+            inputs.files,
+            ImportOptions(default_tz=inputs.default_tz, deploy_pattern=inputs.deploy_pattern,
+                          production_environment=inputs.production_environment),
+            _scaled(progress, git_share, 0.95), cancelled)
+        errors = [str(e) for e in imported.errors]
+        tables = link(tables, imported)
+    return tables, errors
+
+
+def analyze_tables(tables: Tables, inputs: AnalyzeInputs) -> Any:
+    from .analysis.engine import AnalysisOptions, analyze
+
+    return analyze(tables, inputs.vsm_map,
+                   AnalysisOptions(since=inputs.since, until=inputs.until, period=inputs.period,
+                                   band_year=inputs.band_year))
+
+
+def run(inputs: AnalyzeInputs, progress: Progress | None = None,
+        cancelled: Cancelled | None = None) -> Measurement:
+    """Ingest every source, link them and compute every metric."""
+    tables, errors = ingest(inputs, progress, cancelled)
+    if progress:
+        progress(0.96, "computing metrics")
+    result = analyze_tables(tables, inputs)
+    if progress:
+        progress(1.0, "done")
+    return Measurement(tables, result, errors)
+
+
+# -- per-change export ------------------------------------------------------------------
+
+CHANGE_COLUMNS = ("change_id", "sha", "kind", "first_commit_at", "pr_opened_at",
+                  "first_review_at", "approved_at", "merged_at", "deployed_at",
+                  "deployment_id", "lead_time_s")
+
+
+def changes_export_frame(changes: pd.DataFrame) -> pd.DataFrame:
+    """One row per change with the columns of DESIGN §6 (times in ISO 8601 UTC)."""
+    out = pd.DataFrame({"change_id": changes["change_id"], "sha": changes["merge_sha"],
+                        "kind": changes["kind"]})
+    for col in CHANGE_COLUMNS[3:9]:
+        out[col] = changes[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out["deployment_id"] = changes["deployment_id"]
+    lead = (changes["deployed_at"] - changes["first_commit_at"]).dt.total_seconds()
+    first = changes["first_deployment"].astype(bool)
+    out["lead_time_s"] = lead.where(~first)
+    return out[list(CHANGE_COLUMNS)]
+
+
+def write_changes_csv(changes: pd.DataFrame, path: str | Path) -> None:
+    from .storage.project_file import atomic_write_bytes
+
+    frame = changes_export_frame(changes)
+    text = frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    atomic_write_bytes(Path(path), text.encode("utf-8"))
+
+
+# -- command line -----------------------------------------------------------------------
+
+def add_analyze_parser(sub: Any) -> None:
+    a = sub.add_parser("analyze", help="measure flow and DORA metrics from git and exports")
+    a.add_argument("project", nargs="?", metavar="P.vsm",
+                   help="a project whose data sources and map to use")
+    a.add_argument("--repo", action="append", default=[], metavar="PATH[:SUBTREE]",
+                   help="a git repository (repeatable); PATH:sub/dir restricts it to a sub-tree")
+    for flag in ("ci", "prs", "deployments", "incidents"):
+        a.add_argument(f"--{flag}", action="append", default=[], metavar="F")
+    a.add_argument("--deploy-tags", metavar="GLOB", help="release tags that are deployments")
+    a.add_argument("--branch", metavar="NAME")
+    a.add_argument("--since", metavar="DATE")
+    a.add_argument("--until", metavar="DATE")
+    a.add_argument("--period", choices=("day", "week", "month"), default=None)
+    a.add_argument("--time-zone", metavar="ZONE",
+                   help="zone for timestamps without one (default: the project's, else error)")
+    a.add_argument("--export-changes", metavar="OUT.csv")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_analyze)
+
+
+def _parse_date(flag: str, text: str | None) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        from .cli import BadInput
+        raise BadInput(f"{flag}: {text!r} is not a date (expected e.g. 2026-01-31)") from None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def split_repo_arg(text: str) -> RepoInput:
+    """``PATH`` or ``PATH:SUBTREE`` (an existing path containing ':' wins)."""
+    if os.path.exists(text) or ":" not in text:
+        return RepoInput(text)
+    path, _, subtree = text.rpartition(":")
+    return RepoInput(path, subtree.strip("/") or None)
+
+
+def inputs_from_project(project: Project) -> AnalyzeInputs:
+    inputs = AnalyzeInputs(vsm_map=project.maps[0] if project.maps else None,
+                           period=project.settings.period, band_year=project.settings.band_year,
+                           default_tz=project.settings.time_zone,
+                           deploy_pattern=project.settings.deploy_pattern,
+                           production_environment=project.settings.production_environment,
+                           salt=project.settings.salt)
+    for src in project.sources:
+        if src.kind == "git":
+            inputs.repos.append(RepoInput(src.path, src.subtree, src.branch,
+                                          src.deploy_tags or project.settings.deploy_tags))
+        else:
+            inputs.files.append((src.kind, src.path))
+    return inputs
+
+
+class _StderrProgress:
+    def __init__(self) -> None:
+        self.last = ""
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self.tty:
+            print(f"\r{fraction:4.0%} {message[:70]:<70}", end="", file=sys.stderr, flush=True)
+        elif message != self.last:
+            print(f"{fraction:4.0%} {message}", file=sys.stderr, flush=True)
+        self.last = message
+
+    def close(self) -> None:
+        if self.tty and self.last:
+            print(file=sys.stderr)
+
+
+def _json_safe(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_safe(x) for x in v]
+    return v
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .cli import BadInput, _load
+    from .ingest.errors import ImportProblem
+    from .ingest.git import GitError
+
+    if args.project:
+        inputs = inputs_from_project(_load(args.project))
+    else:
+        inputs = AnalyzeInputs()
+    if not args.project and not args.repo:
+        raise BadInput("give a project file or at least one --repo PATH")
+    for r in args.repo:
+        inputs.repos.append(split_repo_arg(r))
+    for family in ("ci", "prs", "deployments", "incidents"):
+        inputs.files.extend((family, f) for f in getattr(args, family))
+    for repo in inputs.repos:
+        if args.branch:
+            repo.branch = args.branch
+        if args.deploy_tags:
+            repo.deploy_tags = args.deploy_tags
+    for _, path in inputs.files:
+        if not Path(path).is_file():
+            raise BadInput(f"{path}: no such file")
+    inputs.since = _parse_date("--since", args.since)
+    inputs.until = _parse_date("--until", args.until)
+    if inputs.since is not None and inputs.until is not None and inputs.until <= inputs.since:
+        raise BadInput("--until must be after --since")
+    if args.period:
+        inputs.period = args.period
+    if args.time_zone:
+        inputs.default_tz = args.time_zone
+    if not inputs.salt:
+        inputs.salt = "vsm-app-cli"  # hashes stay stable between runs of the CLI
+    from .paths import cache_dir
+    inputs.cache_dir = cache_dir()
+    progress = _StderrProgress()
+    try:
+        measurement = run(inputs, progress)
+    except (GitError, ImportProblem, PipelineInputError) as e:
+        raise BadInput(str(e)) from None
+    finally:
+        progress.close()
+    for w in measurement.tables.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for e in measurement.import_errors:
+        print(f"warning: {e}", file=sys.stderr)
+    if args.export_changes:
+        write_changes_csv(measurement.tables.changes, args.export_changes)
+        print(f"wrote {args.export_changes} ({len(measurement.tables.changes)} changes)",
+              file=sys.stderr)
+    out = _json_safe(measurement.to_json())
+    if args.json:
+        print(json.dumps(out, indent=2, allow_nan=False))
+    else:
+        dora = out.get("dora", {})
+        print(f"{out.get('changes')} changes, {out.get('deployments')} deployments; "
+              f"lead time median {dora.get('lead_time_median_s')} s, change failure rate "
+              f"{dora.get('change_failure_rate')}")
+    return 0
