@@ -98,8 +98,9 @@ def text_in(values: pd.Series, accepted: set[str] | frozenset[str] | tuple[str, 
 def build_runs(ci_runs: pd.DataFrame) -> pd.DataFrame:
     """The build run of each sha: ``sha``, ``ci_queued``, ``ci_started``, ``ci_finished`` (ns).
 
-    Non-deploy runs only; latest attempt of each run; the run queued first on the sha (then
-    started first, then the one listed first).
+    Non-deploy runs only (workflow-level rows when the source has them, else jobs/stages);
+    latest attempt of each run; the run queued first on the sha (then started first, then
+    the one listed first).
     """
     cols = ["sha", *CI_EVENT_COLUMNS]
     if ci_runs is None or len(ci_runs) == 0 or "sha" not in ci_runs:
@@ -107,7 +108,14 @@ def build_runs(ci_runs: pd.DataFrame) -> pd.DataFrame:
                              for c in cols})
     deploy = _col(ci_runs, "is_deploy", "boolean").fillna(False).astype(bool).to_numpy()
     sha = object_keys(ci_runs["sha"])
-    keep = np.flatnonzero(~deploy & pd.notna(sha))
+    usable = ~deploy & pd.notna(sha)
+    if "level" in ci_runs:
+        # a workflow run and its own jobs/stages describe the same build: use the runs,
+        # and fall back to jobs/stages only for sources that export nothing else
+        is_run = (ci_runs["level"].astype("string").fillna("run") == "run").to_numpy()
+        if (usable & is_run).any():
+            usable &= is_run
+    keep = np.flatnonzero(usable)
     run_id = object_keys(_col(ci_runs, "run_id", "string"))[keep]
     no_id = pd.isna(run_id)
     run_id[no_id] = [f"\x00row{i}" for i in np.flatnonzero(no_id)]  # its own run

@@ -55,6 +55,14 @@ def kind_from_labels(labels: Iterable[str],
     return None
 
 
+def has_kind_prefix(subject: str, prefixes: Mapping[str, str] = DEFAULT_PREFIXES) -> bool:
+    """Whether the subject itself names a kind (a known prefix or a git revert title)."""
+    if _GIT_REVERT.match(subject or ""):
+        return True
+    m = _PREFIX.match(subject or "")
+    return bool(m and m.group(1).lower() in prefixes)
+
+
 def is_hotfix_subject(subject: str) -> bool:
     m = _PREFIX.match(subject or "")
     return bool(m and m.group(1).lower() == "hotfix")

@@ -39,7 +39,7 @@ import pandas as pd
 from git import Repo
 from git.exc import GitCommandError, GitCommandNotFound, InvalidGitRepositoryError, NoSuchPathError
 
-from vsm_app.domain.kinds import DEFAULT_KIND, DEFAULT_PREFIXES, kind_from_subject
+from vsm_app.domain.kinds import DEFAULT_KIND, DEFAULT_PREFIXES, has_kind_prefix, kind_from_subject
 from vsm_app.domain.tables import SourceReport, Tables, conform, empty
 from vsm_app.ingest import gitcache
 from vsm_app.ingest.ancestry import (
@@ -642,7 +642,6 @@ def _utc(seconds: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
 
 
-_CC = re.compile(r"^\s*([A-Za-z]+)(?:\([^)]*\))?!?:")
 _GIT_REVERT = re.compile(r'^\s*Revert "')
 _GENERIC_MERGE = re.compile(
     r"^\s*(?:Merge pull request #\d+ from \S+?/(?P<gh>\S+)"
@@ -652,10 +651,7 @@ _GENERIC_MERGE = re.compile(
 _BRANCH_PREFIX = re.compile(r"^(?:[^/]+/)*?([A-Za-z]+)[/_-]")
 
 
-def _has_kind_prefix(subject: str) -> bool:
-    """A Conventional-Commit prefix we know, or git's ``Revert "..."``."""
-    m = _CC.match(subject)
-    return bool(_GIT_REVERT.match(subject) or (m and m.group(1).lower() in DEFAULT_PREFIXES))
+_has_kind_prefix = has_kind_prefix
 
 
 def _branch_kind(merge_subject: str) -> str | None:

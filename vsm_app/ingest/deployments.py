@@ -1,0 +1,385 @@
+"""Deployments → the ``deployments`` table (DESIGN §3).
+
+Formats: GitHub deployments (+ their statuses, a separate file), GitLab deployments (with
+the ``deployable`` job's timings), the DevLake webhook deployment, generic CSV/JSON tables
+(deployment id, sha, environment, started, finished, status; header names case-insensitive,
+aliases in :data:`vsm_app.ingest.detect.DEPLOYMENT_COLUMNS`), and CI runs/jobs flagged
+``is_deploy`` (:func:`from_ci_runs`).
+
+Rules (for docs/metrics.md):
+
+- ``status``: success | failure | cancelled | in_progress (others kept lower-case).
+  GitHub: the state of the latest status of each deployment, ignoring ``inactive`` (GitHub
+  marks an older successful deployment inactive when a newer one succeeds; it still
+  happened); ``error`` → failure; ``queued``/``pending``/``in_progress`` → in_progress.
+  A GitHub deployment with no status loaded has status ``<NA>`` and is not counted as a
+  successful deployment (a note says how many). GitLab: the deployment's own ``status``.
+  Generic tables: a missing status (column or cell) means the deployment happened (success).
+- Times: GitHub ``started_at`` = deployment ``created_at``, ``finished_at`` = time of the
+  deciding (latest non-inactive, final) status. GitLab: the ``deployable`` job's
+  ``started_at``/``finished_at`` (else the deployment's ``created_at``/``updated_at``).
+  DevLake: the commit's ``startedDate``/``finishedDate`` else the deployment's.
+- Environment: stored lower-case. ``is_production`` is True when the environment equals the
+  production environment (case-insensitive), GitHub says ``production_environment: true``,
+  or the source names no environment (a deployment export without environments lists
+  production releases).
+- A DevLake deployment of several commits (repositories) gives one row per commit, id
+  ``<id>/<n>``. A generic row without an id gets ``<sha[:12]>@<time>`` so the same row in
+  two files is still recognised as one deployment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from vsm_app.domain.tables import UTC_NS, conform
+from vsm_app.ingest.detect import DEPLOYMENT_COLUMNS, Parsed, generic_rows, header_names
+from vsm_app.ingest.errors import ImportProblem
+from vsm_app.ingest.jsonload import (
+    Columns,
+    CsvRecords,
+    JsonRecords,
+    dig,
+    frame_of,
+    obj,
+)
+
+if TYPE_CHECKING:
+    from vsm_app.ingest.sources import ImportOptions
+
+STATUSES: dict[str, str] = {
+    "success": "success", "succeeded": "success", "successful": "success", "ok": "success",
+    "passed": "success", "deployed": "success", "done": "success", "completed": "success",
+    "failure": "failure", "failed": "failure", "error": "failure", "errored": "failure",
+    "cancelled": "cancelled", "canceled": "cancelled", "aborted": "cancelled",
+    "in_progress": "in_progress", "running": "in_progress", "pending": "in_progress",
+    "queued": "in_progress", "created": "in_progress", "started": "in_progress",
+    "waiting": "in_progress", "blocked": "in_progress",
+}
+FINAL = frozenset({"success", "failure", "cancelled"})
+STATUS_COLUMNS: dict[str, str] = {
+    "deployment_ref": "string", "state": "string", "at": UTC_NS, "source": "string",
+}
+
+
+def status_of(values: list[Any], *, missing: str | None = None) -> pd.Series:
+    """Canonical deployment statuses; unknown words kept lower-case, missing → ``missing``."""
+    out: list[str | None] = []
+    for v in values:
+        if isinstance(v, str) and v.strip():
+            w = v.strip().lower()
+            out.append(STATUSES.get(w, w))
+        else:
+            out.append(missing)
+    return pd.Series(out, dtype="string")
+
+
+def environment_names(values: list[Any]) -> list[str | None]:
+    """Environment names, lower-case (a GitLab ``{"name": ...}`` object gives its name)."""
+    out: list[str | None] = []
+    for v in values:
+        if isinstance(v, dict):
+            v = v.get("name")
+        out.append(v.strip().casefold() if isinstance(v, str) and v.strip() else None)
+    return out
+
+
+def is_production(environment: pd.Series, production_environment: str,
+                  flag: pd.Series | None = None) -> pd.Series:
+    """Production deployments: environment matches, the source flags it, or no environment."""
+    env = environment.astype("string")
+    ok = env.isna() | env.eq(production_environment.strip().casefold()).fillna(False)
+    if flag is not None:
+        ok |= flag.fillna(False).astype(bool)
+    return ok.astype(bool)
+
+
+def _finish(data: dict[str, Any], fmt: str, path: str, options: ImportOptions,
+            flag: Any = None) -> pd.DataFrame:
+    frame = pd.DataFrame(data)
+    frame["source"] = fmt
+    frame["path"] = path
+    frame["is_production"] = is_production(
+        frame["environment"] if "environment" in frame else
+        pd.Series(pd.NA, index=frame.index, dtype="string"),
+        options.production_environment,
+        None if flag is None else pd.Series(flag, index=frame.index, dtype="object"))
+    return conform(frame, "deployments")
+
+
+def parse_github_deployments(reader: JsonRecords, path: str,
+                             options: ImportOptions) -> Parsed:
+    """GitHub ``/deployments``: sha, environment, created_at (status comes from statuses)."""
+    ids: list[Any] = []
+    sha: list[Any] = []
+    env: list[Any] = []
+    created: list[Any] = []
+    prod: list[Any] = []
+    recs: list[int] = []
+    lines: list[int] = []
+    for rec in reader.objects():
+        ids.append(rec.get("id"))
+        sha.append(rec.get("sha"))
+        env.append(rec.get("environment"))
+        created.append(rec.get("created_at"))
+        prod.append(rec.get("production_environment") is True)
+        recs.append(reader.record)
+        lines.append(reader.line)
+    cols = Columns(path, recs, lines)
+    data = {
+        "deployment_id": cols.ident(ids, "id", prefix="github-deployment/"),
+        "sha": cols.sha(sha, "sha"),
+        "environment": environment_names(cols.text(env, "environment")),
+        "started_at": cols.times(created, "created_at", default_tz=options.default_tz),
+        "finished_at": pd.Series(pd.NaT, index=range(len(recs)), dtype=UTC_NS),
+        "status": pd.Series([pd.NA] * len(recs), dtype="string"),
+    }
+    return Parsed("deployments", _finish(data, "github_deployments", path, options, prod),
+                  len(recs))
+
+
+def parse_github_deployment_statuses(reader: JsonRecords, path: str,
+                                     options: ImportOptions) -> Parsed:
+    """GitHub ``/deployments/{id}/statuses``, linked by the deployment id in their URL."""
+    ref: list[Any] = []
+    state: list[Any] = []
+    at: list[Any] = []
+    recs: list[int] = []
+    lines: list[int] = []
+    unlocated = 0
+    for rec in reader.objects():
+        url = rec.get("deployment_url") or rec.get("url") or ""
+        dep = _deployment_id_from_url(url)
+        if dep is None:
+            unlocated += 1
+            continue
+        ref.append(dep)
+        state.append(rec.get("state"))
+        at.append(rec.get("created_at"))
+        recs.append(reader.record)
+        lines.append(reader.line)
+    cols = Columns(path, recs, lines)
+    frame = frame_of({
+        "deployment_ref": ref,
+        "state": [s.lower() if isinstance(s, str) else None for s in cols.text(state, "state")],
+        "at": cols.times(at, "created_at", default_tz=options.default_tz),
+        "source": path,
+    }, STATUS_COLUMNS)
+    notes = [f"{unlocated} status(es) without a deployment URL skipped"] if unlocated else []
+    return Parsed("deployment_statuses", frame, reader.record, skipped=unlocated, notes=notes)
+
+
+def _deployment_id_from_url(url: Any) -> str | None:
+    if not isinstance(url, str) or "/deployments/" not in url:
+        return None
+    tail = url.split("/deployments/", 1)[1].split("/", 1)[0]
+    return f"github-deployment/{tail}" if tail.isdigit() else None
+
+
+def apply_statuses(deployments: pd.DataFrame, statuses: pd.DataFrame
+                   ) -> tuple[pd.DataFrame, pd.Series]:
+    """Status and finish time of GitHub deployments from their latest (non-inactive) status.
+
+    Returns the updated deployments and, per status row, whether it found its deployment.
+    """
+    out = deployments.copy()
+    linked = statuses["deployment_ref"].isin(out["deployment_id"]).fillna(False).astype(bool)
+    if statuses.empty or out.empty:
+        return out, linked
+    st = statuses[linked.to_numpy() & statuses["state"].ne("inactive").fillna(False)
+                  .to_numpy()]
+    st = st.sort_values("at", kind="stable")
+    latest = st.groupby("deployment_ref", sort=False).tail(1).set_index("deployment_ref")
+    state = status_of(latest["state"].tolist())
+    state.index = latest.index
+    dep = out["deployment_id"].astype("string")
+    has = dep.isin(latest.index).to_numpy()
+    new_status = dep.map(state).astype("string")
+    new_finish = dep.map(latest["at"].where(state.isin(FINAL).to_numpy()))
+    # statuses loaded, all of them inactive: it was superseded, we cannot tell more
+    only_inactive = dep.isin(statuses.loc[linked.to_numpy(), "deployment_ref"]).to_numpy() & ~has
+    out["status"] = out["status"].astype("string").where(~has, new_status)
+    out.loc[only_inactive, "status"] = "inactive"
+    out["finished_at"] = out["finished_at"].where(~has, new_finish).astype(UTC_NS)
+    return out, linked
+
+
+def parse_gitlab_deployments(reader: JsonRecords, path: str,
+                             options: ImportOptions) -> Parsed:
+    """GitLab ``/deployments`` with the deploy job (``deployable``) and its timings."""
+    ids: list[Any] = []
+    sha: list[Any] = []
+    env: list[Any] = []
+    status: list[Any] = []
+    started: list[Any] = []
+    finished: list[Any] = []
+    recs: list[int] = []
+    lines: list[int] = []
+    for rec in reader.objects():
+        job = obj(rec.get("deployable"))
+        ids.append(rec.get("id"))
+        sha.append(rec.get("sha") or dig(job, "commit", "id"))
+        env.append(rec.get("environment"))
+        status.append(rec.get("status"))
+        started.append(job.get("started_at") or rec.get("created_at"))
+        finished.append(job.get("finished_at") or rec.get("updated_at"))
+        recs.append(reader.record)
+        lines.append(reader.line)
+    cols = Columns(path, recs, lines)
+    st = status_of(cols.text(status, "status"))
+    data = {
+        "deployment_id": cols.ident(ids, "id", prefix="gitlab-deployment/"),
+        "sha": cols.sha(sha, "sha"),
+        "environment": environment_names(env),
+        "started_at": cols.times(started, "deployable.started_at",
+                                 default_tz=options.default_tz),
+        "finished_at": cols.times(finished, "deployable.finished_at",
+                                  default_tz=options.default_tz).where(st.isin(FINAL)
+                                                                       .to_numpy()),
+        "status": st,
+    }
+    return Parsed("deployments", _finish(data, "gitlab_deployments", path, options),
+                  len(recs))
+
+
+def parse_devlake_deployment(reader: JsonRecords, path: str,
+                             options: ImportOptions) -> Parsed:
+    """DevLake webhook deployments: one row per deployment commit."""
+    ids: list[Any] = []
+    sha: list[Any] = []
+    env: list[Any] = []
+    status: list[Any] = []
+    started: list[Any] = []
+    finished: list[Any] = []
+    recs: list[int] = []
+    lines: list[int] = []
+    for rec in reader.objects():
+        commits = [c for c in rec.get("deploymentCommits") or [] if isinstance(c, dict)]
+        if not commits:
+            commits = [{"commitSha": rec.get("commitSha") or rec.get("commit_sha")}]
+        base_id = rec.get("id")
+        for k, c in enumerate(commits):
+            ids.append(base_id if len(commits) == 1 or base_id in (None, "")
+                       else f"{base_id}/{k + 1}")
+            sha.append(c.get("commitSha"))
+            env.append(rec.get("environment"))
+            status.append(rec.get("result") or rec.get("status"))
+            started.append(c.get("startedDate") or rec.get("startedDate")
+                           or rec.get("createdDate"))
+            finished.append(c.get("finishedDate") or rec.get("finishedDate"))
+            recs.append(reader.record)
+            lines.append(reader.line)
+    cols = Columns(path, recs, lines)
+    data = {
+        "deployment_id": cols.ident(ids, "id"),
+        "sha": cols.sha(sha, "deploymentCommits.commitSha"),
+        "environment": environment_names(cols.text(env, "environment")),
+        "started_at": cols.times(started, "startedDate", default_tz=options.default_tz),
+        "finished_at": cols.times(finished, "finishedDate", default_tz=options.default_tz),
+        "status": status_of(cols.text(status, "result"), missing="success"),
+    }
+    return Parsed("deployments", _finish(data, "devlake_deployment", path, options),
+                  reader.record)
+
+
+def parse_generic_deployments(reader: JsonRecords | CsvRecords, path: str,
+                              options: ImportOptions) -> Parsed:
+    """A generic deployments table, as CSV or JSON records."""
+    csv = isinstance(reader, CsvRecords)
+    fmt = "generic_deployments_csv" if csv else "generic_deployments"
+    names = header_names(reader, DEPLOYMENT_COLUMNS) if isinstance(reader, CsvRecords) else {}
+    if csv:
+        _require_columns(names, path, csv)
+    raw: dict[str, list[Any]] = {k: [] for k in DEPLOYMENT_COLUMNS}
+    recs: list[int] = []
+    lines: list[int] = []
+    for fields, rec_names in generic_rows(reader, DEPLOYMENT_COLUMNS):
+        if not names:
+            names = rec_names
+            _require_columns(names, path, csv)
+        for k, v in fields.items():
+            raw[k].append(v)
+        recs.append(reader.record)
+        lines.append(reader.line)
+    cols = Columns(path, recs, lines)
+    shown = {k: (v or k) for k, v in names.items()}
+    sha = cols.sha(raw["sha"], shown["sha"])
+    tz = options.default_tz
+    started = cols.times(raw["started_at"], shown["started_at"], default_tz=tz)
+    finished = cols.times(raw["finished_at"], shown["finished_at"], default_tz=tz)
+    missing_sha = [i for i, s in enumerate(sha) if s is None]
+    if missing_sha:
+        raise cols.problem(missing_sha[0], shown["sha"], "missing commit sha")
+    when = finished.fillna(started)
+    no_time = np.flatnonzero(when.isna().to_numpy())
+    if len(no_time):
+        raise cols.problem(int(no_time[0]), shown["finished_at"],
+                           "missing time (neither started nor finished)")
+    given = cols.ident(raw["deployment_id"], shown["deployment_id"], required=False)
+    natural = [f"{(s or '')[:12]}@{t:%Y-%m-%dT%H:%M:%SZ}" for s, t in zip(sha, when, strict=True)]
+    data = {
+        "deployment_id": [g if g is not None else n for g, n in zip(given, natural,
+                                                                     strict=True)],
+        "sha": sha,
+        "environment": environment_names(cols.text(raw["environment"], shown["environment"])),
+        "started_at": started,
+        "finished_at": finished,
+        "status": status_of(cols.text(raw["status"], shown["status"]), missing="success"),
+        "repo_name": cols.text(raw["repo"], shown["repo"]),
+    }
+    return Parsed("deployments", _finish(data, fmt, path, options), len(recs))
+
+
+def _require_columns(names: dict[str, str | None], path: str, csv: bool) -> None:
+    what = "column" if csv else "field"
+    if names.get("sha") is None:
+        raise ImportProblem(
+            f'missing required {what} "sha" (accepted: '
+            + ", ".join(DEPLOYMENT_COLUMNS["sha"]) + ")", path=path, line=1 if csv else None,
+            field="sha")
+    if names.get("started_at") is None and names.get("finished_at") is None:
+        raise ImportProblem(
+            f'missing required {what} "finished_at" or "started_at" (accepted: '
+            + ", ".join(DEPLOYMENT_COLUMNS["finished_at"] + DEPLOYMENT_COLUMNS["started_at"])
+            + ")", path=path, line=1 if csv else None, field="finished_at")
+
+
+def from_ci_runs(ci_runs: pd.DataFrame) -> pd.DataFrame:
+    """Deployments from CI rows flagged ``is_deploy`` (one per run attempt).
+
+    When a deploy run and its own deploy job/stage are both loaded, the job/stage stands for
+    the deployment and the run is dropped, so one deployment is not counted twice.
+    """
+    if ci_runs.empty:
+        return conform(pd.DataFrame(), "deployments")
+    dep = ci_runs[ci_runs["is_deploy"].astype(bool)]
+    if "parent_id" in dep:
+        parents = set(dep["parent_id"].dropna().astype(str))
+        dep = dep[~dep["run_id"].astype("string").isin(parents).fillna(False).to_numpy()]
+    attempt = dep["attempt"].astype("Int64")
+    suffix = ("@" + attempt.astype("string")).fillna("")
+    frame = pd.DataFrame({
+        "deployment_id": "ci/" + dep["run_id"].astype("string") + suffix,
+        "sha": dep["sha"].astype("string"),
+        "environment": dep["environment"].astype("string"),
+        "started_at": dep["started_at"],
+        "finished_at": dep["finished_at"],
+        "status": dep["conclusion"].astype("string").fillna("in_progress"),
+        "source": "ci:" + dep["format"].astype("string") if "format" in dep else "ci",
+        "path": dep["source"].astype("string") if "source" in dep else pd.NA,
+        "is_production": True,
+    })
+    return conform(frame.reset_index(drop=True), "deployments")
+
+
+PARSERS = {
+    "github_deployments": parse_github_deployments,
+    "github_deployment_statuses": parse_github_deployment_statuses,
+    "gitlab_deployments": parse_gitlab_deployments,
+    "devlake_deployment": parse_devlake_deployment,
+    "generic_deployments": parse_generic_deployments,
+    "generic_deployments_csv": parse_generic_deployments,
+}
