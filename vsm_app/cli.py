@@ -16,12 +16,9 @@ from .domain import classic
 from .domain.durations import CALENDAR_DAY_S, DurationError, parse_duration
 from .domain.model import MapSettings, Project
 from .domain.templates import TEMPLATES
+from .errors import BadInput
 
-COMMANDS = ("new", "import-stages", "metrics", "analyze")
-
-
-class BadInput(Exception):
-    """User input the command cannot use; the message is shown as is (exit code 2)."""
+COMMANDS = ("new", "import-stages", "metrics", "analyze", "export", "report")
 
 
 def _err(msg: str) -> None:
@@ -83,12 +80,9 @@ def cmd_import_stages(args: argparse.Namespace) -> int:
 
 
 def _load(path: str) -> Project:
-    from .storage.project_file import ProjectFileError, load_project
+    from .pipeline import load_project_or_bad_input
 
-    try:
-        return load_project(path)
-    except ProjectFileError as e:
-        raise BadInput(str(e)) from None
+    return load_project_or_bad_input(path)
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -152,11 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_analyze(sub: Any) -> None:
-    try:
-        from .pipeline import add_analyze_parser
-    except ImportError:  # the measuring pipeline is optional while it is being built
-        return
+    from .pipeline import add_analyze_parser
+
     add_analyze_parser(sub)
+    try:
+        from .exporting import add_export_parsers
+    except ImportError:  # exports are being built (issue 8)
+        return
+    add_export_parsers(sub)
 
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .domain.model import Project, ValueStreamMap
 from .domain.tables import Tables, conform
+from .errors import BadInput
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
@@ -87,7 +88,7 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
            cancelled: Cancelled | None = None) -> tuple[Tables, list[str]]:
     """Git repositories and files → linked canonical tables (no metrics yet)."""
     from .ingest import git
-    from .ingest.sources import ImportOptions, import_files, link
+    from .ingest.sources import ImportOptions, ImportResult, import_files, link
 
     n_repos = len(inputs.repos)
     parts: list[Tables] = []
@@ -113,14 +114,17 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
                 else:
                     tables.data_quality.setdefault(k, v)
     errors: list[str] = []
+    imported = ImportResult()
     if inputs.files:
         imported = import_files(
             inputs.files,
             ImportOptions(default_tz=inputs.default_tz, deploy_pattern=inputs.deploy_pattern,
-                          production_environment=inputs.production_environment),
+                          production_environment=inputs.production_environment,
+                          salt=inputs.salt),
             _scaled(progress, git_share, 0.95), cancelled)
         errors = [str(e) for e in imported.errors]
-        tables = link(tables, imported)
+    # linking also runs with git alone: it flags rollbacks among tag deployments
+    tables = link(tables, imported)
     return tables, errors
 
 
@@ -129,7 +133,8 @@ def analyze_tables(tables: Tables, inputs: AnalyzeInputs) -> Any:
 
     return analyze(tables, inputs.vsm_map,
                    AnalysisOptions(since=inputs.since, until=inputs.until, period=inputs.period,
-                                   band_year=inputs.band_year))
+                                   band_year=inputs.band_year,
+                                   production_environments=(inputs.production_environment,)))
 
 
 def run(inputs: AnalyzeInputs, progress: Progress | None = None,
@@ -194,13 +199,21 @@ def add_analyze_parser(sub: Any) -> None:
     a.set_defaults(func=cmd_analyze)
 
 
+def load_project_or_bad_input(path: str) -> Project:
+    from .storage.project_file import ProjectFileError, load_project
+
+    try:
+        return load_project(path)
+    except ProjectFileError as e:
+        raise BadInput(str(e)) from None
+
+
 def _parse_date(flag: str, text: str | None) -> pd.Timestamp | None:
     if text is None:
         return None
     try:
         ts = pd.Timestamp(text)
     except (ValueError, TypeError):
-        from .cli import BadInput
         raise BadInput(f"{flag}: {text!r} is not a date (expected e.g. 2026-01-31)") from None
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
@@ -257,12 +270,11 @@ def _json_safe(v: Any) -> Any:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .cli import BadInput, _load
     from .ingest.errors import ImportProblem
     from .ingest.git import GitError
 
     if args.project:
-        inputs = inputs_from_project(_load(args.project))
+        inputs = inputs_from_project(load_project_or_bad_input(args.project))
     else:
         inputs = AnalyzeInputs()
     if not args.project and not args.repo:
@@ -281,6 +293,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise BadInput(f"{path}: no such file")
     inputs.since = _parse_date("--since", args.since)
     inputs.until = _parse_date("--until", args.until)
+    if inputs.until is not None and args.until and len(args.until.strip()) <= 10:
+        inputs.until += pd.Timedelta(days=1)  # --until 2026-03-31 includes that day
     if inputs.since is not None and inputs.until is not None and inputs.until <= inputs.since:
         raise BadInput("--until must be after --since")
     if args.period:
@@ -300,8 +314,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         progress.close()
     for w in measurement.tables.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    for e in measurement.import_errors:
-        print(f"warning: {e}", file=sys.stderr)
+    if measurement.import_errors:
+        # a file the user named could not be read: no partial answer that looks complete
+        for problem in measurement.import_errors[1:]:
+            print(f"vsm-app: {problem}", file=sys.stderr)
+        raise BadInput(measurement.import_errors[0])
     if args.export_changes:
         write_changes_csv(measurement.tables.changes, args.export_changes)
         print(f"wrote {args.export_changes} ({len(measurement.tables.changes)} changes)",

@@ -1,0 +1,104 @@
+"""``vsm-app analyze`` end to end on repositories and exports built in the test."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.ingest.conftest_git import AUTHORS, RepoBuilder, at
+
+H = 3600.0
+
+
+def vsm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "vsm_app", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """v1 at h10 ships c1; v2 at h50 ships a 2-commit merge (authored h20, h22) and c4 (h30)."""
+    b = RepoBuilder(tmp_path / "repo")
+    shas = {"c1": b.commit("feat: first", 0)}
+    b.tag("v1.0.0", 10)
+    b.checkout("feature/x", new=True)
+    b.commit("feat: part one", 20)
+    b.commit("feat: part two", 22)
+    b.checkout("main")
+    shas["m"] = b.merge("feature/x", "Merge branch 'feature/x'", 25)
+    shas["c4"] = b.commit("fix: typo", 30)
+    b.tag("v2.0.0", 50)
+    return b.path, shas
+
+
+def test_git_only_json_and_changes_csv(tmp_path: Path, repo) -> None:
+    path, shas = repo
+    r = vsm("analyze", "--repo", str(path), "--deploy-tags", "v*", "--json",
+            "--export-changes", "changes.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    for key in ("window", "changes", "deployments", "dora", "flow", "stages", "bottleneck",
+                "data_quality", "sources"):
+        assert key in out
+    for key in ("deployment_frequency_per_week", "deployment_days_per_week",
+                "lead_time_median_s", "change_failure_rate", "recovery_time_median_s",
+                "rework_rate", "pipeline_failure_rate", "bands"):
+        assert key in out["dora"]
+    for key in ("velocity_per_week", "flow_time_median_s", "load_mean", "efficiency",
+                "distribution"):
+        assert key in out["flow"]
+    assert out["changes"] == 3 and out["deployments"] == 2
+    # lead times of v2's changes: merge 50-20 = 30 h, c4 50-30 = 20 h → median 25 h
+    assert out["dora"]["lead_time_median_s"] == 25 * H
+    # no incidents were loaded: recovery time is unknown, not zero
+    assert out["dora"]["recovery_time_median_s"] is None
+    assert out["sources"][0]["format"] == "git"
+
+    rows = list(csv.DictReader((tmp_path / "changes.csv").open()))
+    assert list(rows[0]) == ["change_id", "sha", "kind", "first_commit_at", "pr_opened_at",
+                             "first_review_at", "approved_at", "merged_at", "deployed_at",
+                             "deployment_id", "lead_time_s"]
+    by_sha = {row["sha"]: row for row in rows}
+    assert by_sha[shas["c1"]]["lead_time_s"] == ""  # shipped by the first deployment
+    assert float(by_sha[shas["m"]]["lead_time_s"]) == 30 * H
+    assert by_sha[shas["m"]]["first_commit_at"] == at(20).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert by_sha[shas["c4"]]["kind"] == "defect"
+    # authors are hashed at ingest: no name or e-mail in any output
+    text = r.stdout + (tmp_path / "changes.csv").read_text()
+    for name, email in AUTHORS.values():
+        assert name not in text and email not in text
+
+
+def test_imported_incident_makes_a_failure(tmp_path: Path, repo) -> None:
+    path, _ = repo
+    # opened after v1 (h10) and before v2 (h50): v1 failed; resolved 2 h later
+    (tmp_path / "inc.csv").write_text(
+        "id,opened,resolved,sha\n"
+        f"INC-1,{at(12).isoformat()},{at(14).isoformat()},\n")
+    r = vsm("analyze", "--repo", str(path), "--deploy-tags", "v*", "--incidents", "inc.csv",
+            "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["dora"]["change_failure_rate"] == 0.5
+    assert out["dora"]["recovery_time_median_s"] == 2 * H
+    src = {s["format"]: s for s in out["sources"]}
+    assert any(s["path"].endswith("inc.csv") and s["records"] == 1 for s in src.values())
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--repo", "nowhere"], "nowhere"),
+    (["--repo", "."], "not a git repository"),
+    (["--repo", "REPO", "--ci", "bad.json"], "bad.json"),
+    (["--repo", "REPO", "--since", "yesterday-ish"], "--since"),
+    (["--repo", "REPO", "--branch", "nope"], "nope"),
+])
+def test_bad_input_exit_2(tmp_path: Path, repo, args, needle) -> None:
+    path, _ = repo
+    (tmp_path / "bad.json").write_text('{"workflow_runs": [{"id": 1,')
+    args = [str(path) if a == "REPO" else a for a in args]
+    r = vsm("analyze", *args, "--json", cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert needle in r.stderr and "Traceback" not in r.stderr
