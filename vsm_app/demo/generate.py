@@ -6,13 +6,29 @@ Writes ``DEST/repo`` (built with ``git fast-import``) and ``DEST/exports/{prs,ci
 incidents}.json`` in the real export formats (``gh pr list --json``, the GitHub Actions REST
 ``{total_count, workflow_runs}`` page, PagerDuty ``{incidents: [...]}``).
 
-The history, 2024-11-01 .. 2026-10-31, tells a story the analysis must find: from month 14
-(December 2025) the wait between a pull request being opened and its first review grows from a
-median of ~2 h to ~30 h over six weeks, while coding, review, merge, CI and release stay as they
-were, so lead time for changes rises. Around it: ~1,500 changes (pull requests merged with merge
-commits, some direct commits), Conventional-Commit subjects, weekly-ish annotated release tags
-``v1.N.0``, a few bad changes reverted ("This reverts commit <sha>.") and shipped in hotfix
-releases ``v1.N.1``, incidents opened shortly after some releases.
+The history, 2024-11-01 .. 2026-10-31, tells a story the analysis must find (the demo map's
+sticky note says "team thinks Release is the slowest stage"):
+
+1. **Release was the constraint.** Until the end of May 2025 the team ships with a weekly
+   release train (Thursday 14:00 UTC, annotated tags ``v1.N.0``): a merged change waits a
+   median of ~2-3 days for it.
+2. **Releases speed up.** From June 2025 (month 8) it releases on Monday, Wednesday and
+   Friday (15:00 UTC), and the wait for a release drops to hours (monthly medians ~6-25 h).
+3. **Review becomes the constraint.** From October 2025 (month 12) reviewers are overloaded:
+   the wait between a pull request being opened and its first review rises, over six weeks,
+   from a median of ~3 h to ~65-70 h (and spreads out), while coding, review work, merge, CI
+   and release stay as they were. Lead time for changes rises, and the review wait is what
+   raised it: over the whole window, over the last quarter and in the lead-time rise from the
+   first to the second half, the analysis finds Review (``tests/test_demo_story.py``).
+
+Reviews happen in working hours (Mon-Fri 08:00-18:00 UTC). Most pull requests get a
+COMMENTED or CHANGES_REQUESTED review first, a fix-up commit, and the APPROVED review hours
+later; about a quarter are approved at once. Some authors comment on their own pull request
+(a review by the author, which is not a first review). Around it: ~1,500 changes (pull
+requests merged with merge commits, a few direct commits), Conventional-Commit subjects, a few
+bad changes reverted ("This reverts commit <sha>.") and shipped in hotfix releases ``v1.N.1``,
+incidents opened shortly after some releases, and each release deployed by a "Deploy"
+workflow run.
 
 Everything (identities, dates, contents) derives from the seed, so the same seed gives the
 same shas. A second call with the same seed and generator version reuses what exists.
@@ -35,16 +51,26 @@ from typing import Any
 from vsm_app.demo.fastimport import FastImport, Person, run_git
 
 #: bump when the generated data changes: existing demo folders are then rebuilt
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 MARKER = "vsm-demo-version"
 
 START = datetime(2024, 11, 1, tzinfo=UTC)
 END = datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC)
-#: month 14 of the story: the review wait starts to grow here and ramps up for six weeks
-STORY_START = datetime(2025, 12, 1, tzinfo=UTC)
+#: the weekly release train (Thursdays) runs until here; then Monday, Wednesday and Friday
+RELEASE_TRAIN_END = datetime(2025, 6, 1, tzinfo=UTC)
+WEEKLY_RELEASE = (3, 14)  # (weekday, hour UTC): Thursday 14:00
+FREQUENT_RELEASES = ((0, 15), (2, 15), (4, 15))  # Mon, Wed, Fri 15:00
+#: month 12 of the story: the review wait starts to grow here and ramps up for six weeks
+STORY_START = datetime(2025, 10, 1, tzinfo=UTC)
 STORY_RAMP = timedelta(weeks=6)
-REVIEW_WAIT_BEFORE_H = 2.0
-REVIEW_WAIT_AFTER_H = 30.0
+#: median of the raw (calendar) wait for a first review, before working hours are applied
+REVIEW_WAIT_BEFORE_H = 2.5
+REVIEW_WAIT_AFTER_H = 45.0
+#: spread (sigma of the log) of that raw wait
+REVIEW_SIGMA_BEFORE = 0.8
+REVIEW_SIGMA_AFTER = 1.0
+#: the team works (opens pull requests, reviews) Monday to Friday in these UTC hours
+WORK_HOURS = (8, 18)
 
 
 @dataclass(frozen=True)
@@ -114,15 +140,16 @@ class PullRequest:
     reviewer: Dev
     title: str
     label: str | None
-    branch: str
+    slug: str  # branch name without the number (set when numbering)
     commit_times: list[datetime]
     commit_subjects: list[str]
     opened: datetime
-    reviews: list[tuple[datetime, str]]  # (submitted, state)
+    reviews: list[tuple[datetime, str, Dev]]  # (submitted, state, by)
     merged: datetime | None
     closed: datetime | None
     files: list[str]
     reverts: PullRequest | None = None
+    branch: str = ""
     # filled while writing the repository
     commit_marks: list[int] = field(default_factory=list)
     merge_mark: int | None = None
@@ -137,6 +164,10 @@ class Direct:
     mark: int | None = None
 
 
+def _is_holiday(day: datetime) -> bool:
+    return (day.month == 12 and day.day >= 23) or (day.month == 1 and day.day <= 2)
+
+
 class _Story:
     """All random choices, in one fixed order (so the seed fully determines the data)."""
 
@@ -149,13 +180,28 @@ class _Story:
     def lognormal_h(self, median_h: float, sigma: float) -> timedelta:
         return timedelta(hours=median_h * math.exp(self.rng.gauss(0.0, sigma)))
 
-    def review_wait(self, opened: datetime) -> timedelta:
-        if opened < STORY_START:
-            median = REVIEW_WAIT_BEFORE_H
-        else:
-            ramp = min(1.0, (opened - STORY_START) / STORY_RAMP)
-            median = REVIEW_WAIT_BEFORE_H + ramp * (REVIEW_WAIT_AFTER_H - REVIEW_WAIT_BEFORE_H)
-        return self.lognormal_h(median, 0.7)
+    def working(self, t: datetime) -> datetime:
+        """``t`` if it falls in working hours, else a little after the next start of work."""
+        lo, hi = WORK_HOURS
+        if t.weekday() < 5 and lo <= t.hour < hi:
+            return t
+        day = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        if t.hour >= lo:
+            day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return day + timedelta(hours=lo, minutes=5 + 85 * self.rng.random())
+
+    def first_review(self, opened: datetime) -> datetime:
+        """The first reviewer's review: a raw wait, then moved into working hours.
+
+        Overloaded reviewers wait longer and less evenly: the median and the spread of the raw
+        wait both grow over the ramp.
+        """
+        ramp = 0.0 if opened < STORY_START else min(1.0, (opened - STORY_START) / STORY_RAMP)
+        median = REVIEW_WAIT_BEFORE_H + ramp * (REVIEW_WAIT_AFTER_H - REVIEW_WAIT_BEFORE_H)
+        sigma = REVIEW_SIGMA_BEFORE + ramp * (REVIEW_SIGMA_AFTER - REVIEW_SIGMA_BEFORE)
+        return self.working(opened + self.lognormal_h(median, sigma))
 
     def title(self) -> tuple[str, str | None, str]:
         rng = self.rng
@@ -169,31 +215,38 @@ class _Story:
         head = f"{prefix}({scope})" if scope else prefix
         return f"{head}: {text}", (label if rng.random() < 0.75 else None), prefix
 
+    def release_slot(self, day: datetime) -> datetime | None:
+        """The release of ``day``: the weekly train, later Mon/Wed/Fri; none over the holidays."""
+        if (day.month == 12 and day.day >= 22) or (day.month == 1 and day.day <= 4):
+            return None
+        slots = (WEEKLY_RELEASE,) if day < RELEASE_TRAIN_END else FREQUENT_RELEASES
+        for weekday, hour in slots:
+            if day.weekday() == weekday:
+                return day + timedelta(hours=hour)
+        return None
+
     def plan(self) -> None:
         rng = self.rng
-        number = 0
         day = START
         while day <= END:
-            holiday = (day.month == 12 and day.day >= 23) or (day.month == 1 and day.day <= 2)
+            holiday = _is_holiday(day)
             if day.weekday() < 5:
                 n = rng.choice([0, 1] if holiday else [1, 2, 2, 3, 3, 3, 4, 4])
                 for _ in range(n):
-                    number += 1
-                    self.prs.append(self.pull_request(number, day))
-                if rng.random() < 0.35 and not holiday:
+                    self.prs.append(self.pull_request(day))
+                if rng.random() < 0.2 and not holiday:
                     at = day + timedelta(hours=8 + 9 * rng.random())
                     subject, _, _ = self.title()
                     subject = subject.replace("feat", "chore", 1) if subject.startswith("feat") \
                         else subject
                     self.directs.append(Direct(at, rng.choice(DEVS), subject,
                                                rng.sample(FILES, 1)))
-            if day.weekday() == 3:  # Thursday: release day (none over the holidays)
-                skip = (day.month == 12 and day.day >= 22) or (day.month == 1 and day.day <= 4)
-                if not skip:
-                    self.releases.append(day + timedelta(hours=14))
+            release = self.release_slot(day)
+            if release is not None:
+                self.releases.append(release)
             day += timedelta(days=1)
 
-    def pull_request(self, number: int, day: datetime) -> PullRequest:
+    def pull_request(self, day: datetime) -> PullRequest:
         rng = self.rng
         author, reviewer = rng.sample(DEVS, 2)
         title, label, prefix = self.title()
@@ -201,42 +254,75 @@ class _Story:
         coding = min(self.lognormal_h(5.0, 0.8), timedelta(hours=72))
         k = rng.choices([1, 2, 3, 4, 5], weights=[30, 30, 20, 12, 8])[0]
         times = sorted([start] + [start + coding * rng.random() for _ in range(k - 1)])
-        subjects = [title] + [rng.choice(["address review comments", "add tests", "wip",
-                                          f"{prefix}: follow-up", "fix lint"])
+        subjects = [title] + [rng.choice(["add tests", "wip", f"{prefix}: follow-up",
+                                          "fix lint", "tidy up"])
                               for _ in range(k - 1)]
-        opened = start + coding + timedelta(minutes=5 + 25 * rng.random())
-        first = opened + self.review_wait(opened)
-        reviews = []
-        if rng.random() < 0.4:  # comments first, approval after a round of changes
-            reviews.append((first, "COMMENTED"))
-            approved = first + self.lognormal_h(1.5, 0.8)
+        opened = self.working(start + coding + timedelta(minutes=5 + 25 * rng.random()))
+        reviews: list[tuple[datetime, str, Dev]] = []
+        if rng.random() < 0.08:  # the author annotates the diff for the reviewer
+            reviews.append((opened + timedelta(minutes=2 + 18 * rng.random()), "COMMENTED",
+                            author))
+        first = self.first_review(opened)
+        if rng.random() < 0.25:  # small change: approved at once
+            approved = first
         else:
-            approved = first + self.lognormal_h(0.3, 0.6)
-        reviews.append((approved, "APPROVED"))
+            # a round of comments, a fix-up commit, then the approval hours later
+            reviews.append((first, rng.choice(["COMMENTED", "CHANGES_REQUESTED"]), reviewer))
+            at = first
+            for round_ in range(2 if rng.random() < 0.2 else 1):
+                if round_:
+                    at = self.working(at + self.lognormal_h(1.5, 0.6))
+                    reviews.append((at, "COMMENTED", reviewer))
+                fixed = at + self.lognormal_h(1.2, 0.7)
+                times.append(fixed)
+                subjects.append("address review comments")
+                if rng.random() < 0.3:  # the author answers in the review threads
+                    reviews.append((fixed - timedelta(minutes=1 + 4 * rng.random()),
+                                    "COMMENTED", author))
+                at = fixed
+            approved = self.working(at + self.lognormal_h(2.5, 0.8))
+        reviews.append((approved, "APPROVED", reviewer))
+        reviews.sort(key=lambda r: r[0])
         merged: datetime | None = approved + self.lognormal_h(0.7, 0.8)
         closed = merged
-        if rng.random() < 0.03:  # abandoned
+        if rng.random() < 0.03:  # abandoned after the first review
             merged = None
-            closed = opened + timedelta(days=2 + 5 * rng.random())
-            reviews = reviews[:1]
+            closed = first + timedelta(days=2 + 5 * rng.random())
+            reviews = [r for r in reviews if r[0] <= first]
+            times = [t for t in times if t <= first]
+            subjects = subjects[:len(times)]
         if (merged or opened) > END or (closed is not None and closed > END):
             merged, closed = None, None  # still open when the data ends
             reviews = [r for r in reviews if r[0] <= END]
-        slug = title.split(": ", 1)[1].replace(" ", "-")[:30]
-        return PullRequest(number, author, reviewer, title, label, f"{prefix}/{slug}-{number}",
-                           times, subjects, opened, reviews, merged, closed,
-                           rng.sample(FILES, rng.randrange(1, 4)))
+            times = [t for t in times if t <= END]
+            subjects = subjects[:len(times)]
+        slug = f"{prefix}/" + title.split(": ", 1)[1].replace(" ", "-")[:30]
+        return PullRequest(0, author, reviewer, title, label, slug, times, subjects, opened,
+                           reviews, merged, closed, rng.sample(FILES, rng.randrange(1, 4)))
 
-    def revert_pr(self, number: int, bad: PullRequest, opened: datetime) -> PullRequest:
+    def revert_pr(self, bad: PullRequest, opened: datetime) -> PullRequest:
         rng = self.rng
         author = bad.author
         reviewer = rng.choice([d for d in DEVS if d is not author])
         title = f'Revert "{bad.title}"'
-        first = opened + timedelta(minutes=15 + 20 * rng.random())
+        first = opened + timedelta(minutes=15 + 20 * rng.random())  # urgent: reviewed at once
         merged = first + timedelta(minutes=10 + 10 * rng.random())
-        return PullRequest(number, author, reviewer, title, "bug", f"revert-{bad.number}",
+        return PullRequest(0, author, reviewer, title, "bug", "revert",
                            [opened - timedelta(minutes=10)], [title], opened,
-                           [(first, "APPROVED")], merged, merged, list(bad.files), reverts=bad)
+                           [(first, "APPROVED", reviewer)], merged, merged, list(bad.files),
+                           reverts=bad)
+
+
+def _number(prs: list[PullRequest]) -> None:
+    """Number pull requests in the order they were opened (as GitHub does), name branches."""
+    prs.sort(key=lambda p: p.opened)
+    for i, p in enumerate(prs, start=1):
+        p.number = i
+    for p in prs:
+        if p.reverts is not None:
+            p.branch = f"revert-{p.reverts.number}-{p.reverts.branch}"
+        else:
+            p.branch = f"{p.slug}-{p.number}"
 
 
 @dataclass
@@ -264,10 +350,9 @@ def _build(dest: Path, seed: int) -> DemoPaths:
     # bad changes: reverted after the release that shipped them, with an incident and a hotfix
     merged_feats = [p for p in prs if p.merged and p.title.startswith("feat") and
                     START + timedelta(days=30) < p.merged < END - timedelta(days=30)]
-    bad_prs = sorted(rng.sample(merged_feats, 7), key=lambda p: p.number)
+    bad_prs = sorted(rng.sample(merged_feats, 7), key=lambda p: p.opened)
     incidents: list[_Incident] = []
     hotfix_tags: list[tuple[datetime, str]] = []  # (time, base release) → v1.N.1
-    next_number = len(prs) + 1
     used_releases: set[int] = set()
     directs_extra: list[Direct] = []
     for bad in bad_prs:
@@ -278,8 +363,7 @@ def _build(dest: Path, seed: int) -> DemoPaths:
         used_releases.add(r)
         rel = releases[r]
         opened = rel + timedelta(hours=1 + 3 * rng.random())
-        revert = story.revert_pr(next_number, bad, opened + timedelta(minutes=40))
-        next_number += 1
+        revert = story.revert_pr(bad, opened + timedelta(minutes=40))
         prs.append(revert)
         assert revert.merged is not None
         hotfix_at = revert.merged + timedelta(minutes=20)
@@ -316,6 +400,7 @@ def _build(dest: Path, seed: int) -> DemoPaths:
     for i, inc in enumerate(incidents, start=1):
         inc.number = i
     story.directs.extend(directs_extra)
+    _number(prs)
 
     # ---- the repository: main-line events in time order
     events: list[tuple[datetime, int, Any]] = []
@@ -333,12 +418,15 @@ def _build(dest: Path, seed: int) -> DemoPaths:
     events.sort(key=lambda e: (e[0], e[1]))
 
     repo = dest / "repo"
-    marks_file = dest / "repo.marks"
+    # absolute: fast-import runs inside the repository, a relative DEST would miss the file
+    marks_file = (dest / "repo.marks").resolve()
     revision = 0
     files_now: dict[str, bytes] = {}
     ci_commits: list[tuple[datetime, int]] = []  # main commits for CI runs
     tags: list[tuple[str, datetime, int]] = []
     with FastImport(repo, marks_file=marks_file) as fi:
+        # ours from the start: a build that fails half-way is replaced by the next call
+        (repo / ".git" / MARKER).write_text(f"incomplete seed={seed}\n")
         revision += 1
         root_at = _epoch(START - timedelta(days=3))
         first = DEVS[0].person
@@ -438,17 +526,46 @@ def _write_json(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+REVIEW_BODIES = {"APPROVED": "", "COMMENTED": "A few comments inline.",
+                 "CHANGES_REQUESTED": "Please add a test for the edge case."}
+AUTHOR_NOTES_BODY = "Notes for the reviewer inline."  # the author, before any review
+AUTHOR_REPLY_BODY = "Thanks, fixed in the next commit."  # the author, answering a review
+
+
 def _prs_json(prs: list[PullRequest], marks: dict[int, str]) -> list[dict[str, Any]]:
     out = []
     for p in sorted(prs, key=lambda p: -p.number):  # gh lists newest first
-        head = marks[p.commit_marks[-1]] if p.commit_marks else None
+        shas = [marks[m] for m in p.commit_marks]
+        head = shas[-1] if shas else None
         state = "MERGED" if p.merged else ("CLOSED" if p.closed else "OPEN")
+
+        def head_at(at: datetime, p: PullRequest = p, shas: list[str] = shas) -> str | None:
+            """The pull request's head commit when a review was submitted."""
+            i = bisect.bisect_right(p.commit_times, at)
+            return shas[i - 1] if i else (shas[0] if shas else None)
+
+        first_by_other = min((r[0] for r in p.reviews if r[2] is not p.author), default=None)
+
+        def body(at: datetime, state: str, by: Dev, p: PullRequest = p,
+                 first: datetime | None = first_by_other) -> str:
+            if by is not p.author:
+                return REVIEW_BODIES[state]
+            return AUTHOR_REPLY_BODY if first is not None and first < at else AUTHOR_NOTES_BODY
+
+        updated = max([p.opened, *(r[0] for r in p.reviews), *p.commit_times,
+                       *([p.closed] if p.closed else [])])
         out.append({
             "number": p.number,
             "title": p.title,
             "state": state,
+            "isDraft": False,
+            "author": {"id": p.author.node_id, "is_bot": False, "login": p.author.login,
+                       "name": p.author.person.name},
+            "baseRefName": "main",
             "headRefName": p.branch,
+            "headRefOid": head,
             "createdAt": _iso(p.opened),
+            "updatedAt": _iso(updated),
             "mergedAt": _iso(p.merged) if p.merged else None,
             "closedAt": _iso(p.closed) if p.closed else None,
             "mergeCommit": {"oid": marks[p.merge_mark]} if p.merge_mark else None,
@@ -456,15 +573,15 @@ def _prs_json(prs: list[PullRequest], marks: dict[int, str]) -> list[dict[str, A
                          "color": LABEL_COLORS[p.label]}] if p.label else []),
             "reviews": [{
                 "id": f"PRR_{p.number}_{i}",
-                "author": {"login": p.reviewer.login},
+                "author": {"login": by.login},
                 "authorAssociation": "MEMBER",
-                "body": "" if state_ == "APPROVED" else "A few comments inline.",
+                "body": body(at, state_, by),
                 "submittedAt": _iso(at),
                 "includesCreatedEdit": False,
                 "reactionGroups": [],
                 "state": state_,
-                "commit": {"oid": head},
-            } for i, (at, state_) in enumerate(p.reviews)],
+                "commit": {"oid": head_at(at)},
+            } for i, (at, state_, by) in enumerate(p.reviews)],
             "commits": [{
                 "authoredDate": _iso(ct),
                 "authors": [{"email": p.author.person.email, "id": p.author.node_id,
@@ -472,9 +589,9 @@ def _prs_json(prs: list[PullRequest], marks: dict[int, str]) -> list[dict[str, A
                 "committedDate": _iso(ct),
                 "messageBody": "",
                 "messageHeadline": subject,
-                "oid": marks[m],
-            } for ct, subject, m in zip(p.commit_times, p.commit_subjects, p.commit_marks,
-                                        strict=True)],
+                "oid": sha,
+            } for ct, subject, sha in zip(p.commit_times, p.commit_subjects, shas,
+                                          strict=True)],
         })
     return out
 
