@@ -138,24 +138,24 @@ def format_duration(
                 out.append(f"{n}{u if u != 'min' else 'min'}")
                 rest = round(rest - n * size, 3)
         return " ".join(out) if out else "0s"
-    # human form: the largest unit that fits, then one more unit at most
-    if seconds < 60:
+    # human form: the largest unit that fits (whole), then the next smaller unit that has
+    # something left, rounded to a whole number ("2d 23h", "1h 5 min"), at most max_parts
+    if round(seconds, 1) < 60:
         return f"{_fmt_number(round(seconds, 1))}s"
-    if seconds < 3600:
-        v = seconds / 60
-        return f"{_fmt_number(round(v, 1))} min"
-    parts: list[str] = []
-    rest = float(seconds)
-    for i, u in enumerate(order[:-1]):
-        size = units[u]
-        if rest >= size or parts:
-            if len(parts) == max_parts - 1 or i == len(order) - 2:
-                v = round(rest / size, 1)
-                if v > 0 or not parts:
-                    parts.append(f"{_fmt_number(v)}{' min' if u == 'min' else u}")
-                break
-            n = math.floor(rest / size)
-            if n > 0:
-                parts.append(f"{n}{' min' if u == 'min' else u}")
-            rest -= n * size
-    return " ".join(parts)
+    if round(seconds / 60, 1) < 60:
+        return f"{_fmt_number(round(seconds / 60, 1))} min"
+    seconds = max(seconds, 3600.0)
+    names = {"d": "d", "h": "h", "min": " min", "s": "s"}
+    sizes = [(u, units[u]) for u in order]
+    first = next(i for i, (_, size) in enumerate(sizes) if seconds >= size)
+    if max_parts <= 1 or first == len(sizes) - 1:
+        u, size = sizes[first]
+        return f"{_fmt_number(round(seconds / size, 1))}{names[u]}"
+    u1, size1 = sizes[first]
+    u2, size2 = sizes[first + 1]
+    total = math.floor(seconds / size2 + 0.5) * size2  # rounded to the smaller unit
+    if first > 0 and total >= sizes[first - 1][1]:
+        return format_duration(total, day_length_s, max_parts=max_parts)  # carried up
+    n1 = math.floor(total / size1 + 1e-9)
+    n2 = round((total - n1 * size1) / size2)
+    return f"{n1}{names[u1]} {n2}{names[u2]}" if n2 else f"{n1}{names[u1]}"

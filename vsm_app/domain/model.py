@@ -240,7 +240,11 @@ class ValueStreamMap:
         self.update_stage(stage_id, estimates=replace(old, **changes))
         return old
 
-    def add_flow(self, flow: Flow) -> Flow:
+    def flow_index(self, flow_id: str) -> int:
+        return list(self._flows).index(flow_id)
+
+    def add_flow(self, flow: Flow, index: int | None = None) -> Flow:
+        """Add a flow (at ``index`` in the flow order, so an undo can put it back)."""
         if flow.source == flow.target:
             raise ModelError("a flow needs two different stages")
         for s in (flow.source, flow.target):
@@ -252,7 +256,12 @@ class ValueStreamMap:
                     "is already connected")
         if flow.id in self._flows:
             raise ModelError(f"flow id {flow.id!r} already in the map")
-        self._flows[flow.id] = flow
+        if index is None or index >= len(self._flows):
+            self._flows[flow.id] = flow
+        else:
+            items = list(self._flows.items())
+            items.insert(index, (flow.id, flow))
+            self._flows = dict(items)
         self.flow_added.emit(flow)
         return flow
 

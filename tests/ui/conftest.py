@@ -1,0 +1,85 @@
+"""GUI fixtures: application names, no modal dialogs, ready-made main windows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+
+from vsm_app.domain.model import Project, ValueStreamMap
+from vsm_app.domain.templates import software_delivery
+from vsm_app.ui import settings
+from vsm_app.ui.dialogs import messages
+
+
+@dataclass
+class DialogLog:
+    """What the window asked or told; answers tests can change before acting."""
+
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+    save_changes_answer: str = "discard"
+    recovery_answer: str = "later"
+    text_answer: str | None = None
+    open_path: str | None = None
+    save_path: str | None = None
+    asked: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(autouse=True)
+def app_names() -> None:
+    QCoreApplication.setOrganizationName(settings.ORGANIZATION)
+    QCoreApplication.setApplicationName(settings.APPLICATION)
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
+    """Replace every modal question by a recorded answer."""
+    log = DialogLog()
+
+    def error(parent: Any, title: str, text: str, details: str = "") -> None:
+        log.errors.append((title, text, details))
+
+    def ask_save(parent: Any, name: str) -> str:
+        log.asked.append(f"save:{name}")
+        return log.save_changes_answer
+
+    def ask_recovery(parent: Any, autosave: Any, project: Any) -> str:
+        log.asked.append("recovery")
+        return log.recovery_answer
+
+    monkeypatch.setattr(messages, "error", error)
+    monkeypatch.setattr(messages, "ask_save_changes", ask_save)
+    monkeypatch.setattr(messages, "ask_recovery", ask_recovery)
+    monkeypatch.setattr(messages, "get_text", lambda *a, **k: log.text_answer)
+    monkeypatch.setattr(messages, "get_open_path", lambda *a, **k: log.open_path)
+    monkeypatch.setattr(messages, "get_save_path", lambda *a, **k: log.save_path)
+    return log
+
+
+def _show(qtbot: Any, project: Project) -> Any:
+    from vsm_app.ui.main_window import MainWindow
+
+    w = MainWindow(project)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=2000)
+    return w
+
+
+@pytest.fixture
+def window(qtbot: Any) -> Iterator[Any]:
+    """The main window on the software-delivery template (5 stages with estimates)."""
+    yield _show(qtbot, Project("Workshop", [software_delivery()]))
+
+
+@pytest.fixture
+def empty_window(qtbot: Any) -> Iterator[Any]:
+    """The main window on a project with one empty map."""
+    yield _show(qtbot, Project("Workshop", [ValueStreamMap("Current state")]))

@@ -1,0 +1,76 @@
+"""The desktop application: ``vsm-app [PROJECT.vsm]`` (no argument: the bundled sample).
+
+Sets the organisation and application names before anything touches QSettings, applies the
+remembered theme, opens the project (a bad file gives a message box naming the file and the
+JSON path, never a traceback, and the file is left untouched), offers crash recovery when an
+autosave is pending, shows the main window and runs the event loop.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+
+from .domain.model import Project
+from .domain.templates import software_delivery
+from .paths import DEMO_PROJECT
+
+
+def _set_names() -> None:
+    from .ui import settings
+
+    QCoreApplication.setOrganizationName(settings.ORGANIZATION)
+    QCoreApplication.setApplicationName(settings.APPLICATION)
+
+
+def demo_project() -> tuple[Project, Path | None]:
+    """The sample project, or (until it is bundled) the software-delivery template."""
+    if DEMO_PROJECT.is_file():
+        return Project("Demo"), DEMO_PROJECT
+    return Project("Demo", [software_delivery()]), None
+
+
+def create_window(args: Sequence[str]):  # type: ignore[no-untyped-def]
+    """Build the main window for the command-line ``args`` (project path or nothing)."""
+    from .storage.project_file import ProjectFileError, load_project
+    from .ui.dialogs import messages
+    from .ui.main_window import MainWindow, describe_load_error
+
+    paths = [a for a in args if not a.startswith("-")]
+    window = MainWindow()
+    if paths:
+        window.open_path(paths[0])  # on failure: message box, then an empty project
+    else:
+        project, path = demo_project()
+        if path is not None:
+            try:
+                window.set_project(load_project(path), path)
+            except ProjectFileError as e:
+                text, details = describe_load_error(e)
+                messages.error(window, "Cannot open the sample project", text, details)
+                window.set_project(Project("Demo", [software_delivery()]))
+        else:
+            window.set_project(project)
+    return window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the GUI; returns the exit code of the event loop."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    _set_names()
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication([sys.argv[0] if sys.argv else "vsm-app", *args])
+        args = app.arguments()[1:]
+    from .ui import settings
+    from .ui.theme import apply_theme
+
+    apply_theme(app, settings.get(settings.THEME))
+    window = create_window(args)
+    window.show()
+    window.offer_recovery()
+    return int(app.exec())

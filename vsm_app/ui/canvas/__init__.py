@@ -1,0 +1,1 @@
+"""The map canvas: scene (observes the model), items, view, editing interactions, ladder."""

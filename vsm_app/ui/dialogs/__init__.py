@@ -1,0 +1,1 @@
+"""Dialogs: shortcut cheat sheet, crash recovery prompt, message boxes."""

@@ -1,0 +1,820 @@
+"""The main window: maps as tabs, the properties and history docks, menus, files, autosave.
+
+Structure (for the features that come next)
+-------------------------------------------
+- ``self.tabs``: one :class:`~vsm_app.ui.canvas.editor.MapEditor` per map of the project, in
+  project order. ``editor_for(map_id)`` finds one; ``current_editor()`` is the visible one;
+  ``current_map_changed(ValueStreamMap)`` fires when the tab changes.
+- Docks: ``add_dock(dock, area)`` adds any QDockWidget (it needs an objectName so its place is
+  remembered) and lists it in View ▸ Panels. Present: properties (right), history (right).
+- Overlay per stage: ``editor_for(map_id).scene.stage_item(stage_id).set_overlay(text,
+  heat_color, is_constraint)``.
+- One QUndoStack (``self.undo_stack``) for every edit in every map; save marks it clean and the
+  title's modified marker follows its clean state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QUndoView,
+    QWidget,
+)
+
+from ..domain.durations import format_duration
+from ..domain.model import Project, ValueStreamMap
+from ..domain.templates import software_delivery
+from ..paths import user_data_dir
+from ..storage import autosave
+from ..storage.project_file import ProjectFileError, load_project, save_project
+from . import settings
+from .canvas.editor import MapEditor, release_clipboard
+from .canvas.scene import fmt_pct
+from .commands import AddMapCommand, RemoveMapCommand, RenameMapCommand
+from .dialogs import messages
+from .dialogs.cheatsheet import CheatSheetDialog
+from .docks.properties import PropertiesDock
+from .icons import icon
+from .theme import THEMES, apply_theme, canvas_colors
+
+APP_TITLE = "vsm-app"
+
+
+def describe_load_error(e: ProjectFileError) -> tuple[str, str]:
+    """Text and details of a message box for a project that cannot be opened."""
+    name = Path(e.path).name if e.path else "the project"
+    text = f"Cannot open {name}."
+    details = [f"File: {e.path}"] if e.path else []
+    if e.where:
+        details.append(f"Where: {e.where}")
+    details.append(f"Problem: {e.message}")
+    details.append("The file was not changed.")
+    return text, "\n".join(details)
+
+
+class MainWindow(QMainWindow):
+    """The application window for one project.
+
+    Signals
+    -------
+    current_map_changed(ValueStreamMap)
+        The visible tab changed.
+    project_changed(Project)
+        Another project was opened (new, open, recover).
+    """
+
+    current_map_changed = Signal(object)
+    project_changed = Signal(object)
+
+    def __init__(self, project: Project | None = None, path: str | Path | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.project = Project("Untitled", [ValueStreamMap()])
+        self.path: Path | None = None
+        self.theme = settings.get(settings.THEME)
+        if self.theme not in THEMES:
+            self.theme = "light"
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.indexChanged.connect(self._on_stack_index)
+        self._editors: dict[str, MapEditor] = {}
+        self._map_slots: dict[str, Any] = {}
+        self._autosave_index: int | None = None
+        self._recovered_from: Path | None = None
+        self._presentation_state: QByteArray | None = None
+        self._was_maximized = False
+        self._cheatsheet: CheatSheetDialog | None = None
+        self.actions_by_name: dict[str, QAction] = {}
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setObjectName("mapTabs")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.tabs.tabBarDoubleClicked.connect(self._rename_map_at)
+        self.setCentralWidget(self.tabs)
+
+        self.properties = PropertiesDock(self.undo_stack, self)
+        self.history = QDockWidget("History", self)
+        self.history.setObjectName("dock.history")
+        self.undo_view = QUndoView(self.undo_stack)
+        self.undo_view.setEmptyLabel("Opened project")
+        self.history.setWidget(self.undo_view)
+        self._panels_menu: QMenu | None = None
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_statusbar()
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history)
+        self.resizeDocks([self.properties, self.history], [560, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.properties], [330], Qt.Orientation.Horizontal)
+        for dock in (self.properties, self.history):
+            self._add_panel_action(dock)
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.timeout.connect(self.autosave_now)
+        interval = settings.get(settings.AUTOSAVE_INTERVAL_S)
+        if interval > 0:
+            self.autosave_timer.start(interval * 1000)
+
+        self.resize(1280, 800)
+        self.restore_layout()
+        self.set_project(project or Project("Untitled", [ValueStreamMap()]), path)
+
+    # -- actions -----------------------------------------------------------------------------------
+    def _act(self, name: str, text: str, slot: Any, shortcut: Any = None, icon_name: str = "",
+             tip: str = "", checkable: bool = False) -> QAction:
+        a = QAction(text, self)
+        a.setObjectName(f"action.{name}")
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                a.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                a.setShortcut(QKeySequence(shortcut))
+        if icon_name:
+            a.setIcon(icon(icon_name, self._icon_color()))
+            a.setProperty("icon_name", icon_name)
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(f"{text.replace('&', '').rstrip('.…')}"
+                         f"{' (' + a.shortcut().toString() + ')' if shortcut else ''}\n{tip}")
+        a.setCheckable(checkable)
+        if checkable:
+            a.toggled.connect(slot)
+        else:
+            a.triggered.connect(lambda _=False: slot())
+        self.addAction(a)
+        self.actions_by_name[name] = a
+        return a
+
+    def _icon_color(self) -> str:
+        return "#e8ecf2" if self.theme == "dark" else "#2d3a4f"
+
+    def _ed(self, method: str, *args: Any) -> Any:
+        ed = self.current_editor()
+        if ed is None:
+            return None
+        return getattr(ed, method)(*args)
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self._act
+        a("new", "&New project", self.new_project, K.New, "new", "An empty project")
+        a("new_from_template", "New from &template (software delivery)", self.new_from_template)
+        a("open", "&Open…", self.open_project, K.Open, "open")
+        a("save", "&Save", self.save, K.Save, "save")
+        a("save_as", "Save &as…", self.save_as, "Ctrl+Shift+S")
+        a("quit", "&Quit", self.close, "Ctrl+Q")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence("Ctrl+Z"))
+        undo.setIcon(icon("undo", self._icon_color()))
+        undo.setProperty("icon_name", "undo")
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        redo.setIcon(icon("redo", self._icon_color()))
+        redo.setProperty("icon_name", "redo")
+        for name, act in (("undo", undo), ("redo", redo)):
+            self.addAction(act)
+            self.actions_by_name[name] = act
+        a("add_stage", "Add &stage", lambda: self._ed("add_stage_at_cursor"), "N", "stage-add",
+          "Add a stage under the mouse (or right of the last one) and name it")
+        a("rename", "&Rename", lambda: self._ed("start_rename"), "F2")
+        a("connect", "&Connect selected", lambda: self._ed("connect_selected"), "C", "connect",
+          "Connect the selected stages left to right")
+        a("delete", "&Delete", lambda: self._ed("delete_selected"),
+          [QKeySequence(K.Delete), QKeySequence("Backspace")], "delete",
+          "Delete the selection; a stage's flows go with it")
+        a("select_all", "Select &all", lambda: self._ed("select_all"), K.SelectAll)
+        a("copy", "&Copy", lambda: self._ed("copy_selected"), K.Copy, "copy")
+        a("cut", "Cu&t", self.cut, K.Cut)
+        a("paste", "&Paste", lambda: self._ed("paste"), K.Paste, "paste")
+        a("duplicate", "D&uplicate", lambda: self._ed("duplicate_selected"), "Ctrl+D")
+        a("add_kaizen", "Add &kaizen burst", lambda: self._ed("add_kaizen"), "K", "kaizen",
+          "An improvement idea (linked to the selected stage)")
+        a("add_note", "Add sticky &note", lambda: self._ed("add_note"), "S", "note")
+        a("quick_entry", "&Quick entry", self.focus_quick_entry, "Ctrl+L")
+        a("align_left", "Align &left", lambda: self._ed("align", "left"), None, "align-left")
+        a("align_top", "Align &top", lambda: self._ed("align", "top"), None, "align-top")
+        a("align_center", "Align &centres (same x)", lambda: self._ed("align", "center"))
+        a("align_middle", "Align &middles (same y)", lambda: self._ed("align", "middle"))
+        a("distribute_h", "Distribute &horizontally", lambda: self._ed("distribute",
+                                                                      "horizontal"),
+          None, "distribute-h")
+        a("distribute_v", "Distribute &vertically", lambda: self._ed("distribute", "vertical"),
+          None, "distribute-v")
+        a("auto_layout", "Auto-&layout left to right", lambda: self._ed("auto_layout"),
+          "Ctrl+Shift+L", "layout", "Arrange the stages from the flows")
+        a("zoom_in", "Zoom &in", lambda: self._view("zoom_in"), ["Ctrl++", "Ctrl+="], "zoom-in")
+        a("zoom_out", "Zoom &out", lambda: self._view("zoom_out"), "Ctrl+-", "zoom-out")
+        a("zoom_reset", "Actual size (100 %)", lambda: self._view("reset_zoom"), "Ctrl+1")
+        a("fit", "&Fit to view", lambda: self._view("fit_to_view"), "Ctrl+0", "zoom-fit")
+        a("snap", "Snap to &grid", self.set_snap, "Ctrl+G", checkable=True)
+        a("presentation", "&Presentation mode", self.set_presentation, "F5", "presentation",
+          "Full screen, large text, no panels (Esc leaves)", checkable=True)
+        a("leave_presentation", "Leave presentation mode",
+          lambda: self.set_presentation(False), "Esc")
+        self.actions_by_name["leave_presentation"].setEnabled(False)
+        a("new_map", "New &map", self.new_map, "Ctrl+T")
+        a("future_state", "Duplicate as &future state", self.duplicate_as_future_state,
+          "Ctrl+Shift+D", "future", "Copy this map into a new future-state tab")
+        a("rename_map", "Rena&me map…", lambda: self._rename_map_at(self.tabs.currentIndex()))
+        a("delete_map", "De&lete map", self.delete_current_map)
+        a("cheatsheet", "&Keyboard shortcuts", self.show_cheatsheet, "F1", "help")
+        a("toggle_theme", "Toggle light/dark theme",
+          lambda: self.set_theme("dark" if self.theme == "light" else "light"),
+          "Ctrl+Shift+T", "theme")
+        self.actions_by_name["snap"].setChecked(settings.get(settings.SNAP_TO_GRID))
+
+    def _fit_current(self) -> None:
+        self._view("fit_to_view")
+
+    def _view(self, method: str) -> None:
+        ed = self.current_editor()
+        if ed is not None:
+            getattr(ed.view, method)()
+
+    def _build_menus(self) -> None:
+        A = self.actions_by_name
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        for n in ("new", "new_from_template", "open"):
+            f.addAction(A[n])
+        self.recent_menu = f.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        f.addSeparator()
+        for n in ("save", "save_as"):
+            f.addAction(A[n])
+        f.addSeparator()
+        f.addAction(A["quit"])
+        e = mb.addMenu("&Edit")
+        for n in ("undo", "redo", None, "add_stage", "rename", "connect", "delete", None,
+                  "add_kaizen", "add_note", "quick_entry", None, "cut", "copy", "paste",
+                  "duplicate", "select_all"):
+            e.addSeparator() if n is None else e.addAction(A[n])
+        ar = mb.addMenu("&Arrange")
+        for n in ("auto_layout", None, "align_left", "align_top", "align_center",
+                  "align_middle", None, "distribute_h", "distribute_v"):
+            ar.addSeparator() if n is None else ar.addAction(A[n])
+        m = mb.addMenu("&Map")
+        for n in ("new_map", "future_state", "rename_map", "delete_map"):
+            m.addAction(A[n])
+        v = mb.addMenu("&View")
+        for n in ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", "presentation",
+                  None):
+            v.addSeparator() if n is None else v.addAction(A[n])
+        theme_menu = v.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for t in THEMES:
+            ta = theme_menu.addAction(t.capitalize())
+            ta.setCheckable(True)
+            ta.setChecked(t == self.theme)
+            ta.triggered.connect(lambda _=False, t=t: self.set_theme(t))
+            group.addAction(ta)
+            self.theme_actions[t] = ta
+        theme_menu.addAction(A["toggle_theme"])
+        self._panels_menu = v.addMenu("&Panels")
+        h = mb.addMenu("&Help")
+        h.addAction(A["cheatsheet"])
+
+    def _build_toolbar(self) -> None:
+        A = self.actions_by_name
+        tb = QToolBar("Main toolbar", self)
+        tb.setObjectName("toolbar.main")
+        tb.setMovable(False)
+        for n in ("open", "save", None, "undo", "redo", None, "add_stage", "connect",
+                  "add_kaizen", "add_note", "delete", None):
+            tb.addSeparator() if n is None else tb.addAction(A[n])
+        self.quick_entry = QLineEdit()
+        self.quick_entry.setObjectName("quickEntry")
+        self.quick_entry.setPlaceholderText("Quick entry: stage name + Enter")
+        self.quick_entry.setToolTip("Type a stage name and press Enter: it is added right of "
+                                    "the selected (or last) stage and connected to it (Ctrl+L)")
+        self.quick_entry.setMaximumWidth(260)
+        self.quick_entry.returnPressed.connect(self._quick_entry_done)
+        tb.addWidget(self.quick_entry)
+        tb.addSeparator()
+        for n in ("auto_layout", "fit", "future_state", "presentation"):
+            tb.addAction(A[n])
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for n in ("add_stage", "connect", "presentation"):
+            w = tb.widgetForAction(A[n])
+            if isinstance(w, QToolButton):
+                w.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(tb)
+        self.main_toolbar = tb
+
+    def _build_statusbar(self) -> None:
+        sb = self.statusBar()
+        self.metrics_label = QLabel()
+        self.metrics_label.setObjectName("metricsLabel")
+        self.zoom_label = QLabel("Zoom 100 %")
+        self.zoom_label.setMinimumWidth(90)
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sb.addPermanentWidget(self.metrics_label)
+        sb.addPermanentWidget(self.zoom_label)
+
+    # -- docks (extension point) ----------------------------------------------------------------------
+    def _add_panel_action(self, dock: QDockWidget) -> None:
+        if self._panels_menu is not None:
+            self._panels_menu.addAction(dock.toggleViewAction())
+
+    def add_dock(self, dock: QDockWidget,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+                 tabify_with: QDockWidget | None = None) -> QDockWidget:
+        """Add a feature's dock; it is listed in View ▸ Panels and its place is remembered.
+
+        The dock must have an objectName (``dock.<feature>``) for saveState/restoreState.
+        """
+        if not dock.objectName():
+            raise ValueError("a dock needs an objectName so the window layout can be restored")
+        self.addDockWidget(area, dock)
+        if tabify_with is not None:
+            self.tabifyDockWidget(tabify_with, dock)
+        self.restoreDockWidget(dock)
+        self._add_panel_action(dock)
+        return dock
+
+    # -- project ---------------------------------------------------------------------------------------
+    def set_project(self, project: Project, path: str | Path | None = None) -> None:
+        """Show ``project`` (read from ``path``, or unsaved); the undo history starts afresh."""
+        for ed in list(self._editors.values()):
+            self._drop_editor(ed)
+        if hasattr(self.project, "maps_changed"):
+            self.project.maps_changed.disconnect(self._sync_tabs)
+        self.properties.set_editor(None)
+        self.project = project
+        self.path = Path(path).resolve() if path is not None else None
+        self._recovered_from = None
+        project.maps_changed.connect(self._sync_tabs)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self._autosave_index = 0
+        self._sync_tabs()
+        if self.tabs.count():
+            self.tabs.setCurrentIndex(0)
+            self._on_tab_changed(0)
+        self._update_title()
+        self.project_changed.emit(project)
+        QTimer.singleShot(0, self, self._fit_current)
+
+    def _sync_tabs(self) -> None:
+        wanted = [m.id for m in self.project.maps]
+        current = self.current_editor()
+        for mid in list(self._editors):
+            if mid not in wanted:
+                self._drop_editor(self._editors[mid])
+        new_editor: MapEditor | None = None
+        self.tabs.blockSignals(True)
+        for i, m in enumerate(self.project.maps):
+            ed = self._editors.get(m.id)
+            if ed is None:
+                ed = self._make_editor(m)
+                new_editor = ed
+            if self.tabs.indexOf(ed) != i:
+                if self.tabs.indexOf(ed) >= 0:
+                    self.tabs.removeTab(self.tabs.indexOf(ed))
+                self.tabs.insertTab(i, ed, self._tab_text(m))
+        self.tabs.blockSignals(False)
+        target = new_editor or current
+        if target is not None and self.tabs.indexOf(target) >= 0:
+            self.tabs.setCurrentWidget(target)
+        self._on_tab_changed(self.tabs.currentIndex())
+
+    @staticmethod
+    def _tab_text(m: ValueStreamMap) -> str:
+        if m.kind == "current" or "future" in m.name.lower():
+            return m.name
+        return f"{m.name} · future"
+
+    def _make_editor(self, m: ValueStreamMap) -> MapEditor:
+        ed = MapEditor(m, self.undo_stack, canvas_colors(self.theme), self)
+        ed.scene.snap_enabled = self.actions_by_name["snap"].isChecked()
+        ed.scene.grid_size = settings.get(settings.GRID_SIZE)
+        ed.status_message.connect(lambda t: self.statusBar().showMessage(t, 5000))
+        ed.edit_element_requested.connect(self._edit_element)
+        ed.view.zoom_changed.connect(self._on_zoom)
+        ed.scene.metrics_changed.connect(lambda _m, ed=ed: self._on_metrics(ed))
+
+        def renamed(_name: str, m: ValueStreamMap = m, ed: MapEditor = ed) -> None:
+            i = self.tabs.indexOf(ed)
+            if i >= 0:
+                self.tabs.setTabText(i, self._tab_text(m))
+            self._update_title()
+
+        m.renamed.connect(renamed)
+        self._map_slots[m.id] = renamed
+        self._editors[m.id] = ed
+        return ed
+
+    def _drop_editor(self, ed: MapEditor) -> None:
+        if self.properties.editor is ed:
+            self.properties.set_editor(None)
+        slot = self._map_slots.pop(ed.map.id, None)
+        if slot is not None:
+            ed.map.renamed.disconnect(slot)
+        ed.close_editor()
+        i = self.tabs.indexOf(ed)
+        if i >= 0:
+            self.tabs.removeTab(i)
+        self._editors.pop(ed.map.id, None)
+        ed.deleteLater()
+
+    def current_editor(self) -> MapEditor | None:
+        w = self.tabs.currentWidget()
+        return w if isinstance(w, MapEditor) else None
+
+    def current_map(self) -> ValueStreamMap | None:
+        ed = self.current_editor()
+        return ed.map if ed is not None else None
+
+    def editor_for(self, map_id: str) -> MapEditor | None:
+        return self._editors.get(map_id)
+
+    def editors(self) -> list[MapEditor]:
+        return [self._editors[m.id] for m in self.project.maps if m.id in self._editors]
+
+    def _on_tab_changed(self, _index: int) -> None:
+        ed = self.current_editor()
+        if ed is not self.properties.editor:
+            self.properties.set_editor(ed)
+        if ed is not None:
+            self._on_metrics(ed)
+            self._on_zoom(ed.view.zoom())
+            self.current_map_changed.emit(ed.map)
+        self._update_title()
+
+    def _on_metrics(self, ed: MapEditor) -> None:
+        if ed is not self.current_editor():
+            return
+        m = ed.scene.metrics
+        day = ed.map.settings.day_length_s
+        parts = [f"Lead time {format_duration(m.lead_time_s, day)}",
+                 f"Process time {format_duration(m.process_time_s, day)}",
+                 f"Activity ratio {fmt_pct(m.activity_ratio)}",
+                 f"Rolled %C&A {fmt_pct(m.rolled_pca)}"]
+        if m.errors:
+            parts.append(f"⚠ {len(m.errors)} to check")
+        self.metrics_label.setText("   ·   ".join(parts))
+
+    def _on_zoom(self, z: float) -> None:
+        self.zoom_label.setText(f"Zoom {z * 100:.0f} %")
+
+    def _edit_element(self, element_id: str) -> None:
+        ed = self.current_editor()
+        if ed is not None:
+            ed.scene.select_ids([element_id])
+        self.properties.focus_text()
+
+    # -- title, modified marker, autosave -----------------------------------------------------------
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def _update_title(self, *_: Any) -> None:
+        name = self.path.name if self.path is not None else f"{self.project.name} (unsaved)"
+        m = self.current_map()
+        map_part = f" — {m.name}" if m is not None else ""
+        self.setWindowTitle(f"{name}[*]{map_part} — {APP_TITLE}")
+        self.setWindowModified(self.is_modified())
+
+    def _on_stack_index(self, _index: int) -> None:
+        self.setWindowModified(self.is_modified())
+
+    def autosave_file(self) -> Path:
+        return autosave.autosave_path(self.path, user_data_dir())
+
+    def autosave_now(self) -> bool:
+        """Write the side file if there are changes since the last save/autosave."""
+        if not self.is_modified() or self._autosave_index == self.undo_stack.index() \
+                and self._recovered_from is None:
+            return False
+        try:
+            autosave.write_autosave(self.project, self.autosave_file())
+        except OSError as e:
+            self.statusBar().showMessage(f"Autosave failed: {e}", 8000)
+            return False
+        self._autosave_index = self.undo_stack.index()
+        return True
+
+    def _discard_autosave(self) -> None:
+        autosave.discard(self.autosave_file())
+        if self._recovered_from is not None:
+            autosave.discard(self._recovered_from)
+            self._recovered_from = None
+
+    def offer_recovery(self) -> bool:
+        """At start: if a crash left an autosave newer than the project, offer to restore it."""
+        pending = autosave.pending_recovery(self.path, user_data_dir())
+        if pending is None:
+            return False
+        choice = messages.ask_recovery(self, pending, self.path)
+        if choice == "discard":
+            autosave.discard(pending)
+            return False
+        if choice != "restore":
+            return False
+        return self.recover_from(pending)
+
+    def recover_from(self, autosave_file: Path) -> bool:
+        """Show the autosaved project as unsaved changes to the current path."""
+        try:
+            project = load_project(autosave_file)
+        except ProjectFileError as e:
+            text, details = describe_load_error(e)
+            messages.error(self, "Cannot recover", text, details)
+            return False
+        self.set_project(project, self.path)
+        self._recovered_from = autosave_file
+        self.undo_stack.resetClean()
+        self._update_title()
+        return True
+
+    # -- files -------------------------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False means the user cancelled."""
+        if not self.is_modified():
+            return True
+        name = self.path.name if self.path else self.project.name
+        choice = messages.ask_save_changes(self, name)
+        if choice == "save":
+            return self.save()
+        return choice == "discard"
+
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self._discard_autosave()
+            self.set_project(Project("Untitled", [ValueStreamMap("Current state")]))
+
+    def new_from_template(self) -> None:
+        if self.maybe_save():
+            self._discard_autosave()
+            self.set_project(Project("Untitled", [software_delivery()]))
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        """Open ``path`` (or ask for one). A bad file: a message naming the file and JSON path."""
+        if not self.maybe_save():
+            return False
+        if path is None:
+            path = messages.get_open_path(self, settings.get(settings.LAST_OPEN_FOLDER))
+            if path is None:
+                return False
+        if not self.open_path(path):
+            return False
+        self.offer_recovery()
+        return True
+
+    def open_path(self, path: str | Path) -> bool:
+        """Load and show ``path`` without asking about unsaved changes."""
+        try:
+            project = load_project(path)
+        except ProjectFileError as e:
+            text, details = describe_load_error(e)
+            messages.error(self, "Cannot open project", text, details)
+            return False
+        self._discard_autosave_if_clean()
+        self.set_project(project, path)
+        settings.add_recent_file(path)
+        settings.set_value(settings.LAST_OPEN_FOLDER, str(Path(path).resolve().parent))
+        return True
+
+    def _discard_autosave_if_clean(self) -> None:
+        if not self.is_modified():
+            self._discard_autosave()
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            folder = settings.get(settings.LAST_OPEN_FOLDER)
+            suggestion = str(Path(folder) / f"{self.project.name}.vsm") if folder else \
+                f"{self.project.name}.vsm"
+            path = messages.get_save_path(self, suggestion)
+            if path is None:
+                return False
+        return self.save_to(Path(path))
+
+    def save_to(self, path: str | Path) -> bool:
+        """Save atomically to ``path``; marks the undo stack clean."""
+        path = Path(path).resolve()
+        old_autosave = self.autosave_file()
+        try:
+            save_project(self.project, path)
+        except OSError as e:
+            messages.error(self, "Cannot save", f"Cannot save {path.name}.", f"{path}: {e}")
+            return False
+        autosave.discard(old_autosave)
+        if self._recovered_from is not None:
+            autosave.discard(self._recovered_from)
+            self._recovered_from = None
+        self.path = path
+        self.undo_stack.setClean()
+        self._autosave_index = self.undo_stack.index()
+        settings.add_recent_file(path)
+        settings.set_value(settings.LAST_OPEN_FOLDER, str(path.parent))
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = settings.get(settings.RECENT_FILES)
+        if not files:
+            act = self.recent_menu.addAction("(none)")
+            act.setEnabled(False)
+            return
+        for i, f in enumerate(files):
+            act = self.recent_menu.addAction(f"&{i + 1} {Path(f).name}   {Path(f).parent}")
+            act.triggered.connect(lambda _=False, f=f: self.open_project(f))
+
+    # -- maps ---------------------------------------------------------------------------------------------
+    def new_map(self) -> ValueStreamMap:
+        names = {m.name for m in self.project.maps}
+        n, name = 1, "New map"
+        while name in names:
+            n += 1
+            name = f"New map {n}"
+        m = ValueStreamMap(name, kind="current")
+        self.undo_stack.push(AddMapCommand(self.project, m))
+        return m
+
+    def duplicate_as_future_state(self) -> ValueStreamMap | None:
+        """Copy the current map (new ids) into a new "future state" tab: one undo step."""
+        src = self.current_map()
+        if src is None:
+            return None
+        names = {m.name for m in self.project.maps}
+        base = "Future state"
+        name, n = base, 1
+        while name in names:
+            n += 1
+            name = f"{base} {n}"
+        m = src.copy(name, kind="future", new_ids=True)
+        index = self.project.maps.index(src) + 1
+        self.undo_stack.push(AddMapCommand(self.project, m, index,
+                                           f"Duplicate {src.name} as {name}"))
+        return m
+
+    def delete_current_map(self) -> None:
+        m = self.current_map()
+        if m is None or len(self.project.maps) <= 1:
+            self.statusBar().showMessage("A project keeps at least one map", 4000)
+            return
+        self.undo_stack.push(RemoveMapCommand(self.project, m.id))
+
+    def rename_map(self, m: ValueStreamMap, name: str) -> None:
+        name = " ".join(name.split())
+        if name and name != m.name:
+            self.undo_stack.push(RenameMapCommand(m, name))
+
+    def _rename_map_at(self, index: int) -> None:
+        if index < 0 or index >= len(self.project.maps):
+            return
+        m = self.project.maps[index]
+        name = messages.get_text(self, "Rename map", "Map name:", m.name)
+        if name is not None:
+            self.rename_map(m, name)
+
+    # -- editing helpers ---------------------------------------------------------------------------------
+    def cut(self) -> None:
+        ed = self.current_editor()
+        if ed is not None and ed.copy_selected():
+            ed.delete_selected()
+
+    def focus_quick_entry(self) -> None:
+        self.quick_entry.setFocus()
+        self.quick_entry.selectAll()
+
+    def _quick_entry_done(self) -> None:
+        ed = self.current_editor()
+        text = self.quick_entry.text()
+        if ed is not None and text.strip():
+            ed.quick_add(text)
+        self.quick_entry.clear()
+
+    def set_snap(self, on: bool) -> None:
+        settings.set_value(settings.SNAP_TO_GRID, bool(on))
+        for ed in self._editors.values():
+            ed.scene.snap_enabled = bool(on)
+            ed.view.viewport().update()
+
+    # -- looks --------------------------------------------------------------------------------------------
+    def set_theme(self, theme: str) -> None:
+        """Switch the light/dark theme of widgets, icons and canvas (remembered)."""
+        if theme not in THEMES:
+            raise ValueError(f"unknown theme {theme!r}")
+        self.theme = theme
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        for ed in self._editors.values():
+            ed.scene.set_colors(canvas_colors(theme))
+            ed.view.viewport().update()
+        color = self._icon_color()
+        for act in self.actions_by_name.values():
+            name = act.property("icon_name")
+            if name:
+                act.setIcon(icon(str(name), color))
+        if theme in getattr(self, "theme_actions", {}):
+            self.theme_actions[theme].setChecked(True)
+        settings.set_value(settings.THEME, theme)
+
+    def is_presenting(self) -> bool:
+        return self._presentation_state is not None
+
+    def set_presentation(self, on: bool) -> None:
+        """Presentation mode: full screen, larger text, panels hidden; Esc leaves."""
+        act = self.actions_by_name["presentation"]
+        if bool(on) == self.is_presenting():
+            if act.isChecked() != bool(on):
+                act.setChecked(bool(on))
+            return
+        if on:
+            self._presentation_state = self.saveState()
+            self._was_maximized = self.isMaximized()
+            for dock in self.findChildren(QDockWidget):
+                dock.hide()
+            for tb in self.findChildren(QToolBar):
+                tb.hide()
+            self.menuBar().hide()
+            self.statusBar().hide()
+            f = self.tabs.font()
+            f.setPointSizeF(f.pointSizeF() * settings.get(settings.PRESENTATION_FONT_SCALE))
+            self.tabs.setFont(f)
+            self.showFullScreen()
+        else:
+            state = self._presentation_state
+            self._presentation_state = None
+            self.tabs.setFont(QApplication.font())
+            self.menuBar().show()
+            self.statusBar().show()
+            for tb in self.findChildren(QToolBar):
+                tb.show()
+            if state is not None:
+                self.restoreState(state)
+            if self._was_maximized:
+                self.showMaximized()
+            else:
+                self.showNormal()
+        self.actions_by_name["leave_presentation"].setEnabled(bool(on))
+        if act.isChecked() != bool(on):
+            act.blockSignals(True)
+            act.setChecked(bool(on))
+            act.blockSignals(False)
+        QTimer.singleShot(0, self, self._fit_current)
+
+    def show_cheatsheet(self) -> CheatSheetDialog:
+        """F1: the shortcut cheat sheet (non-modal)."""
+        if self._cheatsheet is None:
+            self._cheatsheet = CheatSheetDialog(self.actions_by_name.values(), self)
+        self._cheatsheet.show()
+        self._cheatsheet.raise_()
+        return self._cheatsheet
+
+    # -- layout memory and closing -----------------------------------------------------------------
+    def restore_layout(self) -> None:
+        geo = settings.get(settings.WINDOW_GEOMETRY)
+        if not geo.isEmpty():
+            self.restoreGeometry(geo)
+        state = settings.get(settings.WINDOW_STATE)
+        if not state.isEmpty():
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        settings.set_value(settings.WINDOW_GEOMETRY, self.saveGeometry())
+        state = self._presentation_state or self.saveState()
+        settings.set_value(settings.WINDOW_STATE, state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        if self.is_presenting():
+            self.set_presentation(False)
+        self.save_layout()
+        self._discard_autosave()
+        self.autosave_timer.stop()
+        for ed in list(self._editors.values()):
+            self._drop_editor(ed)
+        self.project.maps_changed.disconnect(self._sync_tabs)
+        if self._cheatsheet is not None:
+            self._cheatsheet.close()
+        release_clipboard()
+        event.accept()

@@ -1,0 +1,136 @@
+"""Every user setting of the app, in one place: key, type and default.
+
+QSettings is used underneath and is created only after the organisation and application names
+are set (``vsm_app.app.main`` sets them first). When ``VSM_APP_HOME`` is set (tests, portable
+installs) the settings live in ``$VSM_APP_HOME/settings.ini`` so nothing leaks between runs.
+
+Examples
+--------
+>>> from vsm_app.ui import settings
+>>> settings.get(settings.THEME)          # doctest: +SKIP
+'light'
+>>> settings.set_value(settings.THEME, "dark")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
+
+T = TypeVar("T")
+
+ORGANIZATION = "vsm-app"
+APPLICATION = "vsm-app"
+MAX_RECENT_FILES = 8
+
+
+@dataclass(frozen=True)
+class Key(Generic[T]):
+    """A settings key with its Python type, default value and meaning."""
+
+    name: str
+    type: type
+    default: T
+    doc: str
+
+
+WINDOW_GEOMETRY: Key[QByteArray] = Key("window/geometry", QByteArray, QByteArray(),
+                                       "main window geometry (QMainWindow.saveGeometry)")
+WINDOW_STATE: Key[QByteArray] = Key("window/state", QByteArray, QByteArray(),
+                                    "toolbars and docks (QMainWindow.saveState)")
+RECENT_FILES: Key[list[str]] = Key("files/recent", list, [],
+                                   "recently opened or saved projects, newest first")
+LAST_OPEN_FOLDER: Key[str] = Key("files/last_open_folder", str, "",
+                                 "folder shown by Open and Save As")
+LAST_EXPORT_FOLDER: Key[str] = Key("files/last_export_folder", str, "",
+                                   "folder shown by the export dialogs")
+THEME: Key[str] = Key("ui/theme", str, "light", "light or dark")
+PRESENTATION_FONT_SCALE: Key[float] = Key("ui/presentation_font_scale", float, 1.5,
+                                          "font scale of the window in presentation mode")
+SNAP_TO_GRID: Key[bool] = Key("canvas/snap_to_grid", bool, True,
+                              "stages and notes snap to the grid while dragged")
+GRID_SIZE: Key[int] = Key("canvas/grid_size", int, 20, "grid step in scene units (pixels at 100 %)")
+AUTOSAVE_INTERVAL_S: Key[int] = Key("autosave/interval_s", int, 60,
+                                    "seconds between autosaves to the side file (0 = off)")
+
+ALL_KEYS: tuple[Key[Any], ...] = (
+    WINDOW_GEOMETRY, WINDOW_STATE, RECENT_FILES, LAST_OPEN_FOLDER, LAST_EXPORT_FOLDER, THEME,
+    PRESENTATION_FONT_SCALE, SNAP_TO_GRID, GRID_SIZE, AUTOSAVE_INTERVAL_S,
+)
+
+
+def store() -> QSettings:
+    """The QSettings behind the keys (call only after the application names are set)."""
+    if not QCoreApplication.organizationName() or not QCoreApplication.applicationName():
+        raise RuntimeError("set the organisation and application names before using settings")
+    home = os.environ.get("VSM_APP_HOME")
+    if home:
+        Path(home).mkdir(parents=True, exist_ok=True)
+        return QSettings(str(Path(home) / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings()
+
+
+def _convert(key: Key[Any], raw: Any) -> Any:
+    if key.type is bool:
+        if isinstance(raw, str):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        return bool(raw)
+    if key.type is list:
+        if raw is None or raw == "":
+            return []
+        if isinstance(raw, str):
+            return [raw]
+        return [str(x) for x in raw]
+    if key.type is QByteArray:
+        return raw if isinstance(raw, QByteArray) else QByteArray(raw or b"")
+    return key.type(raw)
+
+
+def get(key: Key[T]) -> T:
+    """The stored value of ``key`` converted to its type; the default when absent or broken."""
+    s = store()
+    if not s.contains(key.name):
+        return _copy_default(key)
+    try:
+        return _convert(key, s.value(key.name))  # type: ignore[no-any-return]
+    except (TypeError, ValueError):
+        return _copy_default(key)
+
+
+def set_value(key: Key[T], value: T) -> None:
+    """Store ``value`` under ``key``."""
+    if not isinstance(value, key.type):
+        raise TypeError(f"{key.name} takes {key.type.__name__}, not {type(value).__name__}")
+    s = store()
+    s.setValue(key.name, value)
+    s.sync()
+
+
+def reset(key: Key[Any]) -> None:
+    """Forget the stored value (the default applies again)."""
+    s = store()
+    s.remove(key.name)
+    s.sync()
+
+
+def _copy_default(key: Key[T]) -> T:
+    d = key.default
+    if isinstance(d, list):
+        return list(d)  # type: ignore[return-value]
+    if isinstance(d, QByteArray):
+        return QByteArray(d)  # type: ignore[return-value]
+    return d
+
+
+def add_recent_file(path: str | Path) -> list[str]:
+    """Put ``path`` first in the recent files (no duplicates, at most MAX_RECENT_FILES)."""
+    p = str(Path(path).resolve())
+    files = [f for f in get(RECENT_FILES) if f != p]
+    files.insert(0, p)
+    files = files[:MAX_RECENT_FILES]
+    set_value(RECENT_FILES, files)
+    return files
