@@ -1,0 +1,62 @@
+"""The measurement controller on the demo project: worker-run ingest, windows, cancel."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vsm_app.demo.generate import generate
+from vsm_app.paths import DEMO_PROJECT
+from vsm_app.pipeline import inputs_from_project
+from vsm_app.pipeline import run as pipeline_run
+from vsm_app.storage.project_file import load_project
+from vsm_app.ui.measure import MeasurementController
+
+
+@pytest.fixture(scope="module")
+def demo_project_path(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    generate(root)
+    shutil.copy(DEMO_PROJECT, root / "demo.vsm")
+    return root / "demo.vsm"
+
+
+def test_ingest_then_window_matches_pipeline(qtbot, demo_project_path: Path) -> None:
+    project = load_project(demo_project_path)
+    c = MeasurementController()
+    c.set_project(project)
+    with qtbot.waitSignal(c.result_changed, timeout=60_000) as blocker:
+        c.ingest()
+    result = blocker.args[0]
+    expected = pipeline_run(inputs_from_project(load_project(demo_project_path))).to_json()
+    got = result.to_json()
+    assert got["dora"]["lead_time_median_s"] == expected["dora"]["lead_time_median_s"]
+    assert got["bottleneck"]["stage"] == expected["bottleneck"]["stage"] == "Review"
+
+    since = pd.Timestamp("2025-01-06", tz="UTC")
+    until = pd.Timestamp("2025-04-07", tz="UTC")
+    with qtbot.waitSignal(c.result_changed, timeout=30_000) as blocker:
+        c.set_window(since, until)
+    q = blocker.args[0].to_json()
+    assert q["window"]["start"].startswith("2025-01-06") and q["changes"] < got["changes"]
+    qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)
+
+
+def test_cancel_keeps_project_and_previous_measurement(qtbot, demo_project_path: Path) -> None:
+    project = load_project(demo_project_path)
+    before = json.dumps([s.path for s in project.sources])
+    c = MeasurementController()
+    c.set_project(project)
+    measured = []
+    c.measured.connect(measured.append)
+    with qtbot.waitSignal(c.cancelled, timeout=60_000):
+        c.ingest()
+        c.cancel()
+    assert measured == [] and c.data is None
+    assert json.dumps([s.path for s in project.sources]) == before
+    fresh = load_project(demo_project_path)
+    fresh.settings.salt = project.settings.salt
+    assert project.same_content(fresh)
+    qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)

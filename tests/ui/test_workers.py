@@ -1,0 +1,52 @@
+import time
+
+from vsm_app.ui.workers import Task
+
+
+def test_task_reports_progress_and_result(qtbot) -> None:
+    seen: list[float] = []
+
+    def work(progress, cancelled):
+        for i in range(5):
+            progress(i / 4, f"step {i}")
+            time.sleep(0.06)
+        return 42
+
+    task = Task(work)
+    task.progress.connect(lambda f, m: seen.append(f))
+    with qtbot.waitSignal(task.finished, timeout=5000) as blocker:
+        task.start()
+    assert blocker.args == [42]
+    assert seen and seen[-1] == 1.0
+    qtbot.waitUntil(lambda: not task.is_running())
+
+
+def test_cancel_stops_the_work(qtbot) -> None:
+    steps = []
+
+    def work(progress, cancelled):
+        for i in range(1000):
+            if cancelled():
+                raise RuntimeError("Cancelled")
+            steps.append(i)
+            time.sleep(0.005)
+        return "finished"
+
+    task = Task(work)
+    finished = []
+    task.finished.connect(finished.append)
+    with qtbot.waitSignal(task.cancelled, timeout=5000):
+        task.start()
+        qtbot.wait(50)
+        task.cancel()
+    assert finished == [] and len(steps) < 1000
+
+
+def test_failure_is_reported_with_message(qtbot) -> None:
+    def work(progress, cancelled):
+        raise ValueError("ci.json: record 3, field \"created_at\": not a timestamp")
+
+    task = Task(work)
+    with qtbot.waitSignal(task.failed, timeout=5000) as blocker:
+        task.start()
+    assert "record 3" in blocker.args[0] and "ValueError" in blocker.args[1]

@@ -1,0 +1,217 @@
+"""The measured stream behind the window: ingest, prepare, and re-analyse per window.
+
+:class:`MeasurementController` owns the one running measurement of the open project. It runs
+the Qt-free pipeline (``vsm_app.pipeline.ingest`` then ``analysis.engine.prepare`` and
+``analyze_window``) in :class:`~vsm_app.ui.workers.Task` workers, never on the GUI thread,
+and tells its observers (the sources dock, the map overlay, the dashboards) through signals.
+A window change only re-runs ``analyze_window``; requests that arrive while one runs are
+coalesced so the newest window wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import QObject, Signal
+
+from ..analysis.engine import AnalysisOptions, AnalysisResult, Prepared, analyze_window, prepare
+from ..domain.model import Project, ValueStreamMap
+from ..domain.tables import Tables
+from ..pipeline import AnalyzeInputs, ingest, inputs_from_project
+from .workers import Task
+
+
+@dataclass
+class MeasuredData:
+    """What an ingest produced: the linked tables, their preparation and file problems."""
+
+    tables: Tables
+    prepared: Prepared
+    import_errors: list[str] = field(default_factory=list)
+    ingested_at: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.now(tz="UTC"))
+
+    @property
+    def extent(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        if self.prepared.extent is None:
+            return None
+        lo, hi = self.prepared.extent
+        return pd.Timestamp(lo, tz="UTC"), pd.Timestamp(hi, tz="UTC")
+
+
+def ingest_and_prepare(inputs: AnalyzeInputs, vsm_map: ValueStreamMap | None,
+                       progress: Any, cancelled: Any) -> MeasuredData:
+    """The worker function: read every source, link, and prepare the analysis."""
+    tables, errors = ingest(inputs, progress, cancelled)
+    progress(0.97, "preparing the analysis")
+    prepared = prepare(tables, vsm_map, (inputs.production_environment,))
+    progress(1.0, "measured")
+    return MeasuredData(tables, prepared, errors)
+
+
+class MeasurementController(QObject):
+    """Measures the open project and re-analyses it for the chosen window.
+
+    Signals
+    -------
+    busy(bool)
+        A worker is running (ingest or re-analysis).
+    progress(float, str)
+        Ingest progress.
+    measured(MeasuredData)
+        A new ingest finished.
+    result_changed(AnalysisResult)
+        Metrics for the current window (after an ingest or a window change).
+    failed(str, str)
+        An ingest failed: message, details.
+    cancelled()
+        The user cancelled an ingest; the previous measurement is kept.
+    window_changed(object, object)
+        The analysed window: since, until (``pd.Timestamp`` or None for the data extent).
+    """
+
+    busy = Signal(bool)
+    progress = Signal(float, str)
+    measured = Signal(object)
+    result_changed = Signal(object)
+    failed = Signal(str, str)
+    cancelled = Signal()
+    window_changed = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.vsm_map: ValueStreamMap | None = None
+        self.data: MeasuredData | None = None
+        self.result: AnalysisResult | None = None
+        self.since: pd.Timestamp | None = None
+        self.until: pd.Timestamp | None = None
+        self.period = "week"
+        self.band_year = 2023
+        self._ingest_task: Task | None = None
+        self._window_task: Task | None = None
+        self._window_pending = False
+
+    # -- state ------------------------------------------------------------------------
+    def set_project(self, project: Project | None, vsm_map: ValueStreamMap | None = None) -> None:
+        """A new project: forget the old measurement (the caller starts an ingest)."""
+        self.cancel()
+        self.project = project
+        self.vsm_map = vsm_map or (project.maps[0] if project and project.maps else None)
+        self.data = None
+        self.result = None
+        if project is not None:
+            self.period = project.settings.period
+            self.band_year = project.settings.band_year
+
+    def is_busy(self) -> bool:
+        return bool((self._ingest_task and self._ingest_task.is_running())
+                    or (self._window_task and self._window_task.is_running()))
+
+    def has_sources(self) -> bool:
+        return bool(self.project and self.project.sources)
+
+    def options(self) -> AnalysisOptions:
+        env = self.project.settings.production_environment if self.project else "production"
+        return AnalysisOptions(since=self.since, until=self.until, period=self.period,
+                               band_year=self.band_year, production_environments=(env,))
+
+    # -- ingest -----------------------------------------------------------------------
+    def ingest(self) -> Task | None:
+        """Re-read every data source in a worker; returns the task (None without sources)."""
+        if self.project is None or not self.project.sources:
+            return None
+        if self._ingest_task and self._ingest_task.is_running():
+            return self._ingest_task
+        inputs = inputs_from_project(self.project)
+        from ..paths import cache_dir
+
+        inputs.cache_dir = cache_dir()
+        vsm_map = self.vsm_map.copy() if self.vsm_map is not None else None  # no sharing
+        task = Task(lambda progress, cancelled: ingest_and_prepare(inputs, vsm_map, progress,
+                                                                   cancelled), self)
+        task.progress.connect(self.progress)
+        task.finished.connect(self._on_ingested)
+        task.failed.connect(self.failed)
+        task.cancelled.connect(self.cancelled)
+        task.done.connect(self._emit_busy)
+        self._ingest_task = task
+        task.start()
+        self.busy.emit(True)
+        return task
+
+    def cancel(self) -> None:
+        if self._ingest_task and self._ingest_task.is_running():
+            self._ingest_task.cancel()
+
+    def wait(self, timeout_ms: int = 60_000) -> None:
+        for t in (self._ingest_task, self._window_task):
+            if t is not None:
+                t.wait(timeout_ms)
+
+    def _on_ingested(self, data: MeasuredData) -> None:
+        self.data = data
+        self.measured.emit(data)
+        self._start_window_task()
+
+    # -- windows ----------------------------------------------------------------------
+    def set_window(self, since: pd.Timestamp | None, until: pd.Timestamp | None) -> None:
+        """Analyse ``[since, until)``; None means the edge of the data."""
+        self.since, self.until = since, until
+        self.window_changed.emit(since, until)
+        self._start_window_task()
+
+    def set_period(self, period: str) -> None:
+        self.period = period
+        self._start_window_task()
+
+    def set_band_year(self, year: int) -> None:
+        self.band_year = year
+        self._start_window_task()
+
+    def set_map(self, vsm_map: ValueStreamMap | None) -> None:
+        """Bindings come from the map: a different map (or edited bindings) re-prepares."""
+        self.vsm_map = vsm_map
+        if self.data is None:
+            return
+        env = self.project.settings.production_environment if self.project else "production"
+        self.data.prepared = prepare(self.data.tables,
+                                     vsm_map.copy() if vsm_map is not None else None, (env,))
+        self._start_window_task()
+
+    def _start_window_task(self) -> None:
+        if self.data is None:
+            return
+        if self._window_task and self._window_task.is_running():
+            self._window_pending = True  # the newest window wins once this one ends
+            return
+        prepared, options = self.data.prepared, self.options()
+        task = Task(lambda progress, cancelled: analyze_window(prepared, options), self)
+        task.finished.connect(self._on_window_result)
+        task.failed.connect(self.failed)
+        task.done.connect(self._on_window_done)
+        self._window_task = task
+        task.start()
+        self.busy.emit(True)
+
+    def _on_window_result(self, result: AnalysisResult) -> None:
+        self.result = result
+        self.result_changed.emit(result)
+
+    def _on_window_done(self) -> None:
+        if self._window_pending:
+            self._window_pending = False
+            self._start_window_task()
+        else:
+            self._emit_busy()
+
+    def _emit_busy(self) -> None:
+        self.busy.emit(self.is_busy())
+
+    def analyze_now(self) -> AnalysisResult | None:
+        """Synchronous re-analysis for exports and tests (no worker)."""
+        if self.data is None:
+            return None
+        self.result = analyze_window(self.data.prepared, self.options())
+        return self.result
