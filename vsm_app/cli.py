@@ -146,13 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_analyze(sub: Any) -> None:
+    from .exporting import add_export_parsers
     from .pipeline import add_analyze_parser
 
     add_analyze_parser(sub)
-    try:
-        from .exporting import add_export_parsers
-    except ImportError:  # exports are being built (issue 8)
-        return
     add_export_parsers(sub)
 
 

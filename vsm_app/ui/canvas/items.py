@@ -54,6 +54,7 @@ def font(px: float, bold: bool = False) -> QFont:
     f.setPixelSize(max(1, round(px)))
     f.setBold(bold)
     f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    f.setFeature(QFont.Tag("liga"), 0)  # "fi" stays two letters in exported PDF/SVG text
     return f
 
 

@@ -1,0 +1,66 @@
+"""CSV tables: the DESIGN §6 change columns, one row per item, Excel-friendly BOM on request."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.report.demo_data import demo_measurement
+from vsm_app.pipeline import CHANGE_COLUMNS
+from vsm_app.report.tables import TABLE_FILES, write_table_csv, write_tables
+from vsm_app.report.target import ExportTargetError
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def test_write_tables(tmp_path: Path) -> None:
+    m = demo_measurement()
+    seen: list[float] = []
+    paths = write_tables(m, tmp_path, prefix="demo-", progress=lambda f, _t: seen.append(f))
+    assert [p.name for p in paths] == [f"demo-{n}" for n in TABLE_FILES]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+    assert seen[-1] == 1.0
+
+    changes = _rows(tmp_path / "demo-changes.csv")
+    assert list(changes[0]) == list(CHANGE_COLUMNS)
+    assert len(changes) == len(m.tables.changes)
+    # lead time of a deployed change = deployed_at − first_commit_at, computed here by hand
+    row = next(r for r in changes if r["lead_time_s"])
+    lead = (pd.Timestamp(row["deployed_at"]) - pd.Timestamp(row["first_commit_at"])).total_seconds()
+    assert float(row["lead_time_s"]) == pytest.approx(lead)
+
+    deployments = _rows(tmp_path / "demo-deployments.csv")
+    assert len(deployments) == len(m.tables.deployments)
+    assert deployments[0]["started_at"].endswith("Z")
+    periods = _rows(tmp_path / "demo-metrics_per_period.csv")
+    assert len(periods) == len(m.result.periods)
+    assert {"period_start", "deployments", "lead_time_median_s", "velocity"} <= set(periods[0])
+    stages = _rows(tmp_path / "demo-stage_statistics.csv")
+    assert [s["stage"] for s in stages] == [s["name"] for s in m.result.stages]
+    assert not (tmp_path / "demo-changes.csv").read_bytes().startswith(BOM)
+
+
+def test_excel_option_writes_a_bom(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"stage": ["Review → Merge"], "wait_s": [3600.0]})
+    p = write_table_csv(frame, tmp_path / "x.csv", excel=True)
+    data = p.read_bytes()
+    assert data.startswith(BOM)
+    assert data[3:].decode("utf-8") == "stage,wait_s\nReview → Merge,3600.0\n"
+
+
+def test_tables_refuse_bad_targets(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"a": [1]})
+    with pytest.raises(ExportTargetError, match="does not exist"):
+        write_table_csv(frame, tmp_path / "missing" / "x.csv")
+    with pytest.raises(ExportTargetError, match=r"\.vsm"):
+        write_table_csv(frame, tmp_path / "p.vsm")
+    with pytest.raises(ExportTargetError, match="does not exist"):
+        write_tables(demo_measurement(), tmp_path / "missing")

@@ -1,0 +1,715 @@
+"""What a report shows, assembled from a project and its measurement (Qt-free).
+
+:func:`build_report_data` turns a :class:`~vsm_app.domain.model.Project` and, when its data
+sources were measured, a :class:`~vsm_app.pipeline.Measurement` into a :class:`ReportData`:
+plain values and texts already formatted for people (durations through
+:func:`~vsm_app.domain.durations.format_duration`), which the HTML writer
+(:mod:`vsm_app.report.html`) and the PDF painter (``vsm_app.ui.report_pdf``) lay out.
+
+Team and system level only: nothing here is per person. Source paths are shown relative to
+the project folder, so a report does not reveal the folders of whoever produced it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..domain import classic
+from ..domain.durations import format_duration
+from ..domain.improvement import read_items
+from ..domain.model import Project, ValueStreamMap
+
+#: the report's charts compute a rolling rate over this many periods where one period is noisy
+ROLLING_PERIODS = 4
+
+
+# -- small formatters ------------------------------------------------------------------------
+
+def _num(x: Any) -> float | None:
+    if x is None:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def fmt_pct(x: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage (``None`` → an em dash)."""
+    v = _num(x)
+    if v is None:
+        return "—"
+    return f"{v * 100:.{digits}f} %"
+
+
+def fmt_number(x: float | None, digits: int = 1) -> str:
+    v = _num(x)
+    if v is None:
+        return "—"
+    if abs(v - round(v)) < 1e-9:
+        return f"{int(round(v)):,}"
+    return f"{v:,.{digits}f}"
+
+
+def fmt_dur(x: float | None, day_length_s: float = 86_400.0) -> str:
+    return format_duration(_num(x), day_length_s)
+
+
+def band_label(band: str | None) -> str:
+    return band.capitalize() if band else ""
+
+
+# -- the report's parts ---------------------------------------------------------------------
+
+@dataclass
+class StageEstimate:
+    """One stage of a map as the workshop estimated it (texts ready to print)."""
+
+    name: str
+    process_time: str
+    wait_time: str
+    lead_time: str
+    pca: str
+    on_main_path: bool
+    above_takt: bool
+
+
+@dataclass
+class MapSection:
+    """One map: its stages and the classic ladder totals along the main path."""
+
+    map_id: str
+    name: str
+    kind: str  # current | future
+    stages: list[StageEstimate]
+    totals: list[tuple[str, str]]  # (label, value) as on the ladder's summary box
+    main_path: list[str]  # stage names in flow order
+    capacity_bottleneck: str | None
+    errors: list[str]
+
+    @property
+    def title(self) -> str:
+        """The map's name, with its state unless the name says it already."""
+        state = "future state" if self.kind == "future" else "current state"
+        return self.name if "state" in self.name.lower() else f"{self.name} ({state})"
+
+
+@dataclass
+class MetricLine:
+    """One measured metric: label, value text, DORA band (or ""), a note."""
+
+    key: str
+    label: str
+    value: str
+    band: str = ""
+    note: str = ""
+
+
+@dataclass
+class TrendSeries:
+    name: str
+    values: list[float | None]
+
+
+@dataclass
+class Trend:
+    """One chart: ``kind`` line | bar | step | points; ``unit`` duration | ratio | count."""
+
+    key: str
+    title: str
+    kind: str
+    unit: str
+    x: list[date]
+    series: list[TrendSeries]
+    note: str = ""
+
+
+@dataclass
+class StageMeasure:
+    """Measured times of one stage over the window, beside the workshop estimate."""
+
+    name: str
+    bound: bool
+    estimate_wait: str
+    measured_wait_median: str
+    measured_wait_p85: str
+    estimate_process: str
+    measured_active_median: str
+    wait_share: str
+    share: str
+    changes: int
+    is_constraint: bool
+
+
+@dataclass
+class ConstraintSection:
+    stage: str | None
+    share: str
+    sentence: str
+    measure: str  # lead time | flow time
+    before: str
+    after: str
+    contributions: list[tuple[str, float]]  # (stage or "(other)", seconds)
+    correlations: list[tuple[str, str]]  # (stage, Spearman rho text)
+    reasons: list[str]
+
+
+@dataclass
+class SourceLine:
+    path: str
+    format: str
+    records: int
+    linked: int
+    skipped: int
+
+
+@dataclass
+class ItemLine:
+    title: str
+    stage: str
+    status: str
+    owner_team: str
+    dates: str
+    commitment: str
+    indicators: str
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows, formatted (see the module docstring)."""
+
+    project_name: str
+    generated_on: str
+    maps: list[MapSection]
+    measured: bool
+    not_measured_reason: str = ""
+    window: str = ""
+    window_start: str = ""
+    window_end: str = ""
+    period: str = "week"
+    band_year: int = 2023
+    changes: int = 0
+    deployments: int = 0
+    dora: list[MetricLine] = field(default_factory=list)
+    flow: list[MetricLine] = field(default_factory=list)
+    stages: list[StageMeasure] = field(default_factory=list)
+    constraint: ConstraintSection | None = None
+    trends: list[Trend] = field(default_factory=list)
+    sources: list[SourceLine] = field(default_factory=list)
+    quality_notes: list[str] = field(default_factory=list)
+    items: list[ItemLine] = field(default_factory=list)
+
+    def trend(self, key: str) -> Trend | None:
+        return next((t for t in self.trends if t.key == key), None)
+
+    def all_text(self) -> str:
+        """Every text of the report (for the identity guard and for tests)."""
+        out: list[str] = [self.project_name, self.window, self.not_measured_reason]
+        for m in self.maps:
+            out += [m.title, *m.main_path, *m.errors, *(f"{a} {b}" for a, b in m.totals)]
+            out += [s.name for s in m.stages]
+        for line in [*self.dora, *self.flow]:
+            out += [line.label, line.value, line.band, line.note]
+        out += [s.name for s in self.stages]
+        if self.constraint:
+            c = self.constraint
+            out += [c.stage or "", c.sentence, c.before, c.after, *c.reasons]
+            out += [n for n, _ in c.contributions]
+        out += [t.title for t in self.trends] + [t.note for t in self.trends]
+        out += [s.path for s in self.sources] + self.quality_notes
+        for it in self.items:
+            out += [it.title, it.stage, it.owner_team, it.commitment, it.indicators]
+        return "\n".join(x for x in out if x)
+
+
+# -- maps -------------------------------------------------------------------------------------
+
+def ladder_totals(m: classic.ClassicMetrics, day_length_s: float) -> list[tuple[str, str]]:
+    """The ladder's summary rows (same labels as the canvas's summary box)."""
+    rows = [
+        ("Lead time", fmt_dur(m.lead_time_s, day_length_s)),
+        ("Process time", fmt_dur(m.process_time_s, day_length_s)),
+        ("Activity ratio", fmt_pct(m.activity_ratio)),
+        ("Rolled %C&A", fmt_pct(m.rolled_pca)),
+    ]
+    if m.takt_time_s is not None:
+        rows.append(("Takt", fmt_dur(m.takt_time_s, day_length_s)))
+    return rows
+
+
+def map_section(vsm_map: ValueStreamMap) -> MapSection:
+    """The classic figures of one map (DESIGN §5, classic VSM)."""
+    m = classic.compute(vsm_map)
+    day = vsm_map.settings.day_length_s
+    on_path = set(m.main_path)
+    stages = [StageEstimate(
+        name=f.name, process_time=fmt_dur(f.process_time_s, day),
+        wait_time=fmt_dur(f.wait_time_s, day), lead_time=fmt_dur(f.lead_time_s, day),
+        pca=fmt_pct(f.pca, 0), on_main_path=f.stage_id in on_path, above_takt=f.above_takt)
+        for f in m.stages]
+    names = {f.stage_id: f.name for f in m.stages}
+    return MapSection(
+        map_id=vsm_map.id, name=vsm_map.name, kind=vsm_map.kind, stages=stages,
+        totals=ladder_totals(m, day), main_path=[names[i] for i in m.main_path],
+        capacity_bottleneck=names.get(m.capacity_bottleneck or ""),
+        errors=[e.message for e in m.errors])
+
+
+# -- measured metrics -------------------------------------------------------------------------
+
+def _reason(section: Mapping[str, Any], key: str) -> str:
+    reasons = section.get("reasons") or {}
+    why = reasons.get(key)
+    return f"not measured: {why}" if isinstance(why, str) else ""
+
+
+def dora_lines(dora: Mapping[str, Any]) -> list[MetricLine]:
+    """The DORA table: value, band of the report year, counts behind it."""
+    bands = dora.get("bands") or {}
+    counts = dora.get("counts") or {}
+
+    def note(key: str, text: str) -> str:
+        return _reason(dora, key) or text
+
+    lead_p85 = _num(dora.get("lead_time_p85_s"))
+    return [
+        MetricLine("deployment_frequency", "Deployment frequency",
+                   f"{fmt_number(dora.get('deployment_frequency_per_week'), 2)} per week"
+                   if _num(dora.get("deployment_frequency_per_week")) is not None else "—",
+                   band_label(bands.get("deployment_frequency")),
+                   note("deployment_frequency_per_week",
+                        f"{counts.get('deployments', 0)} successful production deployments")),
+        MetricLine("deployment_days", "Deployment days",
+                   f"{fmt_number(dora.get('deployment_days_per_week'), 2)} per week"
+                   if _num(dora.get("deployment_days_per_week")) is not None else "—", "",
+                   note("deployment_days_per_week",
+                        f"{counts.get('deployment_days', 0)} days with a deployment")),
+        MetricLine("lead_time", "Lead time for changes (median)",
+                   fmt_dur(dora.get("lead_time_median_s")),
+                   band_label(bands.get("lead_time")),
+                   note("lead_time_median_s",
+                        (f"p85 {fmt_dur(lead_p85)}; " if lead_p85 is not None else "")
+                        + f"{counts.get('changes_with_lead_time', 0)} changes, first commit "
+                        "→ deployed")),
+        MetricLine("change_failure_rate", "Change failure rate",
+                   fmt_pct(dora.get("change_failure_rate")),
+                   band_label(bands.get("change_failure_rate")),
+                   note("change_failure_rate",
+                        f"{counts.get('failed_deployments', 0)} of "
+                        f"{counts.get('deployments', 0)} deployments caused a failure")),
+        MetricLine("recovery_time", "Failed deployment recovery time (median)",
+                   fmt_dur(dora.get("recovery_time_median_s")),
+                   band_label(bands.get("recovery_time")),
+                   note("recovery_time_median_s",
+                        f"{counts.get('recoveries', 0)} recoveries")),
+        MetricLine("rework_rate", "Rework rate", fmt_pct(dora.get("rework_rate")), "",
+                   note("rework_rate", f"{counts.get('rework_deployments', 0)} unplanned "
+                        "fix deployments")),
+        MetricLine("pipeline_failure_rate", "Pipeline failure rate",
+                   fmt_pct(dora.get("pipeline_failure_rate")), "",
+                   note("pipeline_failure_rate",
+                        f"{counts.get('failed_deploy_runs', 0)} of "
+                        f"{counts.get('deploy_runs', 0)} deploy runs failed")),
+    ]
+
+
+def flow_lines(flow: Mapping[str, Any]) -> list[MetricLine]:
+    """The flow metrics table (Flow Framework)."""
+    dist = flow.get("distribution") or {}
+    dist_text = " · ".join(f"{k} {fmt_pct(v, 0)}" for k, v in dist.items()) or "—"
+    little = flow.get("littles_law") or {}
+    counts = flow.get("counts") or {}
+    p85 = _num(flow.get("flow_time_p85_s"))
+    lines = [
+        MetricLine("velocity", "Flow velocity",
+                   f"{fmt_number(flow.get('velocity_per_week'))} changes per week"
+                   if _num(flow.get("velocity_per_week")) is not None else "—", "",
+                   _reason(flow, "velocity_per_week")
+                   or f"{counts.get('finished', 0)} changes finished in the window"),
+        MetricLine("flow_time", "Flow time (median)", fmt_dur(flow.get("flow_time_median_s")),
+                   "", _reason(flow, "flow_time_median_s")
+                   or ((f"p85 {fmt_dur(p85)}; " if p85 is not None else "")
+                       + f"finish = {flow.get('finish_basis') or '—'}")),
+        MetricLine("load", "Flow load (mean open changes)", fmt_number(flow.get("load_mean")),
+                   "", _reason(flow, "load_mean") or "sampled at the end of each day"),
+        MetricLine("efficiency", "Flow efficiency", fmt_pct(flow.get("efficiency")), "",
+                   _reason(flow, "efficiency") or "Σ active ÷ Σ flow time"),
+        MetricLine("distribution", "Flow distribution", dist_text, "",
+                   _reason(flow, "distribution") or "share of finished changes per kind"),
+    ]
+    if _num(little.get("predicted_load")) is not None:
+        lines.append(MetricLine(
+            "littles_law", "Little's law check",
+            f"{fmt_number(little.get('load_mean'))} vs {fmt_number(little.get('predicted_load'))}",
+            "", f"mean load vs velocity × mean flow time; gap {fmt_pct(little.get('gap_ratio'))}"))
+    return lines
+
+
+def stage_measures(vsm_map: ValueStreamMap | None, stages_json: Sequence[Mapping[str, Any]],
+                   constraint: str | None) -> list[StageMeasure]:
+    """Per stage: the workshop estimate beside the measured median (DESIGN §4)."""
+    figures: dict[str, classic.StageFigures] = {}
+    day = 86_400.0
+    if vsm_map is not None:
+        day = vsm_map.settings.day_length_s
+        for fig in classic.compute(vsm_map).stages:
+            figures[fig.name] = fig
+    out = []
+    for s in stages_json:
+        name = str(s.get("name"))
+        f = figures.get(name)
+        out.append(StageMeasure(
+            name=name, bound=bool(s.get("bound", True)),
+            estimate_wait=fmt_dur(f.wait_time_s, day) if f else "—",
+            measured_wait_median=fmt_dur(s.get("wait_median_s")),
+            measured_wait_p85=fmt_dur(s.get("wait_p85_s")),
+            estimate_process=fmt_dur(f.process_time_s, day) if f else "—",
+            measured_active_median=fmt_dur(s.get("active_median_s")),
+            wait_share=fmt_pct(s.get("wait_share")), share=fmt_pct(s.get("share")),
+            changes=int(max(s.get("wait_count") or 0, s.get("active_count") or 0)),
+            is_constraint=name == constraint))
+    return out
+
+
+def constraint_section(bottleneck: Mapping[str, Any]) -> ConstraintSection:
+    reasons = []
+    for k, v in (bottleneck.get("reasons") or {}).items():
+        if isinstance(v, str):
+            reasons.append(f"{k.replace('_', ' ')}: {v}")
+        elif isinstance(v, Mapping):
+            reasons += [f"{k.replace('_', ' ')} ({a}): {b}" for a, b in v.items()]
+    before = bottleneck.get("before") or {}
+    after = bottleneck.get("after") or {}
+    contributions = [(str(k), float(v)) for k, v in
+                     (bottleneck.get("lead_time_contributions") or {}).items()
+                     if _num(v) is not None]
+    corr = [(str(k), "—" if _num(v) is None else f"{float(v):+.2f}")
+            for k, v in (bottleneck.get("correlations") or {}).items()]
+    measure = "lead time" if bottleneck.get("measure") == "lead_time" else "flow time"
+
+    def window(w: Mapping[str, Any]) -> str:
+        if not w:
+            return ""
+        return (f"{w.get('label', '')}: median {fmt_dur(w.get('median_s'))} "
+                f"over {w.get('n', 0)} changes")
+
+    stage = bottleneck.get("stage")
+    sentence = bottleneck.get("sentence") or ""
+    if not sentence and stage:
+        sentence = f"The constraint is {stage}: it holds the largest share of waiting."
+    return ConstraintSection(
+        stage=str(stage) if stage else None, share=fmt_pct(bottleneck.get("share")),
+        sentence=sentence, measure=measure, before=window(before), after=window(after),
+        contributions=contributions, correlations=corr, reasons=reasons)
+
+
+# -- data quality ----------------------------------------------------------------------------
+
+_QUALITY_TEXT: dict[str, tuple[str, str]] = {
+    "changes_unfinished": ("change is", "changes are"),
+    "changes_without_first_commit": ("change has", "changes have"),
+    "first_deployment_changes": ("change", "changes"),
+    "missing_spans": ("stage span is", "stage spans are"),
+    "negative_spans": ("stage span was", "stage spans were"),
+    "negative_flow_times": ("negative flow time was", "negative flow times were"),
+    "negative_lead_times": ("negative lead time was", "negative lead times were"),
+    "reverts_unresolved": ("revert names", "reverts name"),
+    "incidents_unresolved": ("incident is", "incidents are"),
+    "incidents_before_first_deployment": ("incident", "incidents"),
+    "incidents_without_opened_at": ("incident has", "incidents have"),
+    "negative_recovery_times": ("negative recovery time was", "negative recovery times were"),
+    "deploy_runs_not_concluded": ("deploy run has", "deploy runs have"),
+    "deploy_runs_without_time": ("deploy run has", "deploy runs have"),
+}
+_QUALITY_REST: dict[str, str] = {
+    "changes_unfinished": "not finished yet (no merge or deployment) and not counted in "
+                          "flow time",
+    "changes_without_first_commit": "no first commit time",
+    "first_deployment_changes": "shipped by the first deployment in the data, left out of "
+                                "lead time (nothing earlier to measure from)",
+    "missing_spans": "missing because a source does not give one of their events",
+    "negative_spans": "negative (clock skew, a review before the PR opened): excluded, "
+                      "not clipped",
+    "negative_flow_times": "excluded",
+    "negative_lead_times": "excluded",
+    "reverts_unresolved": "a commit the history does not hold",
+    "incidents_unresolved": "not resolved yet",
+    "incidents_before_first_deployment": "opened before the first deployment",
+    "incidents_without_opened_at": "no opening time",
+    "negative_recovery_times": "excluded",
+    "deploy_runs_not_concluded": "not concluded",
+    "deploy_runs_without_time": "no time",
+}
+
+
+def quality_notes(dq: Mapping[str, Any], import_errors: Sequence[str] = ()) -> list[str]:
+    """Data-quality notes as sentences; counts of zero are left out."""
+    notes: list[str] = []
+    total = dq.get("changes_total")
+    if total is not None:
+        notes.append(f"{fmt_number(total)} changes loaded, "
+                     f"{fmt_number(dq.get('changes_in_window', 0))} finished in the window")
+    for key, (one, many) in _QUALITY_TEXT.items():
+        n = dq.get(key)
+        if isinstance(n, int | float) and not isinstance(n, bool) and n:
+            notes.append(f"{fmt_number(n)} {one if n == 1 else many} {_QUALITY_REST[key]}")
+    for name, seg in (dq.get("segments") or {}).items():
+        if isinstance(seg, Mapping) and (seg.get("missing") or seg.get("negative")):
+            parts = []
+            if seg.get("missing"):
+                parts.append(f"{fmt_number(seg['missing'])} missing")
+            if seg.get("negative"):
+                parts.append(f"{fmt_number(seg['negative'])} negative")
+            notes.append(f"{name} ({seg.get('kind', '')}): {', '.join(parts)} of "
+                         f"{fmt_number((seg.get('measured') or 0) + (seg.get('missing') or 0))}")
+    ingest = dq.get("ingest") or {}
+    for key, n in ingest.items():
+        if isinstance(n, bool):
+            if n and key == "shallow_clone":
+                notes.append("the git repository is a shallow clone: older history is missing")
+            continue
+        if isinstance(n, int | float) and n and key not in (
+                "commits_read_from_git",):
+            notes.append(f"{key.replace('_', ' ')}: {fmt_number(n)}")
+    notes += [str(w) for w in dq.get("warnings") or []]
+    notes += [f"import: {e}" for e in import_errors]
+    return notes
+
+
+def source_lines(sources: Sequence[Mapping[str, Any]],
+                 project_dir: Path | None) -> list[SourceLine]:
+    out = []
+    for s in sources:
+        out.append(SourceLine(path=_display_path(str(s.get("path", "")), project_dir),
+                              format=str(s.get("format") or ""),
+                              records=int(s.get("records") or 0),
+                              linked=int(s.get("linked") or 0),
+                              skipped=int(s.get("skipped") or 0)))
+    return out
+
+
+def _display_path(path: str, project_dir: Path | None) -> str:
+    """A source path relative to the project folder, else its file name only."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    if project_dir is not None:
+        try:
+            rel = os.path.relpath(p, project_dir)
+        except ValueError:
+            rel = None
+        if rel is not None and not rel.startswith(".."):
+            return Path(rel).as_posix()
+    return p.name
+
+
+# -- trends ----------------------------------------------------------------------------------
+
+def _values(s: pd.Series) -> list[float | None]:
+    return [_num(v) for v in s.to_list()]
+
+
+def _dates(index: pd.Index) -> list[date]:
+    return [pd.Timestamp(t).date() for t in index]
+
+
+def trends(result: Any, vsm_map_names: Sequence[str] = ()) -> list[Trend]:
+    """The report's trend charts from the per-period frames of an AnalysisResult."""
+    period = getattr(result.options, "period", "week")
+    per = {"day": "day", "week": "week", "month": "month"}.get(period, period)
+    out: list[Trend] = []
+    dbp: pd.DataFrame = result.dora_by_period
+    fbp: pd.DataFrame = result.flow_by_period
+    if len(dbp):
+        x = _dates(dbp.index)
+        out.append(Trend("deployments", f"Deployments per {per}", "bar", "count", x,
+                         [TrendSeries("successful production deployments",
+                                      _values(dbp["deployments"]))]))
+        out.append(Trend("lead_time", "Lead time for changes", "line", "duration", x,
+                         [TrendSeries("median", _values(dbp["lead_time_median_s"])),
+                          TrendSeries("p85", _values(dbp["lead_time_p85_s"]))],
+                         f"per {per}, by deployment time"))
+        def rolling(col: str) -> pd.Series:
+            return dbp[col].astype(float).rolling(ROLLING_PERIODS,
+                                                  min_periods=ROLLING_PERIODS).sum()
+
+        dep, fail, rework = (rolling("deployments"), rolling("failed_deployments"),
+                             rolling("rework_deployments"))
+        cfr = (fail / dep).where(dep > 0)
+        rwr = (rework / dep).where(dep > 0)
+        out.append(Trend("change_failure_rate", "Change failure rate and rework rate", "line",
+                         "ratio", x, [TrendSeries("change failure rate", _values(cfr)),
+                                      TrendSeries("rework rate", _values(rwr))],
+                         f"over the last {ROLLING_PERIODS} {per}s at each point (one {per} "
+                         "holds too few deployments to read alone)"))
+        if dbp["recovery_time_median_s"].notna().any():
+            out.append(Trend("recovery_time", "Failed deployment recovery time (median)",
+                             "points", "duration", x,
+                             [TrendSeries("median recovery",
+                                          _values(dbp["recovery_time_median_s"]))],
+                             f"one mark per {per} with a recovery"))
+    if len(fbp):
+        x = _dates(fbp.index)
+        out.append(Trend("velocity", f"Flow velocity (changes finished per {per})", "bar",
+                         "count", x, [TrendSeries("changes finished",
+                                                  _values(fbp["velocity"]))]))
+        out.append(Trend("flow_time", "Flow time", "line", "duration", x,
+                         [TrendSeries("median", _values(fbp["flow_time_median_s"])),
+                          TrendSeries("p85", _values(fbp["flow_time_p85_s"]))]))
+        out.append(Trend("load", "Flow load (mean open changes)", "step", "count", x,
+                         [TrendSeries("open changes", _values(fbp["load_mean"]))]))
+        out.append(Trend("efficiency", "Flow efficiency", "line", "ratio", x,
+                         [TrendSeries("efficiency", _values(fbp["efficiency"]))]))
+    weekly: pd.DataFrame = getattr(result, "weekly", pd.DataFrame())
+    if len(weekly):
+        stage_cols = [c for c in weekly.columns if not str(c).endswith("_median_s")
+                      and weekly[c].notna().any()]
+        if stage_cols:
+            out.append(Trend("stage_waits", "Median wait per stage, per ISO week", "line",
+                             "duration", _dates(weekly.index),
+                             [TrendSeries(str(c), _values(weekly[c])) for c in stage_cols],
+                             "the stage whose wait rises with lead time is the one to act on"))
+    return out
+
+
+# -- measured overlay for map exports -------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverlayData:
+    """What a stage shows of the measurement on an exported map."""
+
+    text: str
+    heat_color: str | None
+    is_constraint: bool
+
+
+#: the overlay tint of a stage without a measured wait
+NO_WAIT_COLOR = "#e8eef8"
+
+
+def heat_color(share: float | None) -> str | None:
+    """A light-yellow → salmon tint for a stage's wait share (0 → 0.5 and above)."""
+    v = _num(share)
+    if v is None:
+        return None
+    t = max(0.0, min(1.0, v / 0.5))
+    lo, hi = (0xff, 0xf3, 0xbf), (0xf2, 0x8b, 0x82)
+    r, g, b = (round(a + (c - a) * t) for a, c in zip(lo, hi, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def measured_overlay(vsm_map: ValueStreamMap, analysis: Mapping[str, Any]
+                     ) -> dict[str, OverlayData]:
+    """Stage id → overlay from an ``analyze --json``-shaped document (stages by name).
+
+    The text is the measured medians, one unit each (``wait 2.8d · work 6h``); the tint follows the wait
+    share; the constraint is ``bottleneck.stage``.
+    """
+    by_name = {str(s.get("name")): s for s in analysis.get("stages") or []}
+    constraint = (analysis.get("bottleneck") or {}).get("stage")
+    day = vsm_map.settings.day_length_s
+    out: dict[str, OverlayData] = {}
+    for st in vsm_map.stages:
+        s = by_name.get(st.name)
+        if s is None or not s.get("bound", True):
+            continue
+        parts = []
+        for key, word in (("wait_median_s", "wait"), ("active_median_s", "work")):
+            v = _num(s.get(key))
+            if v is not None:
+                parts.append(f"{word} {format_duration(v, day, max_parts=1)}")
+        if not parts:
+            continue
+        out[st.id] = OverlayData(" · ".join(parts),
+                                 heat_color(s.get("wait_share")) or NO_WAIT_COLOR,
+                                 st.name == constraint)
+    return out
+
+
+_DURATION_INDICATORS = ("time_to_first_review", "review_time", "ci_queue_time")
+
+
+def _indicator_text(t: Any) -> str:
+    target = (format_duration(t.target) if t.indicator in _DURATION_INDICATORS
+              else fmt_number(t.target))
+    return f"{t.indicator.replace('_', ' ')} {'≤' if t.direction == 'down' else '≥'} {target}"
+
+
+# -- the whole report -------------------------------------------------------------------------
+
+def build_report_data(project: Project, measurement: Any | None = None, *,
+                      project_dir: str | os.PathLike[str] | None = None,
+                      today: date | None = None,
+                      not_measured_reason: str = "") -> ReportData:
+    """Assemble the report of ``project`` (measured when ``measurement`` is given).
+
+    Parameters
+    ----------
+    project
+        The project (maps, improvement items).
+    measurement
+        A :class:`vsm_app.pipeline.Measurement` of its data sources, or ``None``.
+    project_dir
+        Folder of the project file; source paths are shown relative to it.
+    today
+        The date printed as "generated on" (default: today).
+    not_measured_reason
+        Shown instead of the measured sections when ``measurement`` is None.
+    """
+    pdir = Path(project_dir) if project_dir is not None else None
+    data = ReportData(
+        project_name=project.name,
+        generated_on=(today or date.today()).isoformat(),
+        maps=[map_section(m) for m in project.maps],
+        measured=measurement is not None,
+        not_measured_reason=not_measured_reason or (
+            "" if measurement is not None else "the project has no data sources to measure"),
+        period=project.settings.period, band_year=project.settings.band_year)
+    items = read_items(project)
+    if items:
+        names: dict[str, str] = {}
+        for m in project.maps:
+            for s in m.stages:
+                names[s.id] = s.name
+        data.items = [ItemLine(
+            title=i.title, stage=names.get(i.stage_id or "", i.targets_constraint or ""),
+            status=i.status.value.replace("_", " "), owner_team=i.owner_team,
+            dates=" – ".join(d.isoformat() for d in (i.start, i.end) if d is not None),
+            commitment=i.commitment,
+            indicators=", ".join(_indicator_text(t) for t in i.indicators)) for i in items]
+    if measurement is None:
+        return data
+    doc = measurement.to_json()
+    result = measurement.result
+    window = doc.get("window") or {}
+    start, end = window.get("start"), window.get("end")
+    if start and end:
+        s = pd.Timestamp(start)
+        e = pd.Timestamp(end) - pd.Timedelta(days=1)
+        data.window_start, data.window_end = s.date().isoformat(), e.date().isoformat()
+        data.window = f"{data.window_start} – {data.window_end}"
+    data.period = getattr(result.options, "period", data.period)
+    data.band_year = int((doc.get("dora") or {}).get("bands", {}).get("year", data.band_year))
+    data.changes = int(doc.get("changes") or 0)
+    data.deployments = int(doc.get("deployments") or 0)
+    data.dora = dora_lines(doc.get("dora") or {})
+    data.flow = flow_lines(doc.get("flow") or {})
+    bottleneck = doc.get("bottleneck") or {}
+    current = next((m for m in project.maps if m.kind == "current"),
+                   project.maps[0] if project.maps else None)
+    data.stages = stage_measures(current, doc.get("stages") or [], bottleneck.get("stage"))
+    data.constraint = constraint_section(bottleneck)
+    data.trends = trends(result)
+    data.sources = source_lines(doc.get("sources") or [], pdir)
+    data.quality_notes = quality_notes(doc.get("data_quality") or {},
+                                       getattr(measurement, "import_errors", ()))
+    return data

@@ -1,0 +1,134 @@
+"""CSV exports of the measured tables (Qt-free).
+
+* ``changes.csv``: one row per change, the columns of DESIGN §6
+  (:func:`vsm_app.pipeline.changes_export_frame`).
+* ``deployments.csv``: one row per deployment (times ISO 8601 UTC).
+* ``stage_statistics.csv``: one row per stage over the window (counts, median/p85/mean/sum
+  of wait and active time in seconds, shares).
+* ``metrics_per_period.csv``: one row per period: its start/end, flow and DORA figures.
+* ``stages_per_period.csv``: period × stage × kind (wait/active) with count, median, p85, ….
+
+Units are in the column names (``_s`` seconds, ``_at`` UTC instants, ``_per_week``).
+``excel=True`` writes UTF-8 with a byte-order mark, which spreadsheet programs need to read
+non-ASCII text (stage names, ``→``) correctly. Every file goes through the export safety rules
+of :mod:`vsm_app.report.target`.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .target import check_cancel, check_target, report_progress, write_target
+
+TABLE_FILES = ("changes.csv", "deployments.csv", "stage_statistics.csv",
+               "metrics_per_period.csv", "stages_per_period.csv")
+
+DEPLOYMENT_COLUMNS = ("deployment_id", "sha", "environment", "started_at", "finished_at",
+                      "status", "source", "is_production", "is_rollback")
+
+
+def _iso(col: pd.Series) -> pd.Series:
+    return col.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def frame_to_csv_bytes(frame: pd.DataFrame, *, excel: bool = False) -> bytes:
+    """CSV text of ``frame`` (no index, ``\\n`` line ends), UTF-8 (with BOM when ``excel``)."""
+    text = frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return text.encode("utf-8-sig" if excel else "utf-8")
+
+
+def deployments_frame(deployments: pd.DataFrame) -> pd.DataFrame:
+    """Deployments with times as ISO 8601 UTC text, in time order."""
+    d = deployments.sort_values("started_at", kind="stable") if len(deployments) else deployments
+    out = pd.DataFrame(index=d.index)
+    for col in DEPLOYMENT_COLUMNS:
+        if col not in d.columns:
+            continue
+        out[col] = _iso(d[col]) if col.endswith("_at") else d[col]
+    return out.reset_index(drop=True)
+
+
+def stage_statistics_frame(result: Any) -> pd.DataFrame:
+    """One row per stage (``AnalysisResult.stage_summary``)."""
+    return result.stage_summary.reset_index(drop=True)
+
+
+def metrics_per_period_frame(result: Any) -> pd.DataFrame:
+    """Flow and DORA figures per period, one row per period of the window."""
+    periods = result.periods
+    if not len(periods):
+        return pd.DataFrame(columns=["period_start", "period_end", "label", "days"])
+    out = pd.DataFrame({
+        "period_start": _iso(periods["start"]).to_numpy(),
+        "period_end": _iso(periods["end"]).to_numpy(),
+        "label": periods["label"].to_numpy(),
+        "days": periods["days"].to_numpy(),
+    })
+    for frame in (result.flow_by_period, result.dora_by_period):
+        for col in frame.columns:
+            if col not in out.columns:
+                out[col] = frame[col].to_numpy()
+    constraint = getattr(result, "constraint_by_period", None)
+    if constraint is not None and len(constraint) == len(out):
+        out["constraint"] = constraint.to_numpy()
+    return out
+
+
+def stages_per_period_frame(result: Any) -> pd.DataFrame:
+    sbp = result.stages_by_period
+    if not len(sbp):
+        return sbp
+    out = sbp.copy()
+    out["period"] = _iso(out["period"])
+    return out.rename(columns={"period": "period_start"}).reset_index(drop=True)
+
+
+def table_frames(measurement: Any) -> dict[str, pd.DataFrame]:
+    """File name → frame, for every table of :data:`TABLE_FILES`."""
+    from ..pipeline import changes_export_frame
+
+    result = measurement.result
+    return {
+        "changes.csv": changes_export_frame(measurement.tables.changes),
+        "deployments.csv": deployments_frame(measurement.tables.deployments),
+        "stage_statistics.csv": stage_statistics_frame(result),
+        "metrics_per_period.csv": metrics_per_period_frame(result),
+        "stages_per_period.csv": stages_per_period_frame(result),
+    }
+
+
+def write_table_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *,
+                    excel: bool = False,
+                    project_path: str | os.PathLike[str] | None = None) -> Path:
+    """Write one frame as CSV at ``path`` (checked and atomic); returns the path."""
+    p = check_target(path, {".csv"}, project_path)
+    write_target(p, frame_to_csv_bytes(frame, excel=excel))
+    return p
+
+
+def write_tables(measurement: Any, folder: str | os.PathLike[str], *, excel: bool = False,
+                 prefix: str = "", project_path: str | os.PathLike[str] | None = None,
+                 progress: Callable[[float, str], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> list[Path]:
+    """Write every table of :data:`TABLE_FILES` into ``folder`` (which must exist).
+
+    ``prefix`` is put before each file name (``demo-changes.csv``). Returns the paths written.
+    All targets are checked before the first file is written.
+    """
+    frames = table_frames(measurement)
+    targets = [check_target(Path(folder) / f"{prefix}{name}", {".csv"}, project_path)
+               for name in frames]
+    written = []
+    for i, (target, frame) in enumerate(zip(targets, frames.values(), strict=True)):
+        check_cancel(cancelled)
+        report_progress(progress, i / len(frames), f"writing {target.name}")
+        write_target(target, frame_to_csv_bytes(frame, excel=excel))
+        written.append(target)
+    report_progress(progress, 1.0, "done")
+    return written
