@@ -102,3 +102,32 @@ def test_bad_input_exit_2(tmp_path: Path, repo, args, needle) -> None:
     r = vsm("analyze", *args, "--json", cwd=tmp_path)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_two_repositories_and_a_monorepo_subtree(tmp_path: Path) -> None:
+    api = RepoBuilder(tmp_path / "api")
+    api.commit("feat: api one", 0, file="services/api/a.py")
+    api.commit("feat: web one", 1, file="services/web/w.py")
+    api.tag("v1", 5)
+    api.commit("fix: api two", 10, file="services/api/a.py")
+    api.commit("feat: web two", 11, file="services/web/w.py")
+    api.tag("v2", 20)
+    ui = RepoBuilder(tmp_path / "ui")
+    ui.commit("feat: ui one", 2)
+    ui.tag("v1", 6)
+    ui.commit("feat: ui two", 12)
+    ui.tag("v2", 30)
+    whole = vsm("analyze", "--repo", str(api.path), "--repo", str(ui.path),
+                "--deploy-tags", "v*", "--json", "--export-changes", "all.csv", cwd=tmp_path)
+    assert whole.returncode == 0, whole.stderr
+    out = json.loads(whole.stdout)
+    assert out["changes"] == 6 and out["deployments"] == 4
+    assert [s["format"] for s in out["sources"]] == ["git", "git"]
+    # lead times of the second releases: api 20-10, 20-11; ui 30-12 → median 10 h
+    assert out["dora"]["lead_time_median_s"] == 10 * H
+    sub = vsm("analyze", "--repo", f"{api.path}:services/api", "--deploy-tags", "v*",
+              "--json", cwd=tmp_path)
+    assert sub.returncode == 0, sub.stderr
+    only_api = json.loads(sub.stdout)
+    assert only_api["changes"] == 2  # the two commits touching services/api
+    assert only_api["dora"]["lead_time_median_s"] == 10 * H
