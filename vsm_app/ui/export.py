@@ -28,6 +28,7 @@ atomically; never a ``.vsm`` file or the open project).
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import math
@@ -500,10 +501,15 @@ def copy_map_to_clipboard(project: Project | str, vsm_map: ValueStreamMap, *,
     with _picture(project, vsm_map, overlay, title, measured_ladder) as pic:
         img = render_png(pic, dpi)
         svg = render_svg(pic)
+    from .canvas.editor import OWNED_MIME, release_clipboard
+
     mime = QMimeData()
     mime.setImageData(img)
     mime.setData("image/svg+xml", QByteArray(svg))
+    mime.setData(OWNED_MIME, QByteArray(b"1"))
     QGuiApplication.clipboard().setMimeData(mime)
+    # Qt would delete this QMimeData after Python has shut down, which crashes: drop it first
+    atexit.register(release_clipboard)
     return img.size()
 
 

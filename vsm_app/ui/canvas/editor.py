@@ -50,6 +50,10 @@ FRAGMENT_MIME = "application/x-vsm-app-fragment"
 INTERACTIVE_KINDS = ("stage", "flow", "kaizen", "note", "handle")
 
 
+#: marks any clipboard content this app put there (map fragments, exported map images)
+OWNED_MIME = "application/x-vsm-app-owned"
+
+
 def release_clipboard() -> None:
     """Drop a map fragment we put on the clipboard (call when the window closes).
 
@@ -57,7 +61,7 @@ def release_clipboard() -> None:
     """
     clipboard = QApplication.clipboard()
     mime = clipboard.mimeData()
-    if mime is not None and mime.hasFormat(FRAGMENT_MIME):
+    if mime is not None and (mime.hasFormat(FRAGMENT_MIME) or mime.hasFormat(OWNED_MIME)):
         clipboard.clear()
 
 

@@ -599,7 +599,10 @@ class ExportController(QObject):
         task = Task(work, self)
         dlg = QProgressDialog(label, "Cancel", 0, 1000, self.window)
         dlg.setWindowTitle("Export")
-        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        # not modal: a modal QProgressDialog.setValue() runs a nested event loop, in which the
+        # end of the export could delete the dialog under its own feet; the export works on a
+        # snapshot of the project, so editing on meanwhile is safe
+        dlg.setWindowModality(Qt.WindowModality.NonModal)
         dlg.setMinimumDuration(400)
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
@@ -607,9 +610,11 @@ class ExportController(QObject):
         dlg.canceled.connect(task.cancel)
 
         def on_progress(fraction: float, text: str) -> None:
-            dlg.setValue(int(fraction * 1000))
+            if self.progress_dialog is not dlg:  # a late report after the export ended
+                return
             if text:
                 dlg.setLabelText(f"{label}\n{text}")
+            dlg.setValue(int(fraction * 1000))
 
         def on_finished(result: Any) -> None:
             self._status(done_text(result))
@@ -623,6 +628,7 @@ class ExportController(QObject):
             self.cancelled.emit()
 
         def on_done() -> None:
+            task.progress.disconnect(on_progress)
             dlg.close()
             dlg.deleteLater()
             self.progress_dialog = None
@@ -702,11 +708,16 @@ def install_export_actions(window: QMainWindow,
     LookupError
         When the window has no File menu.
     """
+    mc = measurement_controller or getattr(window, "measurement_controller", None)
+    existing = getattr(window, "export_controller", None)
+    if isinstance(existing, ExportController):  # installed once: no duplicate actions
+        if mc is not None:
+            existing.measurement_provider = lambda: measurement_from_controller(mc)
+        return existing
     menu = find_file_menu(window)
     if menu is None:
         raise LookupError("the window has no File menu (objectName 'menu_file' or '&File')")
     ctl = ExportController(window)
-    mc = measurement_controller or getattr(window, "measurement_controller", None)
     if mc is not None:
         ctl.measurement_provider = lambda: measurement_from_controller(mc)
     specs = [
