@@ -11,6 +11,19 @@ Structure (for the features that come next)
   heat_color, is_constraint)``.
 - One QUndoStack (``self.undo_stack``) for every edit in every map; save marks it clean and the
   title's modified marker follows its clean state.
+
+The measured stream
+-------------------
+- ``self.measure``: the one :class:`~vsm_app.ui.measure.MeasurementController` of the window.
+  It follows the open project (``set_project``) and the map on screen (``set_map`` through
+  ``self.overlay``); a project with data sources is ingested as soon as it is shown.
+- ``self.sources``: the data sources dock (add, remove, re-ingest, progress and Cancel).
+- ``self.overlay``: paints the controller's result on the current map (labels, heat,
+  constraint, measured ladder); View ▸ Show measured overlay switches it.
+- ``self.window_bar``: the window (range slider, quick buttons) and period of the measurement.
+- The status bar shows ingest progress and the plain-language constraint sentence.
+- The dashboards (``docks/dashboards.install_dashboards``) and the exports
+  (``dialogs/export_dialog.install_export_actions``) are installed on the same controller.
 """
 
 from __future__ import annotations
@@ -18,8 +31,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QByteArray, QDeadlineTimer, QEventLoop, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -27,6 +48,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QMessageBox,
+    QProgressBar,
+    QSizePolicy,
     QTabWidget,
     QToolBar,
     QToolButton,
@@ -45,12 +69,39 @@ from .canvas.editor import MapEditor, release_clipboard
 from .canvas.scene import fmt_pct
 from .commands import AddMapCommand, RemoveMapCommand, RenameMapCommand
 from .dialogs import messages
+from .dialogs.bindings import BindingsDialog
 from .dialogs.cheatsheet import CheatSheetDialog
 from .docks.properties import PropertiesDock
+from .docks.sources import SourcesDock
 from .icons import icon
+from .measure import MeasurementController
+from .overlay import MeasuredOverlay, status_text
+from .source_commands import source_name
 from .theme import THEMES, apply_theme, canvas_colors
+from .window_bar import WindowBar
+from .workers import Task
 
 APP_TITLE = "vsm-app"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that elides what does not fit (the full text in its tooltip)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        r = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, r.width())
+        p.setPen(self.palette().windowText().color())
+        p.drawText(r, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
 
 def describe_load_error(e: ProjectFileError) -> tuple[str, str]:
@@ -99,6 +150,10 @@ class MainWindow(QMainWindow):
         self._was_maximized = False
         self._cheatsheet: CheatSheetDialog | None = None
         self.actions_by_name: dict[str, QAction] = {}
+        self.bindings_dialog: BindingsDialog | None = None
+        self.ingest_error_box: QMessageBox | None = None
+        # the measured stream: one controller, observed by the panels, the map and the charts
+        self.measure = MeasurementController(self)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -114,6 +169,8 @@ class MainWindow(QMainWindow):
         self.undo_view.setEmptyLabel("Opened project")
         self.history.setWidget(self.undo_view)
         self._panels_menu: QMenu | None = None
+        self.sources = SourcesDock(self.measure, self.undo_stack, self)
+        self.overlay = MeasuredOverlay(self, self.measure)
 
         self._build_actions()
         self._build_menus()
@@ -125,6 +182,15 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.properties], [330], Qt.Orientation.Horizontal)
         for dock in (self.properties, self.history):
             self._add_panel_action(dock)
+        # the right column runs the full height; panels added at the bottom sit under the map
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.add_dock(self.sources, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.properties, self.sources, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.sources, self.history)
+        self.sources.raise_()
+        self.resizeDocks([self.properties, self.sources], [470, 290], Qt.Orientation.Vertical)
+        self._build_window_bar()
+        self._connect_measurement()
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave_now)
@@ -135,6 +201,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.restore_layout()
         self.set_project(project or Project("Untitled", [ValueStreamMap()]), path)
+        self._install_extensions()
 
     # -- actions -----------------------------------------------------------------------------------
     def _act(self, name: str, text: str, slot: Any, shortcut: Any = None, icon_name: str = "",
@@ -239,6 +306,22 @@ class MainWindow(QMainWindow):
           lambda: self.set_theme("dark" if self.theme == "light" else "light"),
           "Ctrl+Shift+T", "theme")
         self.actions_by_name["snap"].setChecked(settings.get(settings.SNAP_TO_GRID))
+        # the measured stream
+        a("show_measured", "Show &measured overlay", self.overlay.set_show_measured, "Ctrl+M",
+          tip="Measured medians, heat by wait share and the constraint on the map",
+          checkable=True)
+        a("measured_ladder", "Measured timeline &ladder", self.overlay.set_measured_ladder,
+          "Ctrl+Shift+M", tip="The ladder shows measured medians instead of the estimates",
+          checkable=True)
+        self.actions_by_name["show_measured"].setIconText("Show measured")
+        for n in ("show_measured", "measured_ladder"):
+            self.actions_by_name[n].setChecked(True)
+        a("bind_stages", "&Bind stages to data…", self.edit_bindings, "Ctrl+B",
+          tip="Which measured spans of a change each stage stands for")
+        for act in (self.sources.add_repository_action, self.sources.add_files_action,
+                    self.sources.reingest_action, self.sources.cancel_action):
+            self.addAction(act)  # Ctrl+R works wherever the focus is
+            self.actions_by_name[act.objectName().removeprefix("action.")] = act
 
     def _fit_current(self) -> None:
         self._view("fit_to_view")
@@ -252,6 +335,7 @@ class MainWindow(QMainWindow):
         A = self.actions_by_name
         mb = self.menuBar()
         f = mb.addMenu("&File")
+        f.setObjectName("menu_file")
         for n in ("new", "new_from_template", "open"):
             f.addAction(A[n])
         self.recent_menu = f.addMenu("Open &recent")
@@ -271,11 +355,14 @@ class MainWindow(QMainWindow):
                   "align_middle", None, "distribute_h", "distribute_v"):
             ar.addSeparator() if n is None else ar.addAction(A[n])
         m = mb.addMenu("&Map")
-        for n in ("new_map", "future_state", "rename_map", "delete_map"):
-            m.addAction(A[n])
+        for n in ("new_map", "future_state", "rename_map", "delete_map", None, "bind_stages"):
+            m.addSeparator() if n is None else m.addAction(A[n])
+        d = mb.addMenu("&Data")
+        for n in ("add_repository", "add_files", None, "reingest", "cancel_ingest"):
+            d.addSeparator() if n is None else d.addAction(A[n])
         v = mb.addMenu("&View")
         for n in ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", "presentation",
-                  None):
+                  None, "show_measured", "measured_ladder", None):
             v.addSeparator() if n is None else v.addAction(A[n])
         theme_menu = v.addMenu("&Theme")
         group = QActionGroup(self)
@@ -326,6 +413,23 @@ class MainWindow(QMainWindow):
         self.zoom_label = QLabel("Zoom 100 %")
         self.zoom_label.setMinimumWidth(90)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.constraint_label = ElidedLabel()
+        self.constraint_label.setObjectName("constraintLabel")
+        sb.addWidget(self.constraint_label, 1)
+        # a temporary message replaces the sentence (Qt re-shows normal widgets on relayout)
+        sb.messageChanged.connect(lambda text: self.constraint_label.setVisible(not text))
+        self.ingest_progress = QProgressBar()
+        self.ingest_progress.setObjectName("statusIngestProgress")
+        self.ingest_progress.setRange(0, 1000)
+        self.ingest_progress.setMaximumWidth(160)
+        self.ingest_progress.setFormat("Ingest %p %")
+        self.ingest_cancel = QToolButton()
+        self.ingest_cancel.setText("Cancel")
+        self.ingest_cancel.setToolTip("Stop the ingest; the previous measurement stays")
+        self.ingest_cancel.clicked.connect(lambda _=False: self.sources.cancel())
+        for w in (self.ingest_progress, self.ingest_cancel):
+            sb.addPermanentWidget(w)
+            w.hide()
         sb.addPermanentWidget(self.metrics_label)
         sb.addPermanentWidget(self.zoom_label)
 
@@ -350,6 +454,162 @@ class MainWindow(QMainWindow):
         self._add_panel_action(dock)
         return dock
 
+    # -- the measured stream --------------------------------------------------------------------
+    def _build_window_bar(self) -> None:
+        tb = QToolBar("Measured window", self)
+        tb.setObjectName("toolbar.window")
+        tb.setMovable(False)
+        tb.setAllowedAreas(Qt.ToolBarArea.BottomToolBarArea | Qt.ToolBarArea.TopToolBarArea)
+        self.window_bar = WindowBar(self.measure, self.actions_by_name["show_measured"])
+        tb.addWidget(self.window_bar)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, tb)
+        self.window_toolbar = tb
+        if self._panels_menu is not None:
+            toggle = tb.toggleViewAction()
+            toggle.setText("Window bar")
+            self._panels_menu.addAction(toggle)
+
+    def _connect_measurement(self) -> None:
+        c = self.measure
+        c.progress.connect(self._on_ingest_progress)
+        c.measured.connect(self._on_measured)
+        c.result_changed.connect(self._on_result)
+        c.failed.connect(self._on_measure_failed)
+        c.cancelled.connect(self._on_ingest_cancelled)
+        c.busy.connect(lambda busy: None if busy else self._hide_ingest_progress())
+        self.current_map_changed.connect(self.overlay.follow_map)
+        self.sources.cleared.connect(self._on_measurement_cleared)
+
+    def _install_extensions(self) -> None:
+        """Dashboards, exports and the improvement loop, on this window's measurement."""
+        from .dialogs.export_dialog import install_export_actions
+        from .docks.dashboards import install_dashboards
+        from .improve import install_improvement
+
+        install_dashboards(self, self.measure)
+        install_export_actions(self, measurement_controller=self.measure)
+        # the improvement loop sits behind the properties, as tabs of the one right column
+        install_improvement(self, self.measure, area=Qt.DockWidgetArea.RightDockWidgetArea,
+                            full_height=False, tabify_with=self.properties)
+        if settings.get(settings.WINDOW_STATE).isEmpty():
+            self._first_start_layout()
+
+    def _first_start_layout(self) -> None:
+        """No remembered layout: the map keeps most of the room, one panel column on the
+        right (properties in front, the improvement loop tabbed behind it), the charts under
+        the map with the constraint in front."""
+        docks = {d.objectName(): d for d in self.findChildren(QDockWidget)}
+        props = docks.get("dock.properties")
+        if props is not None:
+            props.raise_()
+        constraint, detail = docks.get("dock.constraint"), docks.get("dock.stage_detail")
+        if constraint is not None and detail is not None and self.width() < 1600:
+            self.tabifyDockWidget(constraint, detail)  # too narrow to sit side by side
+            constraint.raise_()
+        bottom = [d for d in self.findChildren(QDockWidget)
+                  if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
+                  and not d.isFloating()]
+        if bottom:
+            self.resizeDocks(bottom, [round(self.height() * 0.36)] * len(bottom),
+                             Qt.Orientation.Vertical)
+
+    def start_measuring(self) -> None:
+        """Ingest the project's data sources (in a worker); nothing without sources. An
+        ingest of the previous project still winding down is cancelled first."""
+        self.sources.request_ingest(restart=True)
+
+    def edit_bindings(self, stage_id: str | None = None) -> BindingsDialog | None:
+        """Map ▸ Bind stages to data… (opens on the selected stage)."""
+        ed = self.current_editor()
+        if ed is None:
+            return None
+        if stage_id is None:
+            selected = ed.scene.selected_stage_ids()
+            stage_id = selected[0] if selected else None
+        if self.bindings_dialog is not None:
+            self.bindings_dialog.close()
+        dlg = BindingsDialog(ed.map, self.undo_stack, self.measure, stage_id, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.destroyed.connect(lambda *_: setattr(self, "bindings_dialog", None))
+        self.bindings_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _on_ingest_progress(self, fraction: float, message: str) -> None:
+        if not self.sources.is_ingesting():
+            return
+        for w in (self.ingest_progress, self.ingest_cancel):
+            w.show()
+        self.ingest_progress.setValue(round(max(0.0, min(1.0, fraction)) * 1000))
+        self.ingest_progress.setToolTip(message)
+
+    def _hide_ingest_progress(self) -> None:
+        for w in (self.ingest_progress, self.ingest_cancel):
+            w.hide()
+
+    def _on_measured(self, data: Any) -> None:
+        self._hide_ingest_progress()
+        n = len(self.project.sources)
+        self.statusBar().showMessage(
+            f"Measured {len(data.tables.changes):,} changes from {n} data source"
+            f"{'s' if n != 1 else ''}", 5000)
+
+    def _on_result(self, result: Any) -> None:
+        self.constraint_label.setText(status_text(result.to_json()))
+
+    def _on_measure_failed(self, message: str, details: str) -> None:
+        if not self.sources.is_ingesting():
+            self.statusBar().showMessage(f"Could not measure this window: {message}", 8000)
+            return
+        self._hide_ingest_progress()
+        named = [s for s in self.project.sources
+                 if s.path in message or message.startswith(f"{Path(s.path).name}:")]
+        where = ("Source: " + ", ".join(f"{source_name(s)} ({s.path})" for s in named)
+                 if named else "Sources: " + ", ".join(source_name(s)
+                                                      for s in self.project.sources))
+        if self.ingest_error_box is not None:
+            self.ingest_error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, "Ingest failed",
+                          f"The data sources could not be read.\n\n{message}",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setInformativeText(f"{where}\n\nThe project was not changed and the previous "
+                               f"measurement is kept. Fix or remove the source in the Data "
+                               f"sources panel, then Re-ingest (Ctrl+R).")
+        if details:
+            box.setDetailedText(details)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(lambda *_: setattr(self, "ingest_error_box", None))
+        self.ingest_error_box = box
+        box.show()
+
+    def _on_ingest_cancelled(self) -> None:
+        self._hide_ingest_progress()
+        self.statusBar().showMessage("Ingest cancelled; the previous measurement is kept", 5000)
+
+    def _on_measurement_cleared(self) -> None:
+        self.overlay.clear()
+        self.constraint_label.setText("")
+        self.window_bar.clear()
+
+    def _stop_measuring(self, timeout_ms: int = 15_000) -> None:
+        """Cancel the ingest and let the workers end (their threads must not outlive us);
+        closing tabs afterwards must not start a new analysis."""
+        self.current_map_changed.disconnect(self.overlay.follow_map)
+        self.overlay.unwatch()
+        self.sources.cancel()
+
+        def running() -> list[Task]:  # the controller's and any panel's workers
+            return [t for t in self.findChildren(Task) if t.is_running()]
+
+        for task in running():
+            task.cancel()
+        deadline = QDeadlineTimer(timeout_ms)
+        while (self.measure.is_busy() or running()) and not deadline.hasExpired():
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        self.sources.set_project(None)
+        self.measure.set_project(None)
+
     # -- project ---------------------------------------------------------------------------------------
     def set_project(self, project: Project, path: str | Path | None = None) -> None:
         """Show ``project`` (read from ``path``, or unsaved); the undo history starts afresh."""
@@ -361,6 +621,11 @@ class MainWindow(QMainWindow):
         self.project = project
         self.path = Path(path).resolve() if path is not None else None
         self._recovered_from = None
+        self.measure.set_project(project, project.maps[0] if project.maps else None)
+        self.overlay.reset()
+        self.sources.set_project(project)
+        self.window_bar.clear()
+        self.constraint_label.setText("")
         project.maps_changed.connect(self._sync_tabs)
         self.undo_stack.clear()
         self.undo_stack.setClean()
@@ -372,6 +637,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.project_changed.emit(project)
         QTimer.singleShot(0, self, self._fit_current)
+        if project.sources:
+            # measured as soon as it is shown (the sample project opens measured)
+            QTimer.singleShot(0, self, self.start_measuring)
 
     def _sync_tabs(self) -> None:
         wanted = [m.id for m in self.project.maps]
@@ -473,7 +741,8 @@ class MainWindow(QMainWindow):
         self.metrics_label.setText("   ·   ".join(parts))
 
     def _on_zoom(self, z: float) -> None:
-        self.zoom_label.setText(f"Zoom {z * 100:.0f} %")
+        ed = self.current_editor()  # hidden tabs fit themselves too: show the visible one
+        self.zoom_label.setText(f"Zoom {(ed.view.zoom() if ed else z) * 100:.0f} %")
 
     def _edit_element(self, element_id: str) -> None:
         ed = self.current_editor()
@@ -811,6 +1080,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self._discard_autosave()
         self.autosave_timer.stop()
+        self._stop_measuring()
         for ed in list(self._editors.values()):
             self._drop_editor(ed)
         self.project.maps_changed.disconnect(self._sync_tabs)

@@ -3,23 +3,30 @@
 Both are scene items (not view overlays) so that rendering the scene to an image, SVG or PDF
 includes them. The scene gives them text already computed by ``domain.classic.compute``; the
 ladder shows exactly the core's figures and never adds anything up itself.
+
+Measured mode: when the scene is given a :class:`MeasuredLadder`, the peaks show each stage's
+measured median wait and the troughs its measured median active time, the summary box shows
+the analysis engine's figures, and the legend gains the heat scale of the overlay.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
+from ..theme import CanvasColors
 from .items import _colors_of, font
 
 PEAK_TO_TROUGH = 38.0
 LEAD_IN = 74.0
 SUMMARY_W = 270.0
 ROW_H = 25.0
+ESTIMATED_TITLE = "Timeline · main path"
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,30 @@ class LadderStep:
     process_text: str
 
 
+@dataclass(frozen=True)
+class MeasuredLadder:
+    """What the ladder shows in measured mode; the scene formats the seconds with the map's
+    day length.
+
+    Parameters
+    ----------
+    wait_s, active_s
+        Stage id → measured median wait / active time (None: not measured).
+    summary
+        Rows of the summary box (label, value), already formatted from the engine's figures.
+    title
+        Title of the summary box.
+    heat_scale
+        (colour, label) of each class of the overlay's heat scale, for the legend.
+    """
+
+    wait_s: Mapping[str, float | None] = field(default_factory=dict)
+    active_s: Mapping[str, float | None] = field(default_factory=dict)
+    summary: tuple[tuple[str, str], ...] = ()
+    title: str = "Measured medians · main path"
+    heat_scale: tuple[tuple[str, str], ...] = ()
+
+
 class LadderItem(QGraphicsObject):
     """The timeline ladder along the main path, ending in the summary box."""
 
@@ -42,7 +73,7 @@ class LadderItem(QGraphicsObject):
         super().__init__()
         self.steps: list[LadderStep] = []
         self.summary: list[tuple[str, str]] = []
-        self.title = "Timeline · main path"
+        self.title = ESTIMATED_TITLE
         self._rect = QRectF()
         self.setZValue(0)
 
@@ -138,13 +169,17 @@ class LadderItem(QGraphicsObject):
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title)
         painter.setPen(QPen(c.q("data_rule"), 1))
         painter.drawLine(QPointF(r.left() + 1, r.top() + 31), QPointF(r.right() - 1, r.top() + 31))
+        label_font, value_font = font(14), font(15, bold=True)
+        value_fm = QFontMetricsF(value_font)
         for i, (label, value) in enumerate(self.summary):
             row = QRectF(r.left() + 12, r.top() + 33 + i * ROW_H, r.width() - 24, ROW_H)
-            painter.setFont(font(14))
+            painter.setFont(label_font)
             painter.setPen(c.q("text"))
+            room = row.width() - (value_fm.horizontalAdvance(value) + 10 if value else 0)
             painter.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             label)
-            painter.setFont(font(15, bold=True))
+                             QFontMetricsF(label_font).elidedText(
+                                 label, Qt.TextElideMode.ElideRight, room))
+            painter.setFont(value_font)
             painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              value)
 
@@ -156,19 +191,42 @@ class LegendItem(QGraphicsObject):
     ENTRIES = ("Push", "Pull", "Rework loop", "Wait / inventory", "Kaizen idea")
     SAMPLE_W = 40.0
     GAP = 26.0
+    ROW = 34.0
+    HEAT_TITLE = "Measured wait share:"
+    CONSTRAINT = "CONSTRAINT"
 
     def __init__(self) -> None:
         super().__init__()
         self.setZValue(0)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.heat_scale: tuple[tuple[str, str], ...] = ()
+
+    def set_heat_scale(self, scale: tuple[tuple[str, str], ...]) -> None:
+        """Show (colour, label) chips of the measured overlay's heat scale on a second row."""
+        scale = tuple(scale)
+        if scale != self.heat_scale:
+            self.prepareGeometryChange()
+            self.heat_scale = scale
+            self.update()
 
     def _widths(self) -> list[float]:
         fm = QFontMetricsF(font(12.5))
         return [self.SAMPLE_W + 10 + fm.horizontalAdvance(t) for t in self.ENTRIES]
 
+    def _heat_widths(self) -> tuple[float, list[float], float]:
+        fm = QFontMetricsF(font(12.5))
+        bold = QFontMetricsF(font(11.5, bold=True))
+        chips = [fm.horizontalAdvance(label) + 16 for _, label in self.heat_scale]
+        return (fm.horizontalAdvance(self.HEAT_TITLE) + 10, chips,
+                bold.horizontalAdvance(self.CONSTRAINT) + 12)
+
     def boundingRect(self) -> QRectF:
         w = sum(self._widths()) + self.GAP * (len(self.ENTRIES) - 1) + 24
-        return QRectF(0, 0, w, 34)
+        if not self.heat_scale:
+            return QRectF(0, 0, w, self.ROW)
+        title_w, chips, tag_w = self._heat_widths()
+        heat_w = 12 + title_w + sum(chips) + 4 * len(chips) + self.GAP + tag_w + 12
+        return QRectF(0, 0, max(w, heat_w), 2 * self.ROW)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -178,7 +236,7 @@ class LegendItem(QGraphicsObject):
         painter.setPen(QPen(c.q("data_rule"), 1))
         painter.setBrush(c.q("summary_fill"))
         painter.drawRoundedRect(r.adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
-        x, y = 12.0, r.center().y()
+        x, y = 12.0, self.ROW / 2
         f = font(12.5)
         for text, w in zip(self.ENTRIES, self._widths(), strict=True):
             s0, s1 = QPointF(x, y), QPointF(x + self.SAMPLE_W - 10, y)
@@ -217,9 +275,43 @@ class LegendItem(QGraphicsObject):
             painter.setFont(f)
             painter.setPen(c.q("text"))
             painter.drawText(QRectF(x + self.SAMPLE_W + 8, r.top(), w - self.SAMPLE_W,
-                                    r.height()),
+                                    self.ROW),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
             x += w + self.GAP
+        if self.heat_scale:
+            self._paint_heat_row(painter, c)
+
+    def _paint_heat_row(self, painter: QPainter, colors: CanvasColors) -> None:
+        """Chips of the heat scale (text in black or white, whichever reads on the chip)."""
+        top = self.ROW - 2
+        painter.setPen(QPen(colors.q("data_rule"), 1))
+        painter.drawLine(QPointF(8, top), QPointF(self.boundingRect().width() - 8, top))
+        title_w, chips, tag_w = self._heat_widths()
+        f = font(12.5)
+        painter.setFont(f)
+        painter.setPen(colors.q("text"))
+        row = QRectF(12, top + 2, title_w, self.ROW - 4)
+        painter.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         self.HEAT_TITLE)
+        x = 12 + title_w
+        for (color, label), w in zip(self.heat_scale, chips, strict=True):
+            chip = QRectF(x, top + 7, w, self.ROW - 14)
+            bg = QColor(color)
+            painter.setPen(QPen(colors.q("data_rule"), 1))
+            painter.setBrush(bg)
+            painter.drawRoundedRect(chip, 4, 4)
+            painter.setPen(QColor("#111111") if bg.lightnessF() > 0.55 else QColor("#ffffff"))
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, label)
+            x += w + 4
+        x += self.GAP - 4
+        tag = QRectF(x, top + 8, tag_w, self.ROW - 16)
+        alert = colors.q("alert")
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(alert)
+        painter.drawRoundedRect(tag, 4, 4)
+        painter.setFont(font(11.5, bold=True))
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, self.CONSTRAINT)
 
     @staticmethod
     def _line(painter: QPainter, color: object, a: QPointF, b: QPointF,

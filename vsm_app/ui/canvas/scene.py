@@ -44,7 +44,7 @@ from .items import (
     StageItem,
     WaitItem,
 )
-from .ladder import LadderItem, LadderStep, LegendItem
+from .ladder import ESTIMATED_TITLE, LadderItem, LadderStep, LegendItem, MeasuredLadder
 
 LADDER_GAP = 70.0
 MIN_LADDER_STEP_GAP = 40.0
@@ -115,6 +115,7 @@ class MapScene(QGraphicsScene):
         self._elements: dict[str, KaizenItem | NoteItem] = {}
         self._fingerprints: dict[str, Any] = {}
         self._metrics: classic.ClassicMetrics | None = None
+        self._measured_ladder: MeasuredLadder | None = None
         self._metrics_dirty = True
         self._layout_dirty = True
         self._attached = False
@@ -346,11 +347,16 @@ class MapScene(QGraphicsScene):
             x0 = min(xs)
             xs = [x0 + i * (BOX_W + 90.0) for i in range(len(xs))]
         steps = []
+        measured = self._measured_ladder
         for x, sid in zip(xs, m.main_path, strict=True):
             fig = m.stage(sid)
-            steps.append(LadderStep(fig.name, x, BOX_W, format_duration(fig.wait_time_s, day),
-                                    format_duration(fig.process_time_s, day)))
-        self.ladder.set_content(steps, summary_rows(m, day))
+            wait, process = ((fig.wait_time_s, fig.process_time_s) if measured is None else
+                             (measured.wait_s.get(sid), measured.active_s.get(sid)))
+            steps.append(LadderStep(fig.name, x, BOX_W, format_duration(wait, day),
+                                    format_duration(process, day)))
+        self.ladder.title = ESTIMATED_TITLE if measured is None else measured.title
+        self.ladder.set_content(steps, summary_rows(m, day) if measured is None
+                                else list(measured.summary))
         bottom = max(it.pos().y() + STAGE_H for it in items)
         self.ladder.setPos(0, bottom + LADDER_GAP)
         summary = self.ladder.mapRectToScene(self.ladder.summary_rect())
@@ -362,6 +368,17 @@ class MapScene(QGraphicsScene):
             self.legend.setPos(left, summary.top())
         else:
             self.legend.setPos(left, summary.bottom() + 20)
+
+    # -- ladder mode -------------------------------------------------------------------------
+    def set_measured_ladder(self, measured: MeasuredLadder | None) -> None:
+        """Switch the ladder to measured medians (``None``: back to the workshop estimates)."""
+        self._measured_ladder = measured
+        self.legend.set_heat_scale(measured.heat_scale if measured is not None else ())
+        self._invalidate()
+
+    def ladder_mode(self) -> str:
+        """``"measured"`` or ``"estimated"``."""
+        return "estimated" if self._measured_ladder is None else "measured"
 
     # -- queries -------------------------------------------------------------------------
     def stage_item(self, stage_id: str) -> StageItem:

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPen,
+    QResizeEvent,
     QTransform,
     QWheelEvent,
 )
@@ -52,6 +53,9 @@ class MapView(QGraphicsView):
         self._panning = False
         self._pan_last = QPoint()
         self._last_mouse = QPoint(-1, -1)
+        #: keep the whole map in view as the window and its docks resize, until the user
+        #: zooms by hand (fit to view turns it back on)
+        self.auto_fit = True
 
     @property
     def map_scene(self) -> MapScene:
@@ -77,12 +81,15 @@ class MapView(QGraphicsView):
         self.zoom_changed.emit(z)
 
     def zoom_in(self) -> None:
+        self.auto_fit = False
         self.set_zoom(self.zoom() * self.STEP)
 
     def zoom_out(self) -> None:
+        self.auto_fit = False
         self.set_zoom(self.zoom() / self.STEP)
 
     def reset_zoom(self) -> None:
+        self.auto_fit = False
         self.set_zoom(1.0)
 
     def fit_to_view(self, max_zoom: float = 2.5) -> None:
@@ -95,6 +102,12 @@ class MapView(QGraphicsView):
         z = min(vp.width() / rect.width(), vp.height() / rect.height(), max_zoom)
         self.set_zoom(z)
         self.centerOn(rect.center())
+        self.auto_fit = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.auto_fit and self.map_scene.stage_items():
+            self.fit_to_view()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         dy = event.angleDelta().y()
@@ -105,6 +118,7 @@ class MapView(QGraphicsView):
             bar = self.horizontalScrollBar()
             bar.setValue(bar.value() - dy)
             return
+        self.auto_fit = False
         self.set_zoom(self.zoom() * self.STEP ** (dy / 120.0), anchor_under_mouse=True)
         event.accept()
 

@@ -1,0 +1,421 @@
+"""The constraint dashboard: the one current constraint first, then what moved lead time.
+
+* :class:`ConstraintBanner`: one line naming the constraint, shown atop the other dashboards
+  too, so no dashboard opens on a wall of metrics without it.
+* :class:`WaterfallChart`: each stage's contribution to the change in median lead time between
+  the two halves of the window (or baseline and now), then the total bar; the bars add up to
+  the total, every value labelled with ``format_duration``.
+* :class:`ConstraintPanel`: headline, plain-language sentence, the waterfall and the constraint
+  of each period on the shared time axis.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from ...domain.durations import format_duration
+from .base import Chart, Series, TimeChart, role_color
+from .data import PeriodAxis, column, period_axis
+from .style import TICK_PT, ChartTheme, fmt_pct, fmt_signed_duration, font
+
+TOTAL = "Total change"
+NOT_MEASURED = "Constraint: not measured yet"
+#: panel widths at which the constraint panel's layout changes (see ConstraintPanel.set_mode)
+WIDE_PX = 1350
+MEDIUM_PX = 700
+
+
+def constraint_headline(bottleneck: dict[str, Any] | None) -> str:
+    """``Constraint: Review — 43 % of waiting`` (or why there is none)."""
+    b = bottleneck or {}
+    stage = b.get("stage")
+    if not stage:
+        why = (b.get("reasons") or {}).get("stage") or "no measured waiting in this window"
+        return f"No constraint found: {why}"
+    share = b.get("share")
+    part = f" — {share * 100:.0f} % of waiting" if isinstance(share, int | float) and \
+        math.isfinite(share) else ""
+    return f"Constraint: {stage}{part}"
+
+
+class ConstraintBanner(QLabel):
+    """The current constraint in one line (atop the DORA and flow dashboards)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(NOT_MEASURED, parent)
+        self.setObjectName("constraintBanner")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def clear(self) -> None:
+        self.setText(NOT_MEASURED)
+        self.setToolTip("")
+
+    def set_result(self, result: Any) -> None:
+        b = getattr(result, "bottleneck", None) or {}
+        text = constraint_headline(b)
+        sentence = b.get("sentence")
+        self.setText(text)
+        self.setToolTip(sentence or "")
+
+
+class WaterfallChart(Chart):
+    """Per-stage contributions to the lead-time change, as a waterfall ending in the total."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("What changed median lead time, by stage", "duration",
+                         y_label="Contribution to the lead-time change", min_height=230,
+                         parent=parent)
+        self._y_floor_zero = True
+        vb = self.plotItem.getViewBox()
+        vb.setMouseEnabled(x=False, y=False)
+        self.plotItem.getAxis("bottom").setLabel("Stage (position)")
+        self.plotItem.getAxis("bottom").showLabel(False)
+        self.plotItem.getAxis("bottom").setStyle(tickFont=font(TICK_PT + 0.5))
+        self.plotItem.showGrid(x=False, y=True, alpha=0.35)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.62, name="Contribution")
+        self.plotItem.addItem(self.bars)
+        # a hatch over the bars that cut lead time: told apart in black and white too
+        self._hatch = pg.BarGraphItem(x=[], height=[], width=0.62)
+        vb.addItem(self._hatch)  # not a data item: left out of the CSV export
+        self._connectors = pg.PlotDataItem(connect="pairs")
+        vb.addItem(self._connectors, ignoreBounds=True)
+        self._zero = pg.InfiniteLine(pos=0, angle=0, movable=False)
+        vb.addItem(self._zero, ignoreBounds=True)
+        self._labels: list[pg.TextItem] = []
+        self.names: list[str] = []
+        self.values = np.empty(0)
+        self.bottoms = np.empty(0)
+        self.total_s: float | None = None
+        self._details: dict[str, dict[str, float]] = {}
+        self._before: dict[str, Any] = {}
+        self._after: dict[str, Any] = {}
+        self._hover_series = Series("contribution", "Contribution", "duration", "bars",
+                                    [self.bars], hover=False)
+        self._extra_theme(self.theme)
+
+    def set_bottleneck(self, bottleneck: dict[str, Any] | None) -> None:
+        """Draw ``bottleneck["lead_time_contributions"]`` and the total change."""
+        b = bottleneck or {}
+        contrib = b.get("lead_time_contributions") or {}
+        total = b.get("lead_time_change_s")
+        names = [str(k) for k in contrib]
+        vals = np.array([float(contrib[k]) for k in contrib], dtype=np.float64)
+        self._details = b.get("contributions_detail") or {}
+        self._before, self._after = b.get("before") or {}, b.get("after") or {}
+        if total is None or not len(vals):
+            self.names, self.values, self.bottoms, self.total_s = [], np.empty(0), np.empty(0), \
+                None
+            self.bars.setOpts(x=[], height=[], y0=[])
+            self._hatch.setOpts(x=[], height=[], y0=[])
+            self._connectors.setData([], [])
+            for lab in self._labels:
+                lab.hide()
+            self.plotItem.getAxis("bottom").setTicks([[]])
+            reason = (b.get("reasons") or {}).get("lead_time_contributions")
+            self.setToolTip(reason or "No lead-time change to decompose in this window")
+            return
+        self.setToolTip("")
+        self.total_s = float(total)
+        self.names = [*names, TOTAL]
+        cum = np.concatenate([[0.0], np.cumsum(vals)])
+        bottoms = np.concatenate([cum[:-1], [0.0]])
+        heights = np.concatenate([vals, [self.total_s]])
+        self.values, self.bottoms = heights, bottoms
+        x = np.arange(len(heights), dtype=np.float64)
+        self.bars.setOpts(x=x, y0=bottoms, height=heights, brushes=self._brushes(heights),
+                          pens=[pg.mkPen(self.theme.background, width=1)] * len(heights))
+        self._hatch.setOpts(x=x, y0=bottoms, height=heights,
+                            brushes=self._hatches(heights), pens=[pg.mkPen(None)] * len(heights))
+        # dashed steps from each bar's end to the next bar's start
+        ends = bottoms + heights
+        cx, cy = [], []
+        for i in range(len(heights) - 1):
+            cx += [i + 0.31, i + 0.69]
+            cy += [ends[i], ends[i]] if i < len(vals) - 1 else [cum[-1], cum[-1]]
+        self._connectors.setData(cx, cy)
+        self.plotItem.getAxis("bottom").setTicks([[(float(i), n) for i, n in
+                                                   enumerate(self.names)]])
+        self._place_labels(x, bottoms, heights)
+        self._fit_label_font()
+        lo = float(min(0.0, np.min(np.minimum(bottoms, ends))))
+        hi = float(max(0.0, np.max(np.maximum(bottoms, ends))))
+        span = max(hi - lo, 3600.0)
+        self.plotItem.getViewBox().setRange(xRange=(-0.75, len(heights) - 0.25),
+                                            yRange=(lo - 0.16 * span, hi + 0.16 * span),
+                                            padding=0)
+        self._hover_series.x, self._hover_series.y = x, heights
+
+    def _brushes(self, heights: np.ndarray) -> list[QColor]:
+        out = []
+        for i, h in enumerate(heights):
+            role = "total" if i == len(heights) - 1 else ("worse" if h > 0 else "better")
+            c = role_color(self.theme, role)
+            c.setAlpha(225)
+            out.append(c)
+        return out
+
+    def _hatches(self, heights: np.ndarray) -> list[QBrush]:
+        line = QColor(self.theme.background)
+        last = len(heights) - 1
+        return [QBrush(line, Qt.BrushStyle.BDiagPattern) if i < last and h < 0
+                else QBrush(Qt.BrushStyle.NoBrush) for i, h in enumerate(heights)]
+
+    def _place_labels(self, x: np.ndarray, bottoms: np.ndarray, heights: np.ndarray) -> None:
+        while len(self._labels) < len(x):
+            lab = pg.TextItem(anchor=(0.5, 1))
+            lab.setFont(font(TICK_PT + 0.5, bold=True))
+            self.plotItem.getViewBox().addItem(lab, ignoreBounds=True)
+            self._labels.append(lab)
+        for i, lab in enumerate(self._labels):
+            if i >= len(x):
+                lab.hide()
+                continue
+            h = float(heights[i])
+            top = float(bottoms[i] + max(h, 0.0))
+            low = float(bottoms[i] + min(h, 0.0))
+            if h >= 0:
+                lab.setAnchor((0.5, 1))
+                lab.setPos(float(x[i]), top)
+            else:
+                lab.setAnchor((0.5, 0))
+                lab.setPos(float(x[i]), low)
+            lab.setText(fmt_signed_duration(h))
+            lab.setColor(self.theme.text)
+            lab.show()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_label_font()
+
+    def _fit_label_font(self) -> None:
+        """Smaller value labels when bars get narrow, so neighbours do not overlap."""
+        if "_labels" not in self.__dict__ or "names" not in self.__dict__:
+            return  # resized while being built
+        n = max(len(self.names), 1)
+        per_bar = self.plotItem.getViewBox().width() / n
+        pt = TICK_PT + 0.5 if per_bar >= 105 else TICK_PT - 0.5 if per_bar >= 80 else TICK_PT - 1.5
+        f = font(pt, bold=True)
+        for lab in self._labels:
+            lab.setFont(f)
+
+    def label_texts(self) -> list[str]:
+        """The value labels shown on the bars, in bar order."""
+        return [lab.textItem.toPlainText() for lab in self._labels[:len(self.names)]]
+
+    def _extra_theme(self, theme: ChartTheme) -> None:
+        if not hasattr(self, "_zero"):
+            return
+        self._zero.setPen(pg.mkPen(theme.muted, width=1.2))
+        self._connectors.setPen(pg.mkPen(theme.muted, width=1.2, style=Qt.PenStyle.DashLine))
+        if len(self.values):
+            self.bars.setOpts(brushes=self._brushes(self.values),
+                              pens=[pg.mkPen(theme.background, width=1)] * len(self.values))
+            self._hatch.setOpts(brushes=self._hatches(self.values))
+        for lab in self._labels:
+            lab.setColor(theme.text)
+
+    def fit_y(self) -> None:
+        pass  # the range is set with the bars
+
+    def show_all(self) -> None:
+        pass
+
+    def hover_lines(self, x: float, y: float) -> tuple[str, list[tuple[float, float, str]]]:
+        if not self.names:
+            return "", []
+        i = int(round(x))
+        if i < 0 or i >= len(self.names) or abs(x - i) > 0.45:
+            return "", []
+        name = self.names[i]
+        h = float(self.values[i])
+        top = float(self.bottoms[i] + h)
+        if name == TOTAL:
+            b, a = self._before, self._after
+            lines = [f"Total change in median lead time: {fmt_signed_duration(h)}"]
+            if b and a:
+                lines.append(f"{format_duration(b.get('median_s'))} ({b.get('label', '')}) → "
+                             f"{format_duration(a.get('median_s'))} ({a.get('label', '')})")
+            return "", [(float(i), top, line) for line in lines]
+        lines = [f"{name}: {fmt_signed_duration(h)}"]
+        parts = self._details.get(name) or {}
+        words = {"wait": "waiting", "active": "working"}
+        if parts:
+            lines.append(" · ".join(f"{words.get(k, k)} {fmt_signed_duration(v)}"
+                                    for k, v in parts.items()))
+        elif name == "(other)":
+            lines.append("time in no bound stage, and what the per-stage averages around "
+                         "the median do not explain")
+        return "", [(float(i), top, line) for line in lines]
+
+
+class ConstraintPanel(QWidget):
+    """Headline, sentence, lead-time waterfall and the constraint of each period."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("constraintPanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.headline = QLabel(NOT_MEASURED)
+        self.headline.setObjectName("constraintHeadline")
+        self.headline.setWordWrap(True)
+        self.sentence = QLabel("")
+        self.sentence.setObjectName("constraintSentence")
+        self.sentence.setWordWrap(True)
+        self.compare = QLabel("")
+        self.compare.setObjectName("hint")
+        self.compare.setWordWrap(True)
+        for lab in (self.headline, self.sentence, self.compare):
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.waterfall = WaterfallChart()
+        self.by_period = TimeChart("Constraint each week",
+                                   "number", y_label="Constraint stage", min_height=220)
+        self.by_period.setToolTip("The stage with the largest share of waiting, period by "
+                                  "period")
+        self.by_period.add_line("constraint", "Constraint", role="s1", symbol="s",
+                                style=Qt.PenStyle.NoPen, reduce="subsample",
+                                auto_symbols=False)
+        self.by_period.plotItem.showGrid(x=True, y=False)
+        self.by_period.plotItem.getViewBox().invertY(True)  # first stage on top, as on the map
+        self.text_block = QWidget()
+        text_lay = QVBoxLayout(self.text_block)
+        text_lay.setContentsMargins(0, 0, 0, 0)
+        text_lay.setSpacing(6)
+        text_lay.addWidget(self.sentence)
+        text_lay.addWidget(self.compare)
+        text_lay.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 8, 10, 8)
+        lay.setSpacing(4)
+        lay.addWidget(self.headline)
+        self._grid = QGridLayout()
+        self._grid.setSpacing(10)
+        lay.addLayout(self._grid, 1)
+        self.headline.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._stages: list[str] = []
+        self.mode = ""
+        self.set_mode("wide")
+
+    def set_mode(self, mode: str) -> None:
+        """Arrange text, waterfall and constraint-per-period for the panel's width:
+        ``wide`` one row; ``medium`` text beside the waterfall, the per-period chart under
+        them; ``narrow`` all stacked."""
+        if mode == self.mode:
+            return
+        self.mode = mode
+        g = self._grid
+        for w in (self.text_block, self.waterfall, self.by_period):
+            g.removeWidget(w)
+        for i in range(3):
+            g.setColumnStretch(i, 0)
+            g.setRowStretch(i, 0)
+        if mode == "wide":
+            g.addWidget(self.text_block, 0, 0)
+            g.addWidget(self.waterfall, 0, 1)
+            g.addWidget(self.by_period, 0, 2)
+            for i, k in enumerate((2, 4, 3)):
+                g.setColumnStretch(i, k)
+        elif mode == "medium":
+            g.addWidget(self.text_block, 0, 0)
+            g.addWidget(self.waterfall, 0, 1)
+            g.addWidget(self.by_period, 1, 0, 1, 2)
+            g.setColumnStretch(0, 2)
+            g.setColumnStretch(1, 3)
+        else:
+            g.addWidget(self.text_block, 0, 0)
+            g.addWidget(self.waterfall, 1, 0)
+            g.addWidget(self.by_period, 2, 0)
+            g.setColumnStretch(0, 1)
+
+    def resizeEvent(self, event: Any) -> None:
+        w = self.width()
+        self.set_mode("wide" if w >= WIDE_PX else "medium" if w >= MEDIUM_PX else "narrow")
+        super().resizeEvent(event)
+
+    def charts(self) -> list[Chart]:
+        return [self.waterfall, self.by_period]
+
+    def time_charts(self) -> list[TimeChart]:
+        return [self.by_period]
+
+    def clear(self) -> None:
+        """Nothing measured (yet)."""
+        self.headline.setText(NOT_MEASURED)
+        self.sentence.setText("")
+        self.compare.setText("")
+        self.waterfall.set_bottleneck(None)
+
+    def set_result(self, result: Any) -> None:
+        """The window's constraint, sentence and waterfall."""
+        b = getattr(result, "bottleneck", None) or {}
+        self.headline.setText(constraint_headline(b))
+        sentence = b.get("sentence")
+        reasons = b.get("reasons") or {}
+        self.sentence.setText(sentence or reasons.get("lead_time_contributions") or "")
+        before, after = b.get("before") or {}, b.get("after") or {}
+        measure = "lead time" if b.get("measure", "lead_time") == "lead_time" else "flow time"
+        if before and after and before.get("median_s") is not None:
+            self.compare.setText(
+                f"Median {measure}: {format_duration(before.get('median_s'))} "
+                f"({before.get('label', '')}, {before.get('n', 0)} changes) → "
+                f"{format_duration(after.get('median_s'))} ({after.get('label', '')}, "
+                f"{after.get('n', 0)} changes). The bars add up to the total change: + adds "
+                "to the lead time, − (hatched) cuts it.")
+        else:
+            self.compare.setText("")
+        self.waterfall.set_bottleneck(b)
+
+    def set_trends(self, context: Any, axis: PeriodAxis | None = None) -> None:
+        """The constraint of each period over the whole measured span."""
+        axis = axis or period_axis(context)
+        noun = {"day": "day", "month": "month"}.get(axis.period, "week")
+        self.by_period.title = f"Constraint each {noun}"
+        self.by_period.apply_theme(self.by_period.theme)
+        names = [str(s.get("name")) for s in getattr(context, "stages", []) or []]
+        self._stages = names
+        cbp: pd.Series = getattr(context, "constraint_by_period", pd.Series(dtype=object))
+        # the engine aligns constraint_by_period with result.periods, row for row
+        stage_of = (list(cbp.to_numpy()) if len(cbp) == len(axis)
+                    else [None] * len(axis))
+        pos = {n: i for i, n in enumerate(names)}
+        y = np.array([pos.get(s, np.nan) if isinstance(s, str) else np.nan
+                      for s in stage_of], dtype=np.float64)
+        shares = self._wait_shares(context, axis, stage_of)
+        texts = [f"{s} ({fmt_pct(sh, 0)} of waiting)" if isinstance(s, str) else "none measured"
+                 for s, sh in zip(stage_of, shares, strict=True)]
+        ax = self.by_period.plotItem.getAxis("left")
+        ax.setTicks([[(float(i), n) for i, n in enumerate(names)]])
+        ax.setWidth(72)
+        self.by_period.set_periods(axis)
+        self.by_period.set_series("constraint", axis.mid_s, y, bins=axis)
+        self.by_period.series["constraint"].texts = texts
+        self.by_period.set_y_fixed(-0.6, max(len(names) - 0.4, 0.6))
+
+    @staticmethod
+    def _wait_shares(context: Any, axis: PeriodAxis, stages: list[Any]) -> np.ndarray:
+        out = np.full(len(axis), np.nan)
+        sbp: pd.DataFrame = getattr(context, "stages_by_period", pd.DataFrame())
+        if sbp is None or not len(sbp) or not len(axis):
+            return out
+        w = sbp.loc[sbp["kind"] == "wait"]
+        idx = axis.indices_of(w["period"])
+        share = column(w, "wait_share", len(w))
+        stage = w["stage"].astype(str).to_numpy()
+        want = np.array([s if isinstance(s, str) else "" for s in stages], dtype=object)
+        ok = idx >= 0
+        hit = ok.copy()
+        hit[ok] = stage[ok] == want[idx[ok]]
+        out[idx[hit]] = share[hit]
+        return out
+
+    def apply_theme(self, theme: ChartTheme) -> None:
+        for c in self.charts():
+            c.apply_theme(theme)

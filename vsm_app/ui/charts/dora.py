@@ -1,0 +1,477 @@
+"""The DORA dashboard: throughput and stability side by side, never one alone.
+
+Each metric is a :class:`MetricTile`: its value for the analysed window, its performance band
+as a coloured chip naming the band (``—`` with the reason in the tooltip when the value
+cannot be computed), a line of context (counts, p85) and its trend per period on the shared
+time axis. Throughput (deployment frequency with deployment days, lead time for changes) and
+stability (change failure rate, recovery time, rework rate) are two labelled groups that are
+always both on screen; the pipeline failure rate is shown apart, as CI health.
+
+:meth:`DoraPanel.show_metrics` lets a caller narrow the tiles, but a request that would show a
+speed metric without its stability counterpart is refused with the text of
+:func:`vsm_app.analysis.baseline.stability_warnings`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...analysis.baseline import stability_warnings
+from ...domain.durations import format_duration
+from .base import Chart, TimeChart
+from .constraint import ConstraintBanner
+from .data import NS_PER_S, PeriodAxis, column, period_axis
+from .style import BAND_NAMES, ChartTheme, fmt_value
+
+
+@dataclass(frozen=True)
+class TrendSpec:
+    """One series of a tile's trend: a ``dora_by_period`` column, or (``rolling``) the rate
+    ``Σ numerator ÷ Σ denominator`` over the last few periods, from the engine's counts."""
+
+    column: str
+    label: str
+    role: str = "s0"
+    kind: str = "line"  # line | bars
+    dashed: bool = False
+    symbol: str | None = None
+    rolling: tuple[str, str] | None = None
+    #: mostly empty periods (recoveries): never averaged down, or its points would vanish
+    sparse: bool = False
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """One DORA metric: JSON key, title, group, band metric and unit of its value."""
+
+    key: str
+    title: str
+    group: str  # throughput | stability | ci
+    band: str | None
+    unit: str
+    trend_unit: str
+    trend: tuple[TrendSpec, ...] = field(default_factory=tuple)
+
+    @property
+    def json_key(self) -> str:
+        return self.key.split(".", 1)[1]
+
+
+def _rate_trend(column: str, role: str, num: str, den: str) -> tuple[TrendSpec, ...]:
+    return (TrendSpec(column, "Per week", role, kind="bars"),
+            TrendSpec(f"{column}_rolling", "Rolling 8 weeks", "total", symbol=None,
+                      rolling=(num, den)))
+
+
+TILES: tuple[TileSpec, ...] = (
+    TileSpec("dora.deployment_frequency_per_week", "Deployment frequency", "throughput",
+             "deployment_frequency", "per_week", "per_week",
+             (TrendSpec("deployments_per_week", "Deployments", "s0", kind="bars"),
+              TrendSpec("deployment_days_per_week", "Deployment days", "total"))),
+    TileSpec("dora.lead_time_median_s", "Lead time for changes", "throughput", "lead_time",
+             "duration", "duration",
+             (TrendSpec("lead_time_median_s", "Median", "s0", symbol="o"),
+              TrendSpec("lead_time_p85_s", "p85", "s0", dashed=True))),
+    TileSpec("dora.change_failure_rate", "Change failure rate", "stability",
+             "change_failure_rate", "percent", "percent",
+             _rate_trend("change_failure_rate", "s1", "failed_deployments", "deployments")),
+    TileSpec("dora.recovery_time_median_s", "Recovery time", "stability", "recovery_time",
+             "duration", "duration",
+             (TrendSpec("recovery_time_median_s", "Median recovery time", "s1", symbol="o",
+                        sparse=True),)),
+    TileSpec("dora.rework_rate", "Rework rate", "stability", None, "percent", "percent",
+             _rate_trend("rework_rate", "s1", "rework_deployments", "deployments")),
+    TileSpec("dora.pipeline_failure_rate", "Pipeline failure rate", "ci", None, "percent",
+             "percent",
+             _rate_trend("pipeline_failure_rate", "s3", "failed_deploy_runs", "deploy_runs")),
+)
+
+#: periods in a rolling rate, and its legend label, per period kind
+ROLLING = {"day": (28, "Rolling 28 days", "Per day"), "week": (8, "Rolling 8 weeks", "Per week"),
+           "month": (3, "Rolling 3 months", "Per month")}
+
+
+def rolling_rate(frame: Any, num: str, den: str, n_periods: int, n: int) -> np.ndarray:
+    """``Σ num ÷ Σ den`` over each period and the ``n_periods − 1`` before it (NaN where no
+    denominator)."""
+    if n == 0:
+        return np.empty(0)
+    a = np.nan_to_num(column(frame, num, n))
+    b = np.nan_to_num(column(frame, den, n))
+    k = np.ones(max(1, n_periods))
+    sa = np.convolve(a, k)[:n]
+    sb = np.convolve(b, k)[:n]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sb > 0, sa / np.where(sb > 0, sb, 1.0), np.nan)
+
+
+SPEED_KEYS = tuple(t.key for t in TILES if t.group == "throughput")
+STABILITY_KEYS = tuple(t.key for t in TILES if t.group == "stability")
+TILE_H = 130
+TILE_H_COMPACT = 206
+#: below this panel width the tiles put their trend under the figures
+COMPACT_BELOW_PX = 1180
+NO_BAND_TIP = "The DORA report publishes no performance band for {what}."
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def detail_text(spec: TileSpec, dora: dict[str, Any]) -> str:
+    """The context line under a tile's value (counts, p85, deployment days)."""
+    counts = dora.get("counts") or {}
+    deployments = counts.get("deployments")
+    if spec.json_key == "deployment_frequency_per_week":
+        days = _num(dora.get("deployment_days_per_week"))
+        parts = []
+        if days is not None:
+            parts.append(f"on {days:.1f} deployment days / week")
+        if deployments is not None:
+            parts.append(f"{int(deployments)} deployments")
+        return " · ".join(parts)
+    if spec.json_key == "lead_time_median_s":
+        p85 = _num(dora.get("lead_time_p85_s"))
+        n = counts.get("changes_with_lead_time")
+        parts = ["median"]
+        if p85 is not None:
+            parts.append(f"p85 {format_duration(p85)}")
+        if n is not None:
+            parts.append(f"{int(n)} changes")
+        return " · ".join(parts)
+    if spec.json_key == "change_failure_rate":
+        failed = counts.get("failed_deployments")
+        if failed is not None and deployments:
+            return f"{int(failed)} of {int(deployments)} deployments caused a failure"
+    if spec.json_key == "recovery_time_median_s":
+        n = counts.get("recoveries")
+        if n is not None:
+            return f"median of {int(n)} recoveries"
+    if spec.json_key == "rework_rate":
+        n = counts.get("rework_deployments")
+        if n is not None and deployments:
+            return f"{int(n)} of {int(deployments)} deployments were unplanned fixes"
+    if spec.json_key == "pipeline_failure_rate":
+        runs, failed = counts.get("deploy_runs"), counts.get("failed_deploy_runs")
+        if runs:
+            return f"{int(failed or 0)} of {int(runs)} deploy runs failed"
+    return ""
+
+
+class BandChip(QLabel):
+    """A rounded chip naming the performance band, in the band's colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("—", parent)
+        self.setObjectName("bandChip")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.band: str | None = None
+        self._state = "none"
+        self._theme: ChartTheme | None = None
+
+    def set_band(self, band: str | None, tooltip: str, state: str = "band") -> None:
+        """``band`` (elite/high/medium/low); None shows ``—`` (state ``null``) or ``no band``
+        (state ``unbanded``)."""
+        self.band = band
+        self._state = state if band is None else "band"
+        if band is not None:
+            self.setText(BAND_NAMES.get(band, band.capitalize()))
+        else:
+            self.setText("—" if state == "null" else "no band")
+        self.setToolTip(tooltip)
+        self._restyle()
+
+    def apply_theme(self, theme: ChartTheme) -> None:
+        self._theme = theme
+        self._restyle()
+
+    def _restyle(self) -> None:
+        t = self._theme
+        if t is None:
+            return
+        if self.band is not None and self.band in t.bands:
+            bg, fg = t.bands[self.band]
+            self.setStyleSheet(f"QLabel#bandChip {{ background: {bg}; color: {fg}; "
+                               "border-radius: 9px; padding: 2px 10px; font-weight: bold; }")
+        else:
+            self.setStyleSheet(f"QLabel#bandChip {{ background: transparent; color: {t.muted};"
+                               f" border: 1px solid {t.grid}; border-radius: 9px; "
+                               "padding: 2px 10px; }")
+
+
+class MetricTile(QFrame):
+    """One DORA metric: title, value, band chip, context line and trend chart."""
+
+    def __init__(self, spec: TileSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.setObjectName("metricTile")
+        self.title_label = QLabel(spec.title)
+        self.title_label.setObjectName("metricTitle")
+        self.value_label = QLabel("—")
+        self.value_label.setObjectName("metricValue")
+        self.band_chip = BandChip()
+        self.detail_label = QLabel("")
+        self.detail_label.setObjectName("metricDetail")
+        self.detail_label.setWordWrap(True)
+        for lab in (self.value_label, self.detail_label):
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.trend = TimeChart(spec.title, spec.trend_unit, show_title=False, min_height=104)
+        self.trend.setMinimumWidth(260)
+        for t in spec.trend:
+            if t.kind == "bars":
+                self.trend.add_bars(t.column, t.label, role=t.role)
+            else:
+                self.trend.add_line(t.column, t.label, role=t.role, symbol=t.symbol,
+                                    width=1.0 if t.dashed else 2.2,
+                                    style=Qt.PenStyle.DashLine if t.dashed else
+                                    Qt.PenStyle.SolidLine,
+                                    reduce="none" if t.sparse else "mean")
+        if len(spec.trend) > 1:
+            self.trend.add_legend([t.column for t in spec.trend])
+        left = QVBoxLayout()
+        left.setSpacing(2)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.title_label)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(self.value_label)
+        row.addWidget(self.band_chip, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addStretch(1)
+        left.addLayout(row)
+        left.addWidget(self.detail_label)
+        left.addStretch(1)
+        self.box = QWidget()
+        self.box.setLayout(left)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(8, 6, 6, 6)
+        self._grid.setSpacing(6)
+        self.compact: bool | None = None
+        self.set_compact(False)
+
+    def set_compact(self, compact: bool) -> None:
+        """Wide: figures left of the trend (one row). Compact: the trend under the figures,
+        for a narrow dock."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self._grid.removeWidget(self.box)
+        self._grid.removeWidget(self.trend)
+        if compact:
+            self.box.setMinimumWidth(0)
+            self.box.setMaximumWidth(16_777_215)
+            self._grid.addWidget(self.box, 0, 0)
+            self._grid.addWidget(self.trend, 1, 0)
+            self._grid.setColumnStretch(1, 0)
+            self._grid.setColumnStretch(0, 1)
+            self._grid.setRowStretch(1, 1)
+            self.setFixedHeight(TILE_H_COMPACT)
+            self.trend.setMinimumWidth(200)
+        else:
+            self.box.setFixedWidth(250)
+            self._grid.addWidget(self.box, 0, 0)
+            self._grid.addWidget(self.trend, 0, 1)
+            self._grid.setColumnStretch(0, 0)
+            self._grid.setColumnStretch(1, 1)
+            self._grid.setRowStretch(1, 0)
+            self.setFixedHeight(TILE_H)
+            self.trend.setMinimumWidth(260)
+
+    def set_value(self, dora: dict[str, Any]) -> None:
+        """Show this metric of the window's ``dora`` section."""
+        spec = self.spec
+        value = _num(dora.get(spec.json_key))
+        reason = (dora.get("reasons") or {}).get(spec.json_key) or ""
+        self.value_label.setText(fmt_value(value, spec.unit))
+        self.value_label.setToolTip(reason if value is None else "")
+        self.detail_label.setText(detail_text(spec, dora) if value is not None else
+                                  (reason or "not measured in this window"))
+        bands = dora.get("bands") or {}
+        year = bands.get("year", "")
+        if spec.band is None:
+            what = spec.title.lower()
+            self.band_chip.set_band(None, NO_BAND_TIP.format(what=what), "unbanded")
+        elif value is None or bands.get(spec.band) is None:
+            self.band_chip.set_band(None, reason or "No value in this window, so no band",
+                                    "null")
+        else:
+            band = str(bands[spec.band])
+            self.band_chip.set_band(band, f"DORA {year} performance band: "
+                                          f"{BAND_NAMES.get(band, band)}")
+
+    def set_trend(self, context: Any, axis: PeriodAxis) -> None:
+        frame = getattr(context, "dora_by_period", None)
+        n = len(axis)
+        n_roll, roll_label, per_label = ROLLING.get(axis.period, ROLLING["week"])
+        for t in self.spec.trend:
+            if t.rolling is not None:
+                y = rolling_rate(frame, *t.rolling, n_roll, n)
+                self.trend.set_series_label(t.column, roll_label)
+            else:
+                y = column(frame, t.column, n)
+                if t.label.startswith("Per "):
+                    self.trend.set_series_label(t.column, per_label)
+            self.trend.set_series(t.column, axis.mid_s, y, bins=axis)
+        self.trend.set_periods(axis)
+        self.trend.fit_y()
+
+
+class DoraPanel(QWidget):
+    """The DORA dashboard (see module docstring)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("doraPanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.banner = ConstraintBanner()
+        self.window_label = QLabel("")
+        self.window_label.setObjectName("hint")
+        self.warning = QLabel("")
+        self.warning.setObjectName("stabilityWarning")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        self.tiles: dict[str, MetricTile] = {t.key: MetricTile(t) for t in TILES}
+        self.groups: dict[str, QFrame] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 8)
+        outer.setSpacing(6)
+        top = QHBoxLayout()
+        top.addWidget(self.banner, 1)
+        top.addWidget(self.window_label, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(top)
+        outer.addWidget(self.warning)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(6)
+        heads = {"throughput": ("Throughput", "how fast changes reach users"),
+                 "stability": ("Stability", "what that speed costs"),
+                 "ci": ("CI health", "apart: a failed deploy job is not a change failure")}
+        left = QVBoxLayout()
+        left.setSpacing(8)
+        left.addWidget(self._group("throughput", *heads["throughput"]))
+        left.addWidget(self._group("ci", *heads["ci"]))
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self._group("stability", *heads["stability"]))
+        right.addStretch(1)
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        outer.addLayout(grid, 1)
+        self._requested: set[str] = {t.key for t in TILES}
+
+    def _group(self, group: str, title: str, subtitle: str) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("metricGroup")
+        frame.setProperty("group", group)
+        lay = QVBoxLayout(frame)
+        lay.setContentsMargins(6, 4, 6, 6)
+        lay.setSpacing(4)
+        head = QLabel(f"{title.upper()}  <span style='font-weight:normal'>· {subtitle}</span>")
+        head.setObjectName("groupHeading")
+        head.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(head)
+        for spec in TILES:
+            if spec.group == group:
+                lay.addWidget(self.tiles[spec.key])
+        frame.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        self.groups[group] = frame
+        return frame
+
+    # -- data ---------------------------------------------------------------------------------------
+    def set_result(self, result: Any) -> None:
+        """Values and bands of the analysed window."""
+        dora = getattr(result, "dora", None) or {}
+        for tile in self.tiles.values():
+            tile.set_value(dora)
+        self.banner.set_result(result)
+        w = getattr(result, "window", None)
+        if w:
+            lo = pd.Timestamp(w[0] // NS_PER_S, unit="s", tz="UTC")
+            hi = pd.Timestamp(w[1] // NS_PER_S - 1, unit="s", tz="UTC")
+            n = getattr(result, "deployments", 0)
+            self.window_label.setText(f"{lo:%d %b %Y} – {hi:%d %b %Y} · {n} deployments")
+        else:
+            self.window_label.setText("no data")
+
+    def clear(self) -> None:
+        """Nothing measured (yet): every value a dash."""
+        for tile in self.tiles.values():
+            tile.value_label.setText("—")
+            tile.value_label.setToolTip("")
+            tile.detail_label.setText("not measured yet")
+            tile.band_chip.set_band(None, "not measured yet", "null")
+        self.banner.clear()
+        self.window_label.setText("")
+
+    def set_trends(self, context: Any, axis: PeriodAxis | None = None) -> None:
+        """The weekly (per period) trend of every metric over the measured span."""
+        axis = axis or period_axis(context)
+        for tile in self.tiles.values():
+            tile.set_trend(context, axis)
+
+    def resizeEvent(self, event: Any) -> None:
+        compact = self.width() < COMPACT_BELOW_PX
+        for tile in self.tiles.values():
+            tile.set_compact(compact)
+        super().resizeEvent(event)
+
+    def charts(self) -> list[Chart]:
+        return [t.trend for t in self.tiles.values()]
+
+    def time_charts(self) -> list[TimeChart]:
+        return [t.trend for t in self.tiles.values()]
+
+    # -- guard rail -----------------------------------------------------------------------------------
+    def show_metrics(self, keys: Iterable[str]) -> list[str]:
+        """Show only ``keys`` (``"dora.lead_time_median_s"`` …), each group keeping at least
+        its own tiles; refused (everything shown, the warning on screen) when a speed metric
+        would be shown without its stability counterpart. Returns the warnings."""
+        wanted = set(keys)
+        warnings = stability_warnings(wanted)
+        if warnings:
+            self._requested = {t.key for t in TILES}
+            self.warning.setText("⚠ Not shown alone: " + "; ".join(warnings)
+                                 + ". Speed bought with failures is no improvement, so both "
+                                   "groups stay on screen.")
+            self.warning.show()
+        else:
+            self._requested = wanted
+            self.warning.hide()
+        for group in ("throughput", "stability"):
+            keys_in = [t.key for t in TILES if t.group == group]
+            keep = [k for k in keys_in if k in self._requested] or keys_in
+            for k in keys_in:
+                self.tiles[k].setVisible(k in keep)
+            self.groups[group].setVisible(True)
+        return warnings
+
+    def shown_metrics(self) -> list[str]:
+        """Keys of the metric tiles not hidden (for the guard-rail check)."""
+        return [k for k, t in self.tiles.items() if not t.isHidden()]
+
+    # -- looks ------------------------------------------------------------------------------------
+    def apply_theme(self, theme: ChartTheme) -> None:
+        for tile in self.tiles.values():
+            tile.trend.apply_theme(theme)
+            tile.band_chip.apply_theme(theme)

@@ -1,0 +1,181 @@
+"""The flow dashboard (Flow Framework): velocity, load, flow time, efficiency, distribution.
+
+Every chart is on the shared time axis. Velocity is bars per period; load is the daily count
+of open changes with the window's mean as a level over the window; flow time shows the median
+and p85 per period; efficiency is a percentage line; distribution stacks the share of each
+kind of work (feature, defect, debt, risk) as areas that differ in colour *and* hatch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...domain.durations import format_duration
+from .base import AreaStack, Chart, TimeChart
+from .constraint import ConstraintBanner
+from .data import PeriodAxis, column, period_axis, seconds, window_seconds
+from .style import KINDS, ChartTheme, fmt_pct
+
+PERIOD_NOUN = {"day": "day", "week": "week", "month": "month"}
+#: at least this wide: three charts a row
+THREE_COLUMNS_PX = 1100
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def flow_summary(flow: dict[str, Any]) -> str:
+    """One line with the window's flow metrics and the Little's law check."""
+    parts = []
+    v = _num(flow.get("velocity_per_week"))
+    parts.append(f"Velocity <b>{v:.1f} / week</b>" if v is not None else "Velocity —")
+    m, p = _num(flow.get("flow_time_median_s")), _num(flow.get("flow_time_p85_s"))
+    ft = f"Flow time <b>{format_duration(m)}</b>" if m is not None else "Flow time —"
+    if p is not None:
+        ft += f" (p85 {format_duration(p)})"
+    parts.append(ft)
+    load = _num(flow.get("load_mean"))
+    parts.append(f"Load <b>{load:.1f}</b> open changes" if load is not None else "Load —")
+    parts.append(f"Efficiency <b>{fmt_pct(_num(flow.get('efficiency')))}</b>")
+    little = flow.get("littles_law") or {}
+    pred = _num(little.get("predicted_load"))
+    if pred is not None and load is not None:
+        parts.append(f"Little's law: {pred:.1f} predicted vs {load:.1f} measured")
+    return " · ".join(parts)
+
+
+class FlowPanel(QWidget):
+    """The flow dashboard (see module docstring)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("flowPanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.banner = ConstraintBanner()
+        self.summary = QLabel("")
+        self.summary.setObjectName("flowSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+
+        self.velocity = TimeChart("Velocity — changes finished per week", "count",
+                                  y_label="Changes finished")
+        self.velocity.add_bars("velocity", "Finished", role="s0", noun="changes")
+        self.load = TimeChart("Load — open changes (WIP), daily", "count",
+                              y_label="Open changes")
+        self.load.add_line("wip", "Open changes", role="s0", width=1.6)
+        self.load.add_line("load_mean", "Mean in window", role="s1", width=2.4,
+                           style=Qt.PenStyle.DashLine, unit="number", noun="changes")
+        self.load.series["load_mean"].span = True
+        self.load.add_legend(["wip", "load_mean"])
+        self.flow_time = TimeChart("Flow time — first commit to production", "duration",
+                                   y_label="Flow time")
+        self.flow_time.add_line("flow_time_median_s", "Median", role="s0", symbol="o")
+        self.flow_time.add_line("flow_time_p85_s", "p85", role="s1", width=1.0,
+                                style=Qt.PenStyle.DashLine)
+        self.flow_time.add_legend(["flow_time_median_s", "flow_time_p85_s"])
+        self.efficiency = TimeChart("Flow efficiency — active ÷ flow time", "percent",
+                                    y_label="Flow efficiency")
+        self.efficiency.add_line("efficiency", "Efficiency", role="s2", symbol="o")
+        self.distribution = TimeChart("Distribution — share of finished changes by kind",
+                                      "percent", y_label="Share of finished changes")
+        self.areas = AreaStack(self.distribution,
+                               [(k, k.capitalize()) for k in KINDS])
+        self.distribution.add_legend([f"share_{k}" for k in KINDS])
+        self.distribution.set_y_fixed(0.0, 1.0)
+
+        self._grid = QGridLayout()
+        self._grid.setSpacing(8)
+        self.columns = 0
+        self.set_columns(3)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 8, 10, 8)
+        lay.setSpacing(6)
+        lay.addWidget(self.banner)
+        row = QHBoxLayout()
+        row.addWidget(self.summary, 1)
+        lay.addLayout(row)
+        lay.addLayout(self._grid, 1)
+
+    def set_columns(self, columns: int) -> None:
+        """Three charts a row (wide) or two (narrow); distribution always spans the rest."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for c in self.charts():
+            self._grid.removeWidget(c)
+        first = [self.velocity, self.load, self.flow_time, self.efficiency]
+        for i, c in enumerate(first):
+            self._grid.addWidget(c, i // columns, i % columns)
+        row, col = divmod(len(first), columns)
+        self._grid.addWidget(self.distribution, row, col, 1, columns - col)
+        for c in range(3):
+            self._grid.setColumnStretch(c, 1 if c < columns else 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        self.set_columns(3 if self.width() >= THREE_COLUMNS_PX else 2)
+        super().resizeEvent(event)
+
+    def charts(self) -> list[Chart]:
+        return [self.velocity, self.load, self.flow_time, self.efficiency, self.distribution]
+
+    def time_charts(self) -> list[TimeChart]:
+        return [self.velocity, self.load, self.flow_time, self.efficiency, self.distribution]
+
+    def clear(self) -> None:
+        """Nothing measured (yet)."""
+        self.summary.setText("")
+        self.banner.clear()
+
+    def set_result(self, result: Any) -> None:
+        """The window's flow metrics and the mean-load level over the window."""
+        flow = getattr(result, "flow", None) or {}
+        self.summary.setText(flow_summary(flow))
+        self.banner.set_result(result)
+        w = window_seconds(result)
+        mean = _num(flow.get("load_mean"))
+        if w is not None and mean is not None:
+            self.load.set_series("load_mean", np.array(w), np.array([mean, mean]))
+        else:
+            self.load.set_series("load_mean", np.empty(0), np.empty(0))
+        self.load.fit_y()
+
+    def set_trends(self, context: Any, axis: PeriodAxis | None = None) -> None:
+        """Per-period series over the measured span (and the daily load)."""
+        axis = axis or period_axis(context)
+        noun = PERIOD_NOUN.get(axis.period, "week")
+        self.velocity.title = f"Velocity — changes finished per {noun}"
+        self.velocity.apply_theme(self.velocity.theme)
+        fbp: pd.DataFrame = getattr(context, "flow_by_period", pd.DataFrame())
+        n = len(axis)
+        x = axis.mid_s
+        self.velocity.set_series("velocity", x, column(fbp, "velocity", n), bins=axis)
+        for key in ("flow_time_median_s", "flow_time_p85_s"):
+            self.flow_time.set_series(key, x, column(fbp, key, n), bins=axis)
+        self.efficiency.set_series("efficiency", x, column(fbp, "efficiency", n), bins=axis)
+        self.areas.set_data(x, {k: column(fbp, f"share_{k}", n) for k in KINDS}, bins=axis)
+        wip: pd.Series = getattr(context, "wip_daily", pd.Series(dtype="int64"))
+        if wip is not None and len(wip):
+            # the count at the end of each UTC day, drawn at noon of that day
+            self.load.set_series("wip", seconds(wip.index) + 43_200.0,
+                                 wip.to_numpy(dtype=np.float64))
+        else:
+            self.load.set_series("wip", np.empty(0), np.empty(0))
+        for c in self.time_charts():
+            if c is not self.load:  # load is daily: its hover names the day
+                c.set_periods(axis)
+        for c in (self.velocity, self.load, self.flow_time, self.efficiency):
+            c.fit_y()
+
+    def apply_theme(self, theme: ChartTheme) -> None:
+        for c in self.charts():
+            c.apply_theme(theme)

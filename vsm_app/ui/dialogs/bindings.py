@@ -1,0 +1,509 @@
+"""Map ▸ Bind stages to data…: which measured spans of a change each stage stands for.
+
+Per stage, a list of segments ``(from event, to event, wait|active)`` over the DESIGN §3 event
+names, with add, remove and reset to the template's defaults, and a live preview of the count
+and median each segment (and the whole stage) gives on the current measurement, over the
+window the map shows. The preview uses the analysis core itself (``wide_events`` →
+``stage_durations`` → ``stage_summary``, vectorised over every change), so it shows what the
+map will show once applied. OK applies every changed stage as one undo step and re-prepares
+the measurement with the new bindings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...analysis.engine import resolve_window
+from ...analysis.events import event_matrix, wide_events
+from ...analysis.periods import NAT, in_window
+from ...analysis.stages import StageSpec, bound_events, stage_durations, stage_summary
+from ...domain.durations import format_duration
+from ...domain.model import Segment, SegmentKind, ValueStreamMap
+from ...domain.tables import EVENTS, conform
+from ...domain.templates import (
+    PR_RELEASE_TRAIN_BINDINGS,
+    REGULATED_BINDINGS,
+    SOFTWARE_DELIVERY_BINDINGS,
+    TRUNK_BASED_BINDINGS,
+)
+from ..commands import SetStageFieldsCommand
+
+#: where each event comes from (tooltips)
+EVENT_HELP: dict[str, str] = {
+    "first_commit": "author time of the change's first commit",
+    "last_commit": "author time of the change's last commit",
+    "pr_opened": "the pull/merge request was opened",
+    "first_review": "the first review by someone other than the author",
+    "approved": "the pull/merge request was approved",
+    "merged": "the merge (or squash) commit landed on the default branch",
+    "ci_queued": "the merge commit's CI build was queued",
+    "ci_started": "the merge commit's CI build started",
+    "ci_finished": "the merge commit's CI build finished",
+    "deploy_started": "the deployment that shipped the change started",
+    "deployed": "the deployment that shipped the change finished",
+}
+KIND_TEXT = {"wait": "wait", "active": "active (work)"}
+#: the templates' bindings, most common first: a stage's default is the first match by name
+TEMPLATE_BINDINGS: tuple[dict[str, list[Segment]], ...] = (
+    SOFTWARE_DELIVERY_BINDINGS, TRUNK_BASED_BINDINGS, PR_RELEASE_TRAIN_BINDINGS,
+    REGULATED_BINDINGS)
+
+
+def template_segments(stage_name: str) -> list[Segment] | None:
+    """The template default of a stage called ``stage_name`` (case-insensitive), or None."""
+    key = " ".join(stage_name.split()).lower()
+    for bindings in TEMPLATE_BINDINGS:
+        for name, segs in bindings.items():
+            if name.lower() == key:
+                return list(segs)
+    return None
+
+
+def _kind(seg: Segment) -> str:
+    return seg.kind.value if isinstance(seg.kind, SegmentKind) else str(seg.kind)
+
+
+@dataclass(frozen=True)
+class SpanStats:
+    """What one segment (or one stage-kind) gives over the window's changes."""
+
+    count: int
+    missing: int
+    negative: int
+    median_s: float | None
+    p85_s: float | None
+
+
+@dataclass(frozen=True)
+class BindingPreview:
+    """Per segment, and the stage's wait and active as the map will show them."""
+
+    segments: list[SpanStats]
+    wait: SpanStats | None
+    active: SpanStats | None
+
+
+def _opt(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if np.isfinite(f) else None
+
+
+class BindingPreviewer:
+    """Counts and medians a binding gives on a measurement (no Python loop over changes).
+
+    Parameters
+    ----------
+    data
+        The controller's :class:`~vsm_app.ui.measure.MeasuredData` (tables and preparation).
+    window
+        ``[start, end)`` in UTC ns: the cohort is the changes finished in it (as the engine's
+        stage statistics); None: every finished change.
+    extra_events
+        Event names bound somewhere besides DESIGN §3's (read from a loaded events table).
+    """
+
+    def __init__(self, data: Any, window: tuple[int, int] | None,
+                 extra_events: list[str] | None = None) -> None:
+        tables = data.tables
+        changes = conform(tables.changes, "changes")
+        # the event matrix exactly as analysis.engine.prepare builds it
+        matrix = wide_events(changes, tables.ci_runs, tables.deployments)
+        matrix.index = pd.RangeIndex(len(changes))
+        if tables.events is not None and len(tables.events):
+            given = event_matrix(tables.events, changes["change_id"],
+                                 names=list(dict.fromkeys([*EVENTS, *(extra_events or [])])))
+            for name in given.columns:
+                g = given[name].to_numpy()
+                if name in matrix:
+                    matrix[name] = np.where(g != NAT, g, matrix[name].to_numpy())
+                else:
+                    matrix[name] = g
+        self.matrix = matrix
+        pc = data.prepared.changes
+        finish = pc["finish"].to_numpy(dtype=np.int64)
+        self.cohort = in_window(finish, *window) if window is not None else finish != NAT
+        self.flow_time_s = pc["flow_time_s"].to_numpy(dtype=np.float64)
+        self.window = window
+
+    def preview(self, segments: list[Segment]) -> BindingPreview:
+        """Stats of each segment alone, and of the stage's wait and active sums."""
+        specs = [StageSpec(f"#{i}", None, (s,) if _kind(s) == "wait" else (),
+                           (s,) if _kind(s) == "active" else ())
+                 for i, s in enumerate(segments)]
+        waits = tuple(s for s in segments if _kind(s) == "wait")
+        actives = tuple(s for s in segments if _kind(s) == "active")
+        specs.append(StageSpec("stage", None, waits, actives))
+        summary = stage_summary(stage_durations(self.matrix, specs), self.cohort,
+                                self.flow_time_s).set_index("stage")
+
+        def stats(name: str, kind: str) -> SpanStats:
+            row = summary.loc[name]
+            return SpanStats(int(row[f"{kind}_count"]), int(row[f"{kind}_missing"]),
+                             int(row[f"{kind}_negative"]), _opt(row[f"{kind}_median_s"]),
+                             _opt(row[f"{kind}_p85_s"]))
+
+        return BindingPreview(
+            segments=[stats(f"#{i}", _kind(s)) for i, s in enumerate(segments)],
+            wait=stats("stage", "wait") if waits else None,
+            active=stats("stage", "active") if actives else None)
+
+
+def stats_text(s: SpanStats | None, day_length_s: float) -> str:
+    """``1,351 changes · median 23h 13 min`` (plus what was left out)."""
+    if s is None:
+        return "—"
+    if not s.count:
+        text = "no change measured"
+    else:
+        text = f"{s.count:,} changes · median {format_duration(s.median_s, day_length_s)}"
+    left = []
+    if s.missing:
+        left.append(f"{s.missing:,} missing an event")
+    if s.negative:
+        left.append(f"{s.negative:,} negative")
+    return text + (f" ({', '.join(left)})" if left else "")
+
+
+class BindingsDialog(QDialog):
+    """Edit every stage's segments of one map, with a live preview on the measurement.
+
+    The dialog edits a working copy; :meth:`accept` pushes one undo step (a macro of one
+    ``SetStageFieldsCommand`` per changed stage) and re-prepares the measurement.
+    """
+
+    FROM, TO, KIND, PREVIEW, REMOVE = range(5)
+
+    def __init__(self, vsm_map: ValueStreamMap, undo_stack: QUndoStack,
+                 controller: Any = None, stage_id: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("bindingsDialog")
+        self.setWindowTitle(f"Bind stages to data — {vsm_map.name}")
+        self.map = vsm_map
+        self.undo_stack = undo_stack
+        self.controller = controller
+        self.day = vsm_map.settings.day_length_s
+        #: the working copy: stage id → segments (applied on OK)
+        self.bindings: dict[str, list[Segment]] = {s.id: list(s.segments)
+                                                   for s in vsm_map.stages}
+        self.previewer = self._make_previewer()
+        self._events = list(dict.fromkeys(
+            [*EVENTS, *(seg.from_event for segs in self.bindings.values() for seg in segs),
+             *(seg.to_event for segs in self.bindings.values() for seg in segs)]))
+
+        self.stage_list = QListWidget()
+        self.stage_list.setObjectName("stageList")
+        for s in vsm_map.stages:
+            it = QListWidgetItem(s.name)
+            it.setData(Qt.ItemDataRole.UserRole, s.id)
+            self.stage_list.addItem(it)
+        self.stage_list.setMaximumWidth(200)
+        self.stage_list.currentRowChanged.connect(self._show_stage)
+
+        self.heading = QLabel()
+        self.heading.setObjectName("stageHeading")
+        f = self.heading.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        self.heading.setFont(f)
+        self.table = QTableWidget(0, 5)
+        self.table.setObjectName("segmentsTable")
+        self.table.setHorizontalHeaderLabels(["From event", "To event", "Kind",
+                                              "Measured (window of the map)", ""])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        h = self.table.horizontalHeader()
+        for c in (self.FROM, self.TO, self.KIND, self.REMOVE):
+            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(self.PREVIEW, QHeaderView.ResizeMode.Stretch)
+        self.add_button = QPushButton("Add segment")
+        self.add_button.clicked.connect(lambda: self.add_segment())
+        self.reset_stage_button = QPushButton("Reset stage to template")
+        self.reset_stage_button.clicked.connect(lambda: self.reset_stage())
+        self.reset_all_button = QPushButton("Reset all to template defaults")
+        self.reset_all_button.clicked.connect(self.reset_all)
+        self.stage_total = QLabel()
+        self.stage_total.setObjectName("stageTotal")
+        self.stage_total.setWordWrap(True)
+        self.stage_total.setTextFormat(Qt.TextFormat.RichText)
+        self.window_note = QLabel(self._window_note())
+        self.window_note.setWordWrap(True)
+        self.window_note.setObjectName("windowNote")
+
+        buttons_row = QHBoxLayout()
+        for b in (self.add_button, self.reset_stage_button, self.reset_all_button):
+            buttons_row.addWidget(b)
+        buttons_row.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.heading)
+        right.addWidget(self.table, 1)
+        right.addLayout(buttons_row)
+        right.addWidget(self.stage_total)
+        right.addWidget(self.window_note)
+        body = QHBoxLayout()
+        body.addWidget(self.stage_list)
+        body.addLayout(right, 1)
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                           | QDialogButtonBox.StandardButton.Cancel)
+        self.button_box.accepted.connect(self.accept)
+        self.button_box.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(body, 1)
+        lay.addWidget(self.button_box)
+        self.resize(940, 480)
+
+        row = 0
+        if stage_id is not None and stage_id in self.bindings:
+            row = list(self.bindings).index(stage_id)
+        self.stage_list.setCurrentRow(row if vsm_map.stages else -1)
+
+    # -- measurement -----------------------------------------------------------------------------
+    def _make_previewer(self) -> BindingPreviewer | None:
+        c = self.controller
+        data = getattr(c, "data", None) if c is not None else None
+        if data is None:
+            return None
+        result = getattr(c, "result", None)
+        window = result.window if result is not None else None
+        if window is None:
+            try:
+                window = resolve_window(data.prepared, c.options())
+            except ValueError:
+                window = None
+        extra = bound_events(data.prepared.specs)
+        return BindingPreviewer(data, window, extra)
+
+    def _window_note(self) -> str:
+        if self.previewer is None:
+            return ("No measurement yet: add data sources (View ▸ Panels ▸ Data sources) to see "
+                    "what each segment gives.")
+        w = self.previewer.window
+        if w is None:
+            return "Counts and medians over every finished change."
+        from ..overlay import window_text
+
+        start, end = (pd.Timestamp(v, unit="ns", tz="UTC") for v in w)
+        return (f"Counts and medians over the changes finished in {window_text(start, end)} "
+                f"(the window the map shows). A change missing an event, or whose span is "
+                f"negative, is left out and counted.")
+
+    # -- stages and rows -----------------------------------------------------------------------------
+    def current_stage_id(self) -> str | None:
+        it = self.stage_list.currentItem()
+        return str(it.data(Qt.ItemDataRole.UserRole)) if it is not None else None
+
+    def select_stage(self, stage_id: str) -> None:
+        self.stage_list.setCurrentRow(list(self.bindings).index(stage_id))
+
+    def segments(self, stage_id: str | None = None) -> list[Segment]:
+        sid = stage_id or self.current_stage_id()
+        return list(self.bindings.get(sid, [])) if sid else []
+
+    def _show_stage(self, _row: int = 0) -> None:
+        sid = self.current_stage_id()
+        self.table.setRowCount(0)
+        if sid is None:
+            self.heading.setText("No stages")
+            return
+        stage = self.map.stage(sid)
+        self.heading.setText(f"Segments of {stage.name}")
+        self.reset_stage_button.setEnabled(template_segments(stage.name) is not None)
+        self.reset_stage_button.setToolTip(
+            "The template binds no stage of this name" if template_segments(stage.name)
+            is None else "Replace this stage's segments by the template's")
+        for seg in self.bindings[sid]:
+            self._append_row(seg)
+        self._update_preview()
+
+    def _combo(self, items: list[tuple[str, str]], current: str, tips: dict[str, str]
+               ) -> QComboBox:
+        box = QComboBox()
+        for data, text in items:
+            box.addItem(text, data)
+            if data in tips:
+                box.setItemData(box.count() - 1, tips[data], Qt.ItemDataRole.ToolTipRole)
+        i = box.findData(current)
+        box.setCurrentIndex(max(i, 0))
+        box.currentIndexChanged.connect(self._rows_edited)
+        return box
+
+    def _append_row(self, seg: Segment) -> None:
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        events = [(e, e) for e in self._events]
+        self.table.setCellWidget(r, self.FROM, self._combo(events, seg.from_event, EVENT_HELP))
+        self.table.setCellWidget(r, self.TO, self._combo(events, seg.to_event, EVENT_HELP))
+        self.table.setCellWidget(r, self.KIND, self._combo(list(KIND_TEXT.items()),
+                                                           _kind(seg), {}))
+        self.table.setCellWidget(r, self.PREVIEW, QLabel())
+        rm = QToolButton()
+        rm.setText("Remove")
+        rm.setToolTip("Remove this segment")
+        rm.clicked.connect(lambda _=False, b=rm: self._remove_row_of(b))
+        self.table.setCellWidget(r, self.REMOVE, rm)
+
+    def _row_segments(self) -> list[Segment]:
+        out = []
+        for r in range(self.table.rowCount()):
+            def val(c: int, r: int = r) -> str:
+                w = self.table.cellWidget(r, c)
+                assert isinstance(w, QComboBox)
+                return str(w.currentData())
+            out.append(Segment(val(self.FROM), val(self.TO), SegmentKind(val(self.KIND))))
+        return out
+
+    def _rows_edited(self, *_args: Any) -> None:
+        sid = self.current_stage_id()
+        if sid is not None:
+            self.bindings[sid] = self._row_segments()
+            self._update_preview()
+
+    def _remove_row_of(self, button: QToolButton) -> None:
+        for r in range(self.table.rowCount()):
+            if self.table.cellWidget(r, self.REMOVE) is button:
+                self.remove_segment(r)
+                return
+
+    # -- editing (the working copy) ------------------------------------------------------------------
+    def add_segment(self, segment: Segment | None = None) -> None:
+        """Add a segment to the current stage (default: from its last segment's end)."""
+        sid = self.current_stage_id()
+        if sid is None:
+            return
+        segs = self.bindings[sid]
+        if segment is None:
+            start = segs[-1].to_event if segs else EVENTS[0]
+            nxt = EVENTS[min(EVENTS.index(start) + 1, len(EVENTS) - 1)] \
+                if start in EVENTS else EVENTS[-1]
+            segment = Segment(start, nxt, SegmentKind.WAIT)
+        self.bindings[sid] = [*segs, segment]
+        self._show_stage()
+
+    def remove_segment(self, row: int) -> None:
+        sid = self.current_stage_id()
+        if sid is None:
+            return
+        segs = self.bindings[sid]
+        self.bindings[sid] = segs[:row] + segs[row + 1:]
+        self._show_stage()
+
+    def set_segments(self, segments: list[Segment], stage_id: str | None = None) -> None:
+        """Replace a stage's segments in the working copy (default: the current stage)."""
+        sid = stage_id or self.current_stage_id()
+        if sid is None:
+            return
+        self.bindings[sid] = list(segments)
+        if sid == self.current_stage_id():
+            self._show_stage()
+
+    def reset_stage(self, stage_id: str | None = None) -> bool:
+        """The template's segments for one stage; False when the template has no such stage."""
+        sid = stage_id or self.current_stage_id()
+        if sid is None:
+            return False
+        segs = template_segments(self.map.stage(sid).name)
+        if segs is None:
+            return False
+        self.set_segments(segs, sid)
+        return True
+
+    def reset_all(self) -> None:
+        """Every stage the template knows back to its defaults (others unchanged)."""
+        for sid in self.bindings:
+            segs = template_segments(self.map.stage(sid).name)
+            if segs is not None:
+                self.bindings[sid] = segs
+        self._show_stage()
+
+    # -- preview -----------------------------------------------------------------------------------
+    def preview(self, stage_id: str | None = None) -> BindingPreview | None:
+        """What the working copy of a stage gives on the measurement (None: not measured)."""
+        if self.previewer is None:
+            return None
+        return self.previewer.preview(self.segments(stage_id))
+
+    def _problem(self, segs: list[Segment]) -> str:
+        for seg in segs:
+            if seg.from_event == seg.to_event:
+                return f"A segment goes from {seg.from_event} to itself."
+        return ""
+
+    def _update_preview(self) -> None:
+        segs = self.segments()
+        problem = self._problem(segs)
+        pv = self.preview() if not problem else None
+        for r in range(self.table.rowCount()):
+            label = self.table.cellWidget(r, self.PREVIEW)
+            assert isinstance(label, QLabel)
+            if problem and segs[r].from_event == segs[r].to_event:
+                label.setText("from and to are the same event")
+            elif pv is None:
+                label.setText("not measured")
+            else:
+                label.setText(stats_text(pv.segments[r], self.day))
+        if problem:
+            self.stage_total.setText(f"<span style='color:#c62828'>{problem}</span>")
+        elif not segs:
+            self.stage_total.setText("Unbound: this stage shows no measurement on the map.")
+        elif pv is None:
+            self.stage_total.setText("On the map: measured once data sources are added.")
+        else:
+            self.stage_total.setText(
+                f"<b>On the map</b> — wait: {stats_text(pv.wait, self.day)}; "
+                f"work: {stats_text(pv.active, self.day)}")
+        ok = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(not any(self._problem(s) for s in self.bindings.values()))
+
+    # -- applying ------------------------------------------------------------------------------------
+    def changed_stages(self) -> dict[str, list[Segment]]:
+        """Stage id → new segments, for the stages whose binding differs from the map's."""
+        return {sid: segs for sid, segs in self.bindings.items()
+                if self.map.has_stage(sid) and segs != list(self.map.stage(sid).segments)}
+
+    def apply(self) -> int:
+        """Push the changes as one undo step; returns the number of stages changed."""
+        changed = self.changed_stages()
+        if not changed:
+            return 0
+        self.undo_stack.beginMacro("Bind stages to data" if len(changed) > 1 else
+                                   f"Bind {self.map.stage(next(iter(changed))).name} to data")
+        try:
+            for sid, segs in changed.items():
+                self.undo_stack.push(SetStageFieldsCommand(self.map, sid, {"segments": segs}))
+        finally:
+            self.undo_stack.endMacro()
+        c = self.controller
+        if c is not None and c.vsm_map is self.map:
+            c.set_map(self.map)  # measure with the new bindings now
+        return len(changed)
+
+    def accept(self) -> None:
+        if any(self._problem(s) for s in self.bindings.values()):
+            return
+        self.apply()
+        super().accept()

@@ -1,0 +1,406 @@
+"""What every improvement dock shares: the context (window, measurement, project records),
+value formatting by unit, better/worse colours, and a few small widgets.
+
+Values read the same everywhere: durations through
+:func:`~vsm_app.domain.durations.format_duration`, rates as percentages (their changes in
+percentage points), counts and per-week figures with one decimal.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDockWidget,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QWidget,
+)
+
+from ...domain.durations import format_duration
+from ...domain.model import Project, ValueStreamMap
+from .commands import records_changed
+
+#: labels of the SPACE dimensions and the AI capabilities, for people
+SPACE_LABELS: dict[str, str] = {
+    "satisfaction_wellbeing": "Satisfaction & well-being",
+    "performance": "Performance",
+    "communication_collaboration": "Communication & collaboration",
+    "efficiency_flow": "Efficiency & flow",
+}
+AI_LABELS: dict[str, str] = {
+    "clear_ai_guidance": "Clear guidance on AI use",
+    "healthy_data_ecosystems": "Healthy data ecosystems",
+    "ai_accessible_internal_data": "Internal data accessible to AI",
+    "small_batches": "Working in small batches",
+    "user_focus": "User focus",
+    "quality_internal_platforms": "Well-maintained internal platforms",
+    "strong_technical_fundamentals": "Strong technical fundamentals",
+}
+STATUS_LABELS: dict[str, str] = {
+    "proposed": "Proposed", "committed": "Committed", "in_progress": "In progress",
+    "done": "Done", "dropped": "Dropped",
+}
+
+
+# -- formatting ----------------------------------------------------------------------------------
+
+def _finite(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def fmt_value(value: Any, unit: str, day_length_s: float | None = None, *,
+              compact: bool = False) -> str:
+    """``value`` in ``unit`` (``s``, ``ratio``, ``per_week``, ``days_per_week``, ``changes``,
+    ``lines``, ``score``, ``number``) for people; missing → an em dash. ``compact`` shortens the
+    per-week units for narrow tables (``2.4 /wk``)."""
+    v = _finite(value)
+    if v is None:
+        return "—"
+    if compact and unit == "per_week":
+        return f"{v:.1f} /wk"
+    if compact and unit == "days_per_week":
+        return f"{v:.1f} days/wk"
+    if unit == "s":
+        return format_duration(v) if day_length_s is None else format_duration(v, day_length_s)
+    if unit == "ratio":
+        return f"{v * 100:.1f} %"
+    if unit == "per_week":
+        return f"{v:.1f} / week"
+    if unit == "days_per_week":
+        return f"{v:.1f} days / week"
+    if unit == "lines":
+        return f"{v:.0f} lines"
+    if unit in ("changes", "number"):
+        return f"{v:.1f}"
+    if unit == "score":
+        return f"{v:.1f}"
+    return f"{v:.3g}"
+
+
+def fmt_delta(delta: Any, unit: str, day_length_s: float | None = None) -> str:
+    """A change with its sign (``+1d 2h``, ``−3.2 pp``, ``+0.4 / week``); missing → ``—``."""
+    d = _finite(delta)
+    if d is None:
+        return "—"
+    sign = "+" if d > 0 else "−" if d < 0 else "±"
+    a = abs(d)
+    if unit == "s":
+        return f"{sign}{fmt_value(a, 's', day_length_s)}"
+    if unit == "ratio":
+        return f"{sign}{a * 100:.1f} pp"
+    return f"{sign}{fmt_value(a, unit, compact=True)}"
+
+
+def fmt_relative(relative: Any) -> str:
+    r = _finite(relative)
+    if r is None:
+        return ""
+    sign = "+" if r > 0 else "−" if r < 0 else "±"
+    return f"{sign}{abs(r) * 100:.0f} %"
+
+
+def direction_arrow(delta: Any) -> str:
+    d = _finite(delta)
+    if d is None:
+        return ""
+    return "↑" if d > 0 else "↓" if d < 0 else "→"
+
+
+def direction_text(direction: str | None, delta: Any, reason: str | None = None) -> str:
+    """``↓ better``, ``↑ worse``, ``→ same``; ``not measured`` when a side is missing (the
+    reason goes to the cell's tool tip)."""
+    if direction is None:
+        return "not measured" if reason else "—"
+    return f"{direction_arrow(delta)} {direction}".strip()
+
+
+def is_dark() -> bool:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return False
+    return app.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def direction_color(direction: str | None) -> QColor:
+    """Green for better, red for worse, grey for same or unknown (theme-aware)."""
+    dark = is_dark()
+    if direction in ("better", "met"):
+        return QColor("#56d364" if dark else "#1a7f37")
+    if direction in ("worse", "missed"):
+        return QColor("#ff6b6b" if dark else "#c62828")
+    return QColor("#a3adbd" if dark else "#5d6675")
+
+
+def iso_week(d: date) -> str:
+    """The ISO week label of a date (``2025-W07``)."""
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+# -- widgets -------------------------------------------------------------------------------------
+
+def label(text: str = "", role: str | None = None, *, wrap: bool = True,
+          name: str | None = None) -> QLabel:
+    """A QLabel with a style role (``heading``, ``hint``, ``error``, ``figure``)."""
+    lab = QLabel(text)
+    if role:
+        lab.setProperty("role", role)
+    lab.setWordWrap(wrap)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        lab.setObjectName(name)
+    return lab
+
+
+def make_dock(title: str, feature: str, body: QWidget, parent: QWidget | None = None,
+              *, scroll: bool = True) -> QDockWidget:
+    """A dock named ``dock.<feature>`` holding ``body`` (in a scroll area)."""
+    dock = QDockWidget(title, parent)
+    dock.setObjectName(f"dock.{feature}")
+    if scroll:
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        area.setWidget(body)
+        dock.setWidget(area)
+    else:
+        dock.setWidget(body)
+    return dock
+
+
+# -- the context ---------------------------------------------------------------------------------
+
+class ImproveContext(QObject):
+    """The window, its measurement and the open project, as the improvement docks see them.
+
+    Signals
+    -------
+    project_changed(Project)
+        Another project was opened; every dock re-reads everything.
+    records_changed(str)
+        A command changed a section of the records (``baselines``, ``items``, ``charter``,
+        ``surveys``, ``ai_checks``), after redo or undo.
+    maps_changed()
+        A map was added or removed.
+    result_changed(object)
+        New metrics for the window (an ``AnalysisResult``).
+    """
+
+    project_changed = Signal(object)
+    records_changed = Signal(str)
+    maps_changed = Signal()
+    result_changed = Signal(object)
+
+    def __init__(self, window: Any, controller: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent if parent is not None else window)
+        self.window = window
+        self.controller = controller
+        self._project: Project | None = None
+        self._json_of: Any = None
+        self._json: dict[str, Any] | None = None
+        window.project_changed.connect(self._on_project)
+        controller.result_changed.connect(self._on_result)
+        window.destroyed.connect(lambda *_: self.detach())
+        self._attach(window.project)
+
+    # project ------------------------------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        return self.window.project
+
+    def _attach(self, project: Project) -> None:
+        if self._project is not None:
+            records_changed(self._project).disconnect(self._emit_records)
+            self._project.maps_changed.disconnect(self._emit_maps)
+        self._project = project
+        records_changed(project).connect(self._emit_records)
+        project.maps_changed.connect(self._emit_maps)
+
+    def detach(self) -> None:
+        """Stop following the project (the window is closing)."""
+        if self._project is not None:
+            records_changed(self._project).disconnect(self._emit_records)
+            self._project.maps_changed.disconnect(self._emit_maps)
+            self._project = None
+
+    def _emit_records(self, section: str) -> None:
+        if shiboken6.isValid(self):  # the window may be gone while the project lives on
+            self.records_changed.emit(section)
+
+    def _emit_maps(self) -> None:
+        if shiboken6.isValid(self):
+            self.maps_changed.emit()
+
+    def _on_project(self, project: Project) -> None:
+        self._attach(project)
+        self.project_changed.emit(project)
+
+    def push(self, command: Any) -> None:
+        """One user edit: onto the window's one undo stack."""
+        self.window.undo_stack.push(command)
+
+    def status(self, text: str, ms: int = 5000) -> None:
+        self.window.statusBar().showMessage(text, ms)
+
+    # maps ------------------------------------------------------------------------------------
+    def current_map(self) -> ValueStreamMap | None:
+        m = self.window.current_map()
+        if m is None and self.project.maps:
+            return self.project.maps[0]
+        return m
+
+    def map_by_id(self, map_id: str | None) -> ValueStreamMap | None:
+        return next((m for m in self.project.maps if m.id == map_id), None)
+
+    def measured_map(self) -> ValueStreamMap | None:
+        """The map whose bindings the measurement uses (else the current one)."""
+        m = getattr(self.controller, "vsm_map", None)
+        if m is not None and any(x is m for x in self.project.maps):
+            return m
+        return self.current_map()
+
+    def stage_name(self, map_id: str | None, stage_id: str | None) -> str | None:
+        m = self.map_by_id(map_id)
+        if m is None or stage_id is None or not m.has_stage(stage_id):
+            return None
+        return m.stage(stage_id).name
+
+    # measurement ----------------------------------------------------------------------------
+    def _on_result(self, result: Any) -> None:
+        self.result_changed.emit(result)
+
+    @property
+    def result(self) -> Any:
+        return getattr(self.controller, "result", None)
+
+    def result_json(self) -> dict[str, Any] | None:
+        """``controller.result.to_json()`` (cached per result)."""
+        r = self.result
+        if r is None:
+            return None
+        if self._json_of is not r:
+            self._json_of, self._json = r, r.to_json()
+        return self._json
+
+    def tables(self) -> Any:
+        data = getattr(self.controller, "data", None)
+        return data.tables if data is not None else None
+
+    def period(self) -> str:
+        return str(getattr(self.controller, "period", "week") or "week")
+
+    def data_end(self) -> date | None:
+        """The last day of the measured data, if any."""
+        data = getattr(self.controller, "data", None)
+        extent = data.extent if data is not None else None
+        if not extent:
+            return None
+        return (extent[1] - pd.Timedelta(1, "ns")).date()
+
+
+# -- tables --------------------------------------------------------------------------------------
+
+class FitTable(QTableWidget):
+    """A table that keeps its height fitted to its rows when its width changes (a scroll bar
+    may come or go)."""
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            fit_table(self)
+
+
+def make_table(headers: list[str], name: str, stretch: int = 0) -> QTableWidget:
+    """A read-only, compact table whose column ``stretch`` takes the spare width and whose
+    height fits its rows (call :func:`fit_table` after filling it)."""
+    t = FitTable(0, len(headers))
+    t.setObjectName(name)
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().hide()
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    t.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    t.setShowGrid(False)
+    t.setAlternatingRowColors(True)
+    t.setWordWrap(False)
+    t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
+    hh = t.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    hh.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return t
+
+
+def fit_table(table: QTableWidget) -> None:
+    """Make the table exactly as tall as its header and rows (no inner scrolling)."""
+    h = (table.horizontalHeader().sizeHint().height() + table.verticalHeader().length()
+         + 2 * table.frameWidth())
+    if table.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff and \
+            table.horizontalHeader().length() > table.viewport().width() > 0:
+        h += table.horizontalScrollBar().sizeHint().height()
+    table.setFixedHeight(h)
+
+
+def fit_tree(tree: QTreeWidget, min_rows: int = 2, max_rows: int = 6) -> None:
+    """Make a list as tall as its rows (between ``min_rows`` and ``max_rows``)."""
+    n = max(min_rows, min(max_rows, tree.topLevelItemCount()))
+    row = tree.sizeHintForRow(0) if tree.topLevelItemCount() else tree.fontMetrics().height() + 6
+    tree.setFixedHeight(tree.header().sizeHint().height() + n * max(row, 18)
+                        + 2 * tree.frameWidth() + 2)
+
+
+def add_row(table: QTableWidget, texts: list[str], key: str = "",
+            left: tuple[int, ...] = (0,)) -> int:
+    """Append a row of texts (right-aligned numbers, except the ``left`` columns); returns
+    its index."""
+    r = table.rowCount()
+    table.insertRow(r)
+    for col, text in enumerate(texts):
+        it = QTableWidgetItem(text)
+        if col not in left:
+            it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        it.setData(Qt.ItemDataRole.UserRole, key)
+        table.setItem(r, col, it)
+    return r
+
+
+def set_direction_cell(table: QTableWidget, row: int, col: int, direction: str | None,
+                       text: str, tooltip: str = "") -> None:
+    """A cell coloured by ``direction`` (better green, worse red, else grey), bold when it
+    is better or worse."""
+    it = QTableWidgetItem(text)
+    it.setForeground(QBrush(direction_color(direction)))
+    f = it.font()
+    f.setBold(direction in ("better", "worse", "met", "missed"))
+    it.setFont(f)
+    if tooltip:
+        it.setToolTip(tooltip)
+    key = table.item(row, 0).data(Qt.ItemDataRole.UserRole) if table.item(row, 0) else ""
+    it.setData(Qt.ItemDataRole.UserRole, key)
+    table.setItem(row, col, it)
+
+
+def table_texts(table: QTableWidget) -> list[list[str]]:
+    """Every cell's text, row by row (for tests and the privacy walk)."""
+    return [[table.item(r, c).text() if table.item(r, c) else ""
+             for c in range(table.columnCount())] for r in range(table.rowCount())]

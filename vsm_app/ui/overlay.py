@@ -1,0 +1,390 @@
+"""The measured stream on the map: stage labels, heat by wait share, the constraint, the ladder.
+
+Two layers:
+
+* Plain functions (no widgets): from an ``analyze --json``-shaped result to what each stage
+  shows (:func:`stage_overlays`), the heat scale (:data:`HEAT_SCALE`, :func:`heat_color`), the
+  measured ladder (:func:`measured_ladder`) and the status-bar sentence (:func:`status_text`).
+* :class:`MeasuredOverlay` follows the window's :class:`~vsm_app.ui.measure.MeasurementController`
+  and paints its result on the current map's editor; it also keeps the controller's map and
+  bindings in step with the map on screen (a bindings edit, its undo, a renamed or deleted
+  stage, another tab: the measurement is re-prepared with the map's bindings).
+
+What a bound stage shows
+------------------------
+A label under its data box: ``wait 23.2h · work 3.9h`` (the measured medians of the window, each
+formatted with ``format_duration(seconds, map day length, max_parts=1)``, a part only when
+measured), right under the data box holding the workshop estimates (PT, Wait); the tooltip
+holds both side by side ("est 8h · measured 23h 13 min", p85 and counts). The process box is
+tinted and the label filled with the heat colour of the stage's wait share; the constraint
+(the engine's ``bottleneck.stage``) gets the alert outline and the CONSTRAINT tag. A bound stage
+with nothing measured in the window says "no data in window"; an unbound stage shows nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..analysis.stages import stage_specs
+from ..domain.durations import format_duration
+from ..domain.model import ValueStreamMap
+from .canvas.ladder import MeasuredLadder
+from .canvas.scene import fmt_pct
+
+if TYPE_CHECKING:
+    from .canvas.editor import MapEditor
+    from .measure import MeasurementController
+
+#: classes of the wait-share heat scale: (upper bound, colour, legend label). A 5-class
+#: sequential yellow → red scale (ColorBrewer YlOrRd), binned so the legend reads exactly.
+HEAT_SCALE: tuple[tuple[float, str, str], ...] = (
+    (0.05, "#ffffb2", "< 5 %"),
+    (0.15, "#fecc5c", "5–15 %"),
+    (0.25, "#fd8d3c", "15–25 %"),
+    (0.35, "#f03b20", "25–35 %"),
+    (math.inf, "#bd0026", "≥ 35 %"),
+)
+#: a bound stage with no measured wait (active segments only, or nothing in the window)
+NO_WAIT_COLOR = "#d5dbe5"
+NO_DATA_TEXT = "no data in window"
+#: the tooltip part the overlay adds after the stage's own tooltip
+TOOLTIP_SEPARATOR = "\n\n— measured —\n"
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def heat_color(wait_share: float | None) -> str | None:
+    """The colour of the heat class holding ``wait_share`` (None when it is not measured)."""
+    v = _num(wait_share)
+    if v is None:
+        return None
+    for upper, color, _label in HEAT_SCALE:
+        if v < upper:
+            return color
+    return HEAT_SCALE[-1][1]
+
+
+def heat_legend() -> tuple[tuple[str, str], ...]:
+    """(colour, label) of every class, then the no-wait colour, for the map legend."""
+    return tuple((c, label) for _, c, label in HEAT_SCALE) + ((NO_WAIT_COLOR, "no wait"),)
+
+
+def overlay_text(stage: Mapping[str, Any], day_length_s: float) -> str:
+    """``wait 23.2h · work 3.9h`` from one ``stages`` entry of the result (medians)."""
+    parts = []
+    for key, word in (("wait_median_s", "wait"), ("active_median_s", "work")):
+        v = _num(stage.get(key))
+        if v is not None:
+            parts.append(f"{word} {format_duration(v, day_length_s, max_parts=1)}")
+    return " · ".join(parts) if parts else NO_DATA_TEXT
+
+
+@dataclass(frozen=True)
+class StageOverlay:
+    """What one bound stage shows of the measurement."""
+
+    stage_id: str
+    name: str
+    text: str
+    heat_color: str
+    is_constraint: bool
+    wait_median_s: float | None
+    active_median_s: float | None
+    details: str
+
+
+def _details(s: Mapping[str, Any], est_wait_s: float | None, est_process_s: float | None,
+             day: float, is_constraint: bool) -> str:
+    lines = []
+    for kind, word, est in (("wait", "Wait", est_wait_s), ("active", "Work", est_process_s)):
+        med = _num(s.get(f"{kind}_median_s"))
+        count = int(s.get(f"{kind}_count") or 0)
+        if med is None and not count:
+            continue
+        p85 = _num(s.get(f"{kind}_p85_s"))
+        lines.append(f"{word}: est {format_duration(est, day)} · measured "
+                     f"{format_duration(med, day)} (median; p85 {format_duration(p85, day)}, "
+                     f"{count:,} changes)")
+    share, wait_share = _num(s.get("share")), _num(s.get("wait_share"))
+    if share is not None:
+        lines.append(f"Share of flow time: {fmt_pct(share, 0)}"
+                     + (f" (waiting {fmt_pct(wait_share, 0)})" if wait_share is not None
+                        else ""))
+    if is_constraint:
+        lines.append("The constraint: the largest share of flow time spent waiting")
+    return "\n".join(lines) or NO_DATA_TEXT
+
+
+def stage_overlays(vsm_map: ValueStreamMap, result: Mapping[str, Any],
+                   names: Mapping[str, str] | None = None,
+                   estimates: Mapping[str, tuple[float | None, float | None]] | None = None,
+                   ) -> dict[str, StageOverlay]:
+    """Stage id → what a bound stage shows, from an ``analyze --json``-shaped ``result``.
+
+    Parameters
+    ----------
+    vsm_map
+        The map on screen (its day length formats the durations).
+    result
+        ``AnalysisResult.to_json()``: ``stages`` (by engine name) and ``bottleneck.stage``.
+    names
+        Stage id → the engine's stage name (the prepared specs); default: the map's own
+        bindings through :func:`~vsm_app.analysis.stages.stage_specs`.
+    estimates
+        Stage id → (estimated wait, estimated process time) in seconds, for the details.
+    """
+    if names is None:
+        names = {sp.stage_id: sp.name for sp in stage_specs(vsm_map) if sp.stage_id}
+    by_name = {str(s.get("name")): s for s in result.get("stages") or []}
+    constraint = (result.get("bottleneck") or {}).get("stage")
+    day = vsm_map.settings.day_length_s
+    out: dict[str, StageOverlay] = {}
+    for st in vsm_map.stages:
+        if not st.segments:
+            continue
+        name = names.get(st.id)
+        s = by_name.get(name) if name is not None else None
+        if s is None or not s.get("bound", True):
+            continue
+        is_constraint = constraint is not None and name == constraint
+        est_wait, est_process = (estimates or {}).get(st.id, (None, None))
+        out[st.id] = StageOverlay(
+            stage_id=st.id, name=st.name, text=overlay_text(s, day),
+            heat_color=heat_color(s.get("wait_share")) or NO_WAIT_COLOR,
+            is_constraint=is_constraint, wait_median_s=_num(s.get("wait_median_s")),
+            active_median_s=_num(s.get("active_median_s")),
+            details=_details(s, est_wait, est_process, day, is_constraint))
+    return out
+
+
+def window_text(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+    """``7 Nov 2024 – 31 Oct 2026`` for the half-open window ``[start, end)``."""
+    if start is None or end is None:
+        return "—"
+    last = end - pd.Timedelta(days=1) if end == end.normalize() else end
+
+    def day(ts: pd.Timestamp) -> str:
+        return f"{ts.day} {ts.strftime('%b %Y')}"
+
+    return day(start) if last <= start else f"{day(start)} – {day(last)}"
+
+
+def result_window(result: Mapping[str, Any]) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The analysed window of a result document as UTC timestamps."""
+    w = result.get("window") or {}
+    start, end = w.get("start"), w.get("end")
+    return (pd.Timestamp(start) if start else None, pd.Timestamp(end) if end else None)
+
+
+def measured_ladder(vsm_map: ValueStreamMap, result: Mapping[str, Any],
+                    overlays: Mapping[str, StageOverlay]) -> MeasuredLadder:
+    """The ladder in measured mode: the medians of each bound stage and the engine's figures."""
+    day = vsm_map.settings.day_length_s
+    dora = result.get("dora") or {}
+    flow = result.get("flow") or {}
+    constraint = (result.get("bottleneck") or {}).get("stage")
+    summary = (
+        (window_text(*result_window(result)), ""),  # the window, as the box's first line
+        ("Lead time (median)", format_duration(_num(dora.get("lead_time_median_s")), day)),
+        ("Flow time (median)", format_duration(_num(flow.get("flow_time_median_s")), day)),
+        ("Flow efficiency", fmt_pct(_num(flow.get("efficiency")), 0)),
+        ("Changes finished", f"{int(result.get('changes') or 0):,}"),
+        ("Constraint", str(constraint) if constraint else "—"),
+    )
+    return MeasuredLadder(
+        wait_s={sid: o.wait_median_s for sid, o in overlays.items()},
+        active_s={sid: o.active_median_s for sid, o in overlays.items()},
+        summary=summary, heat_scale=heat_legend())
+
+
+def status_text(result: Mapping[str, Any]) -> str:
+    """The plain-language constraint sentence for the status bar."""
+    b = result.get("bottleneck") or {}
+    stage = b.get("stage")
+    if not stage:
+        why = (b.get("reasons") or {}).get("stage")
+        return f"No constraint found{': ' + why if why else ''}."
+    share = _num(b.get("share"))
+    head = f"Constraint: {stage}"
+    if share is not None:
+        head += f" ({fmt_pct(share, 0)} of flow time is spent waiting there)"
+    sentence = b.get("sentence")
+    return f"{head}. {sentence}" if sentence else f"{head}."
+
+
+class MeasuredOverlay(QObject):
+    """Shows the controller's result on the current map and keeps the map's bindings measured.
+
+    Signals
+    -------
+    applied()
+        The overlay (labels, heat, constraint, ladder) was brought up to date.
+    """
+
+    applied = Signal()
+
+    def __init__(self, window: Any, controller: MeasurementController) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = controller
+        self.show_measured = True
+        self.measured_ladder = True
+        self._painted: set[str] = set()  # map ids whose editor carries an overlay
+        self._watched: ValueStreamMap | None = None
+        self._editor: MapEditor | None = None
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(0)
+        self._check_timer.timeout.connect(self.check_bindings)
+        controller.result_changed.connect(self.refresh)
+        controller.measured.connect(self._on_measured)
+
+    # -- switches ---------------------------------------------------------------------------
+    def set_show_measured(self, on: bool) -> None:
+        """Labels, heat and constraint on the map (View ▸ Show measured overlay)."""
+        self.show_measured = bool(on)
+        self.refresh()
+
+    def set_measured_ladder(self, on: bool) -> None:
+        """The timeline ladder in measured (True) or estimated mode."""
+        self.measured_ladder = bool(on)
+        self.refresh()
+
+    # -- following the map ---------------------------------------------------------------------
+    def follow_map(self, vsm_map: ValueStreamMap | None) -> None:
+        """The map on screen changed: measure its bindings and watch them."""
+        self.unwatch()
+        self._watched = vsm_map
+        if vsm_map is not None:
+            for sig in self._map_signals(vsm_map):
+                sig.connect(self._schedule_check)
+        if vsm_map is not self.controller.vsm_map:
+            self.controller.set_map(vsm_map)  # re-prepares (and re-analyses) when measured
+        self.refresh()
+
+    def unwatch(self) -> None:
+        """Stop watching the map's bindings (the window is closing)."""
+        if self._watched is not None:
+            for sig in self._map_signals(self._watched):
+                sig.disconnect(self._schedule_check)
+        self._watched = None
+        self._check_timer.stop()
+
+    @staticmethod
+    def _map_signals(m: ValueStreamMap) -> list[Any]:
+        return [m.stage_added, m.stage_removed, m.stage_changed]
+
+    def _schedule_check(self, *_args: Any) -> None:
+        if not self._check_timer.isActive():
+            self._check_timer.start()
+
+    def _on_measured(self, _data: Any) -> None:
+        self.check_bindings()
+
+    def check_bindings(self) -> bool:
+        """Re-prepare when the measured bindings differ from the map's; True if it did."""
+        self._check_timer.stop()
+        m, data = self.controller.vsm_map, self.controller.data
+        if m is None or data is None or stage_specs(m) == data.prepared.specs:
+            return False
+        self.controller.set_map(m)
+        return True
+
+    # -- painting --------------------------------------------------------------------------------
+    def current_result(self) -> dict[str, Any] | None:
+        r = self.controller.result
+        return r.to_json() if r is not None else None
+
+    def overlays(self) -> dict[str, StageOverlay]:
+        """Stage id → what each bound stage of the measured map shows now."""
+        m, doc = self.controller.vsm_map, self.current_result()
+        if m is None or doc is None:
+            return {}
+        data = self.controller.data
+        names = ({sp.stage_id: sp.name for sp in data.prepared.specs if sp.stage_id}
+                 if data is not None else None)
+        ed = self._editor_of(m)
+        estimates = {}
+        if ed is not None:
+            estimates = {f.stage_id: (f.wait_time_s, f.process_time_s)
+                         for f in ed.scene.metrics.stages}
+        return stage_overlays(m, doc, names, estimates)
+
+    def _editor_of(self, m: ValueStreamMap) -> MapEditor | None:
+        return self.window.editor_for(m.id)
+
+    def refresh(self, *_args: Any) -> None:
+        """Bring the overlay on every editor up to date with the controller's result."""
+        m = self.controller.vsm_map
+        target = self._editor_of(m) if m is not None else None
+        for ed in self.window.editors():
+            if ed is not target and ed.map.id in self._painted:
+                self._clear(ed)
+        if target is not self._editor:
+            if self._editor is not None and self._editor in self.window.editors():
+                self._editor.scene.refreshed.disconnect(self._apply_tooltips)
+            self._editor = target
+            if target is not None:
+                target.scene.refreshed.connect(self._apply_tooltips)
+        if target is None or m is None:
+            return
+        doc = self.current_result()
+        if doc is None:
+            self._clear(target)
+            return
+        overlays = self.overlays()
+        scene = target.scene
+        for item in scene.stage_items():
+            o = overlays.get(item.model_id) if self.show_measured else None
+            if o is None:
+                item.clear_overlay()
+            else:
+                item.set_overlay(o.text, o.heat_color, o.is_constraint)
+        scene.set_measured_ladder(measured_ladder(m, doc, overlays)
+                                  if self.measured_ladder else None)
+        self._painted.add(m.id)
+        self._apply_tooltips(overlays)
+        self.applied.emit()
+
+    def _apply_tooltips(self, overlays: Mapping[str, StageOverlay] | None = None) -> None:
+        ed = self._editor
+        if ed is None:
+            return
+        if overlays is None:
+            overlays = self.overlays() if self.show_measured and ed.map.id in self._painted \
+                else {}
+        for item in ed.scene.stage_items():
+            base = item.toolTip().split(TOOLTIP_SEPARATOR)[0]
+            o = overlays.get(item.model_id) if self.show_measured else None
+            item.setToolTip(base + TOOLTIP_SEPARATOR + o.details if o is not None else base)
+
+    def _clear(self, ed: MapEditor) -> None:
+        for item in ed.scene.stage_items():
+            item.clear_overlay()
+            item.setToolTip(item.toolTip().split(TOOLTIP_SEPARATOR)[0])
+        ed.scene.set_measured_ladder(None)
+        self._painted.discard(ed.map.id)
+
+    def clear(self) -> None:
+        """Remove every overlay (no measurement any more)."""
+        for ed in self.window.editors():
+            self._clear(ed)
+
+    def reset(self) -> None:
+        """Another project: forget the editors painted so far (they are being dropped)."""
+        self._painted.clear()
+        self._editor = None
