@@ -489,8 +489,12 @@ class MainWindow(QMainWindow):
         install_dashboards(self, self.measure)
         install_export_actions(self, measurement_controller=self.measure)
         # the improvement loop sits behind the properties, as tabs of the one right column
-        install_improvement(self, self.measure, area=Qt.DockWidgetArea.RightDockWidgetArea,
-                            full_height=False, tabify_with=self.properties)
+        improvement = install_improvement(self, self.measure,
+                                          area=Qt.DockWidgetArea.RightDockWidgetArea,
+                                          full_height=False, tabify_with=self.properties)
+        # "Show baseline beside now": the map overlay and the DORA tiles show it
+        improvement.baseline_shown.connect(self.overlay.set_baseline)
+        improvement.baseline_shown.connect(self.dashboards.set_baseline)
         if settings.get(settings.WINDOW_STATE).isEmpty():
             self._first_start_layout()
 

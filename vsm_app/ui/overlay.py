@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -244,6 +244,7 @@ class MeasuredOverlay(QObject):
         self.show_measured = True
         self.measured_ladder = True
         self._painted: set[str] = set()  # map ids whose editor carries an overlay
+        self.baseline: Any = None  # a domain.improvement.Baseline shown beside now
         self._watched: ValueStreamMap | None = None
         self._editor: MapEditor | None = None
         self._check_timer = QTimer(self)
@@ -254,6 +255,31 @@ class MeasuredOverlay(QObject):
         controller.measured.connect(self._on_measured)
 
     # -- switches ---------------------------------------------------------------------------
+    def set_baseline(self, baseline: Any) -> None:
+        """Show a saved baseline's median wait beside now on each stage (None: hide it)."""
+        self.baseline = baseline
+        self.refresh()
+
+    def _with_baseline(self, overlays: dict[str, StageOverlay]) -> dict[str, StageOverlay]:
+        """``wait 3.2h → 23.2h`` (baseline → now) labels while a baseline is shown."""
+        if self.baseline is None or self.controller.vsm_map is None:
+            return overlays
+        day = self.controller.vsm_map.settings.day_length_s
+        before = {str(st.get("name")): _num(st.get("wait_median_s"))
+                  for st in self.baseline.metrics.get("stages", [])}
+        out = {}
+        for sid, o in overlays.items():
+            was = before.get(o.name)
+            if was is None or o.wait_median_s is None:
+                out[sid] = o
+                continue
+            text = (f"wait {format_duration(was, day, max_parts=1)} → "
+                    f"{format_duration(o.wait_median_s, day, max_parts=1)}")
+            details = (f"{o.details}\nBaseline “{self.baseline.name}”: wait "
+                       f"{format_duration(was, day)} (median)")
+            out[sid] = replace(o, text=text, details=details)
+        return out
+
     def set_show_measured(self, on: bool) -> None:
         """Labels, heat and constraint on the map (View ▸ Show measured overlay)."""
         self.show_measured = bool(on)
@@ -322,7 +348,7 @@ class MeasuredOverlay(QObject):
         if ed is not None:
             estimates = {f.stage_id: (f.wait_time_s, f.process_time_s)
                          for f in ed.scene.metrics.stages}
-        return stage_overlays(m, doc, names, estimates)
+        return self._with_baseline(stage_overlays(m, doc, names, estimates))
 
     def _editor_of(self, m: ValueStreamMap) -> MapEditor | None:
         return self.window.editor_for(m.id)

@@ -233,6 +233,10 @@ class MetricTile(QFrame):
         self.detail_label = QLabel("")
         self.detail_label.setObjectName("metricDetail")
         self.detail_label.setWordWrap(True)
+        # a saved baseline shown beside now (Improve ▸ Baselines ▸ "Show baseline beside now")
+        self.baseline_label = QLabel("")
+        self.baseline_label.setObjectName("metricBaseline")
+        self.baseline_label.setVisible(False)
         for lab in (self.value_label, self.detail_label):
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.trend = TimeChart(spec.title, spec.trend_unit, show_title=False, min_height=104)
@@ -258,6 +262,7 @@ class MetricTile(QFrame):
         row.addWidget(self.band_chip, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addStretch(1)
         left.addLayout(row)
+        left.addWidget(self.baseline_label)
         left.addWidget(self.detail_label)
         left.addStretch(1)
         self.box = QWidget()
@@ -317,6 +322,15 @@ class MetricTile(QFrame):
             band = str(bands[spec.band])
             self.band_chip.set_band(band, f"DORA {year} performance band: "
                                           f"{BAND_NAMES.get(band, band)}")
+
+    def set_baseline(self, value: float | None, name: str | None) -> None:
+        """Show the baseline's value of this metric beside now (None/None hides it)."""
+        if name is None:
+            self.baseline_label.setVisible(False)
+            self.baseline_label.setText("")
+            return
+        self.baseline_label.setText(f"Baseline “{name}”: {fmt_value(value, self.spec.unit)}")
+        self.baseline_label.setVisible(True)
 
     def set_trend(self, context: Any, axis: PeriodAxis) -> None:
         frame = getattr(context, "dora_by_period", None)
@@ -423,6 +437,13 @@ class DoraPanel(QWidget):
             tile.band_chip.set_band(None, "not measured yet", "null")
         self.banner.clear()
         self.window_label.setText("")
+
+    def set_baseline(self, values: dict[str, float | None] | None, name: str | None) -> None:
+        """Each tile shows the baseline's value of its metric (``values`` keyed like
+        ``dora.lead_time_median_s``); ``None`` hides them."""
+        for key, tile in self.tiles.items():
+            tile.set_baseline(values.get(key) if values else None,
+                              name if values is not None else None)
 
     def set_trends(self, context: Any, axis: PeriodAxis | None = None) -> None:
         """The weekly (per period) trend of every metric over the measured span."""

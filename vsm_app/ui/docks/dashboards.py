@@ -120,6 +120,7 @@ class Dashboards(QObject):
         self._window: tuple[float, float] | None = None
         self._project_path: Any = lambda: None
         self.wiring: Any = None  # set by install_dashboards
+        self.baseline: Any = None  # a domain.improvement.Baseline shown beside now
         self.watcher: Any = None
         self.master: TimeChart = self.constraint.by_period
         for c in self.time_charts():
@@ -153,10 +154,26 @@ class Dashboards(QObject):
         c.window_dragging.connect(lambda lo, hi, c=c: self._mirror_window(c, lo, hi))
         c.window_dragged.connect(self._on_window_dragged)
 
+    def set_baseline(self, baseline: Any) -> None:
+        """Show a saved baseline's DORA figures beside now (None: hide them)."""
+        self.baseline = baseline
+        if "dora" in self.panels:
+            self._show_baseline(self.panels["dora"])
+
+    def _show_baseline(self, panel: Any) -> None:
+        if self.baseline is None:
+            panel.set_baseline(None, None)
+            return
+        from ..improve.baselines import baseline_values
+
+        panel.set_baseline(baseline_values(self.baseline), self.baseline.name)
+
     def _build(self, name: str) -> None:
         """Create a lazily built panel and bring it up to date with the others."""
         panel = self._factories[name]()
         self.panels[name] = panel
+        if name == "dora":
+            self._show_baseline(panel)
         self._scrolls[name].setWidget(panel)
         if self.theme_name:
             theme = chart_theme(self.theme_name)
