@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import statistics
@@ -62,6 +63,8 @@ def open_window(app: QApplication, project: Project, path: Path | None) -> objec
     w = MainWindow(project, path)
     w.resize(1280, 800)
     w.show()
+    gc.collect()  # as vsm_app.app.main does once the window is up
+    gc.freeze()
     return w
 
 

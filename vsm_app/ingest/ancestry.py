@@ -37,12 +37,15 @@ class ParentGraph:
     """Integer-indexed parent graph of a set of commits.
 
     Plain Python lists on purpose: the walk reads single elements, and indexing a list is
-    several times faster than indexing a numpy array element by element.
+    several times faster than indexing a numpy array element by element. The extra parents are
+    tuples, not lists: tuples of ints leave the garbage collector's tracking, while ~40k
+    surviving lists (one per merge) would trigger full collections that hold the GIL for
+    ~100 ms in the app (and so stall its GUI thread during an ingest).
     """
 
     index: pd.Index  #: commit sha -> position
     first_parent: list[int]  #: position of the first parent, -1 for a root or a missing parent
-    extra_parents: dict[int, list[int]]  #: merges only: positions of parents 2..n (known ones)
+    extra_parents: dict[int, tuple[int, ...]]  #: merges only: positions of parents 2..n (known)
     n_parents: np.ndarray  #: parents recorded in the commit (known or not), int
 
     def __len__(self) -> int:
@@ -86,12 +89,12 @@ def parent_graph_from_lists(shas: list[str], parents: Sequence[Sequence[str]]) -
     rows = np.flatnonzero(has_parent)
     own = index.get_indexer(shas) if len(index) != len(shas) else np.arange(len(shas))
     first[own[rows]] = pos[starts[rows]]
-    extra: dict[int, list[int]] = {}
+    extra: dict[int, tuple[int, ...]] = {}
     pos_list = pos.tolist()
     starts_list = starts.tolist()
     own_list = own.tolist()
     for r in np.flatnonzero(lens > 1).tolist():
-        known = [p for p in pos_list[starts_list[r] + 1:starts_list[r + 1]] if p >= 0]
+        known = tuple([p for p in pos_list[starts_list[r] + 1:starts_list[r + 1]] if p >= 0])
         if known:
             extra[own_list[r]] = known
     n_parents = np.zeros(len(index), dtype=np.int64)

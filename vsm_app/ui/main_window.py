@@ -428,6 +428,11 @@ class MainWindow(QMainWindow):
         self.ingest_cancel.setToolTip("Stop the ingest; the previous measurement stays")
         self.ingest_cancel.clicked.connect(lambda _=False: self.sources.cancel())
         for w in (self.ingest_progress, self.ingest_cancel):
+            # keep their room while hidden: showing them must not re-lay out the window
+            # (that repaints every chart and stalled the GUI during a re-ingest)
+            policy = w.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            w.setSizePolicy(policy)
             sb.addPermanentWidget(w)
             w.hide()
         sb.addPermanentWidget(self.metrics_label)

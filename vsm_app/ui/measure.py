@@ -19,6 +19,12 @@ from PySide6.QtCore import QObject, Signal
 from ..analysis.engine import AnalysisOptions, AnalysisResult, Prepared, analyze_window, prepare
 from ..domain.model import Project, ValueStreamMap
 from ..domain.tables import Tables
+
+# Imported with the window, not lazily by the first ingest: ~75 modules (GitPython, the
+# readers) imported inside the worker, each read again by Shiboken's import hook, hold the
+# GIL long enough to stall the GUI thread ~100 ms at the start of the first ingest.
+from ..ingest import git as _git  # noqa: F401
+from ..ingest import sources as _sources  # noqa: F401
 from ..pipeline import AnalyzeInputs, ingest, inputs_from_project
 from .workers import Task
 
