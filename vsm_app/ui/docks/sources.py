@@ -499,6 +499,11 @@ class SourcesDock(QDockWidget):
         self.progress_widget = QWidget()
         self.progress_widget.setLayout(progress_row)
         progress_row.setContentsMargins(0, 0, 0, 0)
+        # keep its room while hidden: showing it must not resize the dock, which would
+        # re-lay out the window and repaint every chart (a GUI stall on each re-ingest)
+        policy = self.progress_widget.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress_widget.setSizePolicy(policy)
         self.progress_widget.hide()
 
         body = QWidget()
