@@ -17,7 +17,6 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -32,14 +31,23 @@ from ...analysis.indicators import indicator_series
 from ...domain.improvement import AI_CAPABILITIES, AiCapabilityCheck, read_ai_checks
 from .charts import TrendChart, period_column, to_epoch_s, union_range
 from .commands import put_ai_check_command, remove_ai_check_command
-from .common import AI_LABELS, ImproveContext, add_row, fit_table, iso_week, label, make_table
+from .common import (
+    AI_LABELS,
+    ImproveContext,
+    ValidatedDialog,
+    add_row,
+    fit_table,
+    iso_week,
+    label,
+    make_table,
+)
 from .pulse import score_box, score_value
 
 #: how many periods the table shows (newest last)
 TABLE_PERIODS = 4
 
 
-class AiCheckDialog(QDialog):
+class AiCheckDialog(ValidatedDialog):
     """Score each capability 1–5 for one period ("—" = not assessed)."""
 
     def __init__(self, check: AiCapabilityCheck | None = None,
@@ -79,15 +87,6 @@ class AiCheckDialog(QDialog):
         return AiCapabilityCheck(self.period.text(),
                                  {k: score_value(b) for k, b in self.scores.items()},
                                  self.notes.toPlainText().strip())
-
-    def accept(self) -> None:
-        try:
-            self._result = self.build()
-        except ValueError as e:
-            self.error.setText(str(e))
-            self.error.show()
-            return
-        super().accept()
 
     def check(self) -> AiCapabilityCheck | None:
         return self._result

@@ -9,6 +9,7 @@ percentage points), counts and per-week figures with one decimal.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QDockWidget,
     QHeaderView,
     QLabel,
@@ -404,3 +406,25 @@ def table_texts(table: QTableWidget) -> list[list[str]]:
     """Every cell's text, row by row (for tests and the privacy walk)."""
     return [[table.item(r, c).text() if table.item(r, c) else ""
              for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+class ValidatedDialog(QDialog):
+    """A dialog whose OK builds a validated record; a ValueError is shown, not applied.
+
+    Subclasses provide ``build()`` (raising ValueError with a message naming the field) and
+    an ``error`` label; the record is kept in ``_result``.
+    """
+
+    error: QLabel
+    build: Callable[[], Any]  # each subclass builds its own record
+    _result: Any = None
+
+    def accept(self) -> None:
+        try:
+            self._result = self.build()
+        except ValueError as e:
+            self.error.setText(str(e))
+            self.error.show()
+            return
+        super().accept()
+

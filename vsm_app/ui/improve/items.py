@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
@@ -55,7 +54,7 @@ from ...domain.improvement import (
 from ...domain.model import KaizenBurst, ValueStreamMap
 from .charts import TrendChart, to_epoch_s
 from .commands import put_item_command, remove_item_command
-from .common import STATUS_LABELS, ImproveContext, fit_tree, fmt_value, label
+from .common import STATUS_LABELS, ImproveContext, ValidatedDialog, fit_tree, fmt_value, label
 
 #: the leading indicator that usually moves first when a stage of this name improves
 SUGGESTED_INDICATORS: dict[str, str] = {
@@ -181,7 +180,7 @@ class _IndicatorRow:
             raise ValueError(f"{name}: {e}") from None
 
 
-class ItemDialog(QDialog):
+class ItemDialog(ValidatedDialog):
     """Edit every field of an improvement item; OK builds a validated item.
 
     The caller connects ``accepted`` and reads :meth:`item`; invalid input is shown in the
@@ -308,15 +307,6 @@ class ItemDialog(QDialog):
             end=_pydate(self.end.date()) if self.has_end.isChecked() else None,
             status=ItemStatus(self.status.currentData()), indicators=targets,
             notes=self.notes.toPlainText().strip())
-
-    def accept(self) -> None:
-        try:
-            self._result = self.build()
-        except ValueError as e:
-            self.error.setText(str(e))
-            self.error.show()
-            return
-        super().accept()
 
     def item(self) -> ImprovementItem | None:
         """The validated item after OK."""

@@ -21,7 +21,6 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -46,7 +45,16 @@ from ...domain.improvement import (
 from ..dialogs import messages
 from .charts import TrendChart, period_column, to_epoch_s, union_range
 from .commands import put_survey_command, remove_survey_command
-from .common import SPACE_LABELS, ImproveContext, add_row, fit_table, iso_week, label, make_table
+from .common import (
+    SPACE_LABELS,
+    ImproveContext,
+    ValidatedDialog,
+    add_row,
+    fit_table,
+    iso_week,
+    label,
+    make_table,
+)
 
 HIDDEN_TEXT = f"n < {MIN_GROUP_SIZE}: hidden"
 CSV_FILTER = "CSV of anonymous responses (*.csv *.tsv *.txt);;All files (*)"
@@ -74,7 +82,7 @@ def score_value(box: QDoubleSpinBox) -> float | None:
     return None if box.value() == box.minimum() else round(box.value(), 1)
 
 
-class SurveyRoundDialog(QDialog):
+class SurveyRoundDialog(ValidatedDialog):
     """Type in one period's team aggregates."""
 
     def __init__(self, round_: SurveyRound | None = None, parent: QWidget | None = None) -> None:
@@ -134,15 +142,6 @@ class SurveyRoundDialog(QDialog):
         comments = [c.strip() for c in self.comments.toPlainText().splitlines() if c.strip()]
         return SurveyRound(self.period.text(), n, comments=sorted(comments),
                            **{d: score_value(b) for d, b in self.scores.items()})
-
-    def accept(self) -> None:
-        try:
-            self._result = self.build()
-        except ValueError as e:
-            self.error.setText(str(e))
-            self.error.show()
-            return
-        super().accept()
 
     def round(self) -> SurveyRound | None:
         return self._result

@@ -37,7 +37,7 @@ from ...domain.model import Project, ValueStreamMap
 from ...domain.templates import TEMPLATE_DESCRIPTIONS, TEMPLATES
 from ..commands import AddMapCommand
 from .commands import charter_command, parking_lot_command
-from .common import ImproveContext, is_dark, label
+from .common import ImproveContext, ValidatedDialog, is_dark, label
 
 TEMPLATE_TITLES: dict[str, str] = {
     "software-delivery": "Software delivery",
@@ -203,7 +203,7 @@ class CountdownLabel(QLabel):
 
 # -- dialogs --------------------------------------------------------------------------------------
 
-class CharterDialog(QDialog):
+class CharterDialog(ValidatedDialog):
     """Scope, trigger, end point and participants (roles, one per line)."""
 
     def __init__(self, charter: ProjectCharter, parent: QWidget | None = None) -> None:
@@ -252,15 +252,6 @@ class CharterDialog(QDialog):
                               trigger=self.trigger.toPlainText().strip(),
                               end_point=self.end_point.toPlainText().strip(),
                               participants=roles, parking_lot=list(self.base.parking_lot))
-
-    def accept(self) -> None:
-        try:
-            self._result = self.build()
-        except ValueError as e:
-            self.error.setText(str(e))
-            self.error.show()
-            return
-        super().accept()
 
     def charter(self) -> ProjectCharter | None:
         return self._result
