@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
 from vsm_app.domain.model import Project, ValueStreamMap
@@ -27,6 +27,17 @@ class DialogLog:
     open_path: str | None = None
     save_path: str | None = None
     asked: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_windows(qapp: QApplication) -> Iterator[None]:
+    """Each test ends with its windows closed and deleted, so a later app-wide change (a
+    theme's style sheet re-polishing every widget) never reaches a half-destroyed one."""
+    yield
+    for w in QApplication.topLevelWidgets():
+        w.close()
+        w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 @pytest.fixture(autouse=True)

@@ -1081,9 +1081,13 @@ class MainWindow(QMainWindow):
         settings.set_value(settings.WINDOW_STATE, state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if getattr(self, "_closed", False):  # closed once already: nothing left to tear down
+            event.accept()
+            return
         if not self.maybe_save():
             event.ignore()
             return
+        self._closed = True
         if self.is_presenting():
             self.set_presentation(False)
         self.save_layout()
