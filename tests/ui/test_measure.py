@@ -60,3 +60,49 @@ def test_cancel_keeps_project_and_previous_measurement(qtbot, demo_project_path:
     fresh.settings.salt = project.settings.salt
     assert project.same_content(fresh)
     qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)
+
+
+def test_another_map_is_prepared_in_a_worker_and_the_newest_wins(qtbot, monkeypatch,
+                                                                  demo_project_path: Path
+                                                                  ) -> None:
+    """A tab switch or edited bindings re-prepare off the GUI thread; of two quick requests
+    the measurement ends with the later map's bindings."""
+    import threading
+
+    from vsm_app.analysis.engine import analyze
+    from vsm_app.analysis.stages import stage_specs
+    from vsm_app.domain.model import Segment, SegmentKind
+    from vsm_app.ui import measure
+
+    project = load_project(demo_project_path)
+    c = MeasurementController()
+    c.set_project(project)
+    with qtbot.waitSignal(c.result_changed, timeout=60_000):
+        c.ingest()
+    qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)
+
+    threads: list[threading.Thread] = []
+    real_prepare = measure.prepare
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(measure, "prepare", spy)
+    first = project.maps[0]
+    other = first.copy()  # a second map: Review measured as one wait, pr_opened → approved
+    review = other.stage_by_name("Review")
+    other.update_stage(review.id, segments=[Segment("pr_opened", "approved",
+                                                    SegmentKind.WAIT)])
+    c.set_map(first.copy())
+    c.set_map(other)  # arrives while the first preparation runs: it wins
+    assert c.is_busy()
+    qtbot.waitUntil(lambda: not c.is_busy(), timeout=30_000)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert c.data is not None and c.data.prepared.specs == stage_specs(other)
+    expected = analyze(c.data.tables, other, c.options()).to_json()
+    got = c.result.to_json()
+    row = next(s for s in got["stages"] if s["name"] == "Review")
+    want = next(s for s in expected["stages"] if s["name"] == "Review")
+    assert (row["wait_count"], row["wait_median_s"], row["active_median_s"]) == (
+        want["wait_count"], want["wait_median_s"], None)
