@@ -22,6 +22,7 @@ def test_save_compare_after_moving_the_window_and_undo(qtbot: Any, dialogs: Any)
     d = demo_ui(qtbot)
     w, c, ui = d.window, d.controller, d.ui
     dock = ui.baselines
+    ui.raise_dock("baselines")
     first = c.result.to_json()
     assert first["bottleneck"]["stage"] == "Review"
 

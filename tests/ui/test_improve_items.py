@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QDate
 
-from tests.ui.test_improve_support import demo_ui
+from tests.ui.test_improve_support import demo_ui, wait_idle
 from vsm_app.analysis.indicators import indicator_series
 from vsm_app.domain.durations import format_duration
 from vsm_app.domain.improvement import ItemStatus, read_items
@@ -20,6 +20,7 @@ def test_kaizen_becomes_an_item_with_indicators_and_undo(qtbot: Any) -> None:
     d = demo_ui(qtbot)
     w, c, ui = d.window, d.controller, d.ui
     dock = ui.improvement
+    ui.raise_dock("improvement")  # a dock behind another tab catches up when shown
     m = w.project.maps[0]
     (kaizen,) = m.kaizens.values()
     review = m.stage_by_name("Review")
@@ -105,6 +106,7 @@ def test_kaizen_becomes_an_item_with_indicators_and_undo(qtbot: Any) -> None:
 def test_plan_for_the_constraint_and_refused_input(qtbot: Any) -> None:
     d = demo_ui(qtbot)
     w, ui = d.window, d.ui
+    ui.raise_dock("improvement")
     header = ui.improvement.header
     assert header.stage == "Review" and header.name.text() == "Review"
     assert header.share.text().startswith("43.2 % of all flow time is spent waiting in Review")
@@ -139,3 +141,24 @@ def test_plan_for_the_constraint_and_refused_input(qtbot: Any) -> None:
     assert ui.improvement.charts["ci_queue_time"].message.text().endswith(
         "nothing measured since the start")
 
+
+
+def test_a_dock_behind_another_tab_shows_the_current_result_when_raised(qtbot: Any) -> None:
+    """The improvement docks skip work while hidden behind another tab, and are up to date
+    the moment the user brings one to the front."""
+    d = demo_ui(qtbot)
+    w, c, ui = d.window, d.controller, d.ui
+    ui.raise_dock("improvement")
+    header = ui.improvement.header
+    assert header.stage == c.result.to_json()["bottleneck"]["stage"] == "Review"
+    w.properties.raise_()  # the stage properties in front again, the Improve tab behind
+    qtbot.waitUntil(lambda: ui.docks["improvement"].visibleRegion().isEmpty(), timeout=5_000)
+
+    with qtbot.waitSignal(c.result_changed, timeout=30_000):  # the release-train months
+        c.set_window(pd.Timestamp("2025-01-06", tz="UTC"), pd.Timestamp("2025-04-07", tz="UTC"))
+    wait_idle(qtbot, w)
+    now = c.result.to_json()["bottleneck"]["stage"]
+    assert now == "Release"
+    ui.raise_dock("improvement")
+    qtbot.waitUntil(lambda: header.stage == now, timeout=5_000)
+    assert header.name.text() == "Release"

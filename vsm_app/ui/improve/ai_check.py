@@ -140,7 +140,7 @@ class AiCheckDock(QWidget):
 
         ctx.records_changed.connect(lambda s: s == "ai_checks" and self.reload())
         ctx.project_changed.connect(lambda _p: self.reload())
-        ctx.result_changed.connect(lambda _r: self.refresh_charts())
+        ctx.on_result_when_shown(self, self.refresh_charts)
         self.reload()
 
     def reload(self) -> None:

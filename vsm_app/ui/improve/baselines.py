@@ -206,7 +206,7 @@ class BaselinesDock(QWidget):
 
         ctx.records_changed.connect(self._on_records)
         ctx.project_changed.connect(lambda _p: self.reload())
-        ctx.result_changed.connect(lambda _r: self.refresh_comparison())
+        ctx.on_result_when_shown(self, self.refresh_comparison)
         self.reload()
 
     # records ------------------------------------------------------------------------------

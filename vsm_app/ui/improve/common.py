@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -191,6 +191,58 @@ def make_dock(title: str, feature: str, body: QWidget, parent: QWidget | None = 
 
 # -- the context ---------------------------------------------------------------------------------
 
+class WhenShown(QObject):
+    """Calls ``fn`` for each new measurement only while ``widget`` can be seen.
+
+    A dock tabbed behind another (Qt keeps it "visible" but moves it off screen), closed, or
+    a hidden dialog skips the work while the window is on screen, and does it once when it
+    is next shown: a re-ingest of a big repository then costs the GUI thread only what the
+    user can see. Before the window is shown (and in tests that never show it) every call
+    runs at once.
+    """
+
+    def __init__(self, widget: QWidget, fn: Callable[[], Any], window: QWidget) -> None:
+        super().__init__(widget)
+        self._widget, self._fn, self._window = widget, fn, window
+        self._dock: QDockWidget | None = None
+        self.stale = False
+        widget.installEventFilter(self)
+
+    def seen(self) -> bool:
+        w = self._widget
+        return w.isVisible() and not w.visibleRegion().isEmpty()
+
+    def __call__(self, *_args: Any) -> None:
+        if self.seen() or not self._window.isVisible():
+            self.stale = False
+            self._fn()
+            return
+        self.stale = True
+        self._follow_dock()
+
+    def _follow_dock(self) -> None:
+        """Tabs of a dock group are not shown and hidden, so listen to the dock itself."""
+        if self._dock is not None:
+            return
+        p = self._widget.parentWidget()
+        while p is not None and not isinstance(p, QDockWidget):
+            p = p.parentWidget()
+        if p is not None:
+            self._dock = p
+            p.visibilityChanged.connect(self._on_dock_visibility)
+
+    def _on_dock_visibility(self, visible: bool) -> None:
+        if visible and self.stale:
+            self.stale = False
+            self._fn()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and self.stale and obj is self._widget:
+            self.stale = False
+            self._fn()
+        return False
+
+
 class ImproveContext(QObject):
     """The window, its measurement and the open project, as the improvement docks see them.
 
@@ -289,6 +341,12 @@ class ImproveContext(QObject):
     # measurement ----------------------------------------------------------------------------
     def _on_result(self, result: Any) -> None:
         self.result_changed.emit(result)
+
+    def on_result_when_shown(self, widget: QWidget, fn: Callable[[], Any]) -> WhenShown:
+        """``fn()`` after each new result while ``widget`` is visible, else when next shown."""
+        call = WhenShown(widget, fn, self.window)
+        self.result_changed.connect(call)
+        return call
 
     @property
     def result(self) -> Any:

@@ -100,7 +100,7 @@ class FutureStateDialog(QDialog):
 
         ctx.maps_changed.connect(self.fill_maps)
         ctx.project_changed.connect(lambda _p: self.fill_maps())
-        ctx.result_changed.connect(lambda _r: self.refresh())
+        ctx.on_result_when_shown(self, self.refresh)
         self.fill_maps()
 
     def fill_maps(self) -> None:

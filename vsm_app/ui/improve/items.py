@@ -470,7 +470,7 @@ class ImprovementDock(QWidget):
         ctx.records_changed.connect(self._on_records)
         ctx.project_changed.connect(lambda _p: self.reload())
         ctx.maps_changed.connect(self.reload)
-        ctx.result_changed.connect(lambda _r: self.refresh_measured())
+        ctx.on_result_when_shown(self, self.refresh_measured)
         self.reload()
         self.refresh_measured()
 

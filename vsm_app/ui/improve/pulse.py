@@ -210,7 +210,7 @@ class PulseDock(QWidget):
 
         ctx.records_changed.connect(lambda s: s == "surveys" and self.reload())
         ctx.project_changed.connect(lambda _p: self._project_changed())
-        ctx.result_changed.connect(lambda _r: self.refresh_charts())
+        ctx.on_result_when_shown(self, self.refresh_charts)
         self.reload()
 
     def _project_changed(self) -> None:
