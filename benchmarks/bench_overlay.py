@@ -10,13 +10,13 @@
    ``benchmarks/out/big100k`` (built with gen_big_repo.py when missing, ~25 s) while a 10 ms
    QTimer records the gaps between its ticks on the GUI thread; cold cache, then warm. Prints
    the longest gap (target < 100 ms), the ingest time, and what a tab switch (``set_map``,
-   which re-prepares on the GUI thread) and a window change cost on that repository.
+   which re-prepares in a worker) and a window change cost on that repository. The warm
+   re-ingest runs three times: a stall depends on whether a repaint meets the busy worker.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import shutil
 import statistics
@@ -37,6 +37,7 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from vsm_app.analysis.engine import analyze_window  # noqa: E402
+from vsm_app.app import settle_interpreter  # noqa: E402
 from vsm_app.demo.generate import generate  # noqa: E402
 from vsm_app.domain.model import Project  # noqa: E402
 from vsm_app.domain.templates import software_delivery  # noqa: E402
@@ -46,6 +47,8 @@ from vsm_app.storage.project_file import load_project  # noqa: E402
 BIG = ROOT / "benchmarks" / "out" / "big100k"
 TARGET_WINDOW_MS = 300.0
 TARGET_STALL_MS = 100.0
+WARM_RUNS = 3
+SETTLE_S = 0.3  # each run is metered until this long after its result is shown
 
 
 def wait_until(app: QApplication, done: Callable[[], bool], timeout_s: float = 600.0) -> None:
@@ -63,8 +66,7 @@ def open_window(app: QApplication, project: Project, path: Path | None) -> objec
     w = MainWindow(project, path)
     w.resize(1280, 800)
     w.show()
-    gc.collect()  # as vsm_app.app.main does once the window is up
-    gc.freeze()
+    settle_interpreter()  # as vsm_app.app.main does once the window is up
     return w
 
 
@@ -190,6 +192,8 @@ def _measure_ingest(app: QApplication, meter: StallMeter, c: object,
     wait_until(app, lambda: bool(measured) and c.result is not None  # type: ignore[attr-defined]
                and not c.is_busy())  # type: ignore[attr-defined]
     shown = time.perf_counter() - t0
+    settle = time.perf_counter() + SETTLE_S  # the re-layout and repaint the result causes
+    wait_until(app, lambda: time.perf_counter() > settle)
     meter.stop()
     c.measured.disconnect(on_measured)  # type: ignore[attr-defined]
     return measured[0] - t0, shown
@@ -219,8 +223,9 @@ def bench_big_ingest(app: QApplication) -> bool:
     sources = w.sources  # type: ignore[attr-defined]
     ok = True
     runs = [("cold cache: Add repository in the sources panel",
-             lambda: sources.add_repository(str(repo), deploy_tags="v*")),
-            ("warm cache: Re-ingest", sources.reingest)]
+             lambda: sources.add_repository(str(repo), deploy_tags="v*"))]
+    runs += [(f"warm cache: Re-ingest ({i} of {WARM_RUNS})", sources.reingest)
+             for i in range(1, WARM_RUNS + 1)]  # the stall varies from run to run
     for name, start in runs:
         ingest_s, shown_s = _measure_ingest(app, meter, c, start)
         print(f"== ingest of {repo.name} in the main window ({len(c.data.tables.commits):,} "
@@ -240,7 +245,7 @@ def bench_big_ingest(app: QApplication) -> bool:
     stall = (time.perf_counter() - t0) * 1000
     wait_until(app, lambda: not c.is_busy())
     print(f"  tab switch to the future-state map: GUI thread blocked {stall:.0f} ms "
-          f"(MeasurementController.set_map runs prepare() on the GUI thread)")
+          f"(the re-preparation for its bindings runs in a worker)")
     w.undo_stack.setClean()  # type: ignore[attr-defined]  # no "save changes?" box on close
     w.close()  # type: ignore[attr-defined]
 

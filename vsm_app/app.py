@@ -82,6 +82,27 @@ def create_window(args: Sequence[str]):  # type: ignore[no-untyped-def]
     return window
 
 
+#: how long a thread may hold the GIL while another waits for it (Python's default: 5 ms)
+SWITCH_INTERVAL_S = 0.001
+
+
+def settle_interpreter() -> None:
+    """Keep the GUI thread responsive while a worker runs Python code.
+
+    * Everything built so far lives as long as the app: move it out of the garbage
+      collector's reach, so a full collection (~90 ms over the window's objects) cannot stall
+      the GUI thread while a worker ingests.
+    * A repaint calls back into Python for every item it paints, and each call waits for the
+      GIL; with a busy worker each wait lasts up to the switch interval, so a window repaint
+      during an ingest took 160–250 ms at Python's default 5 ms. At 1 ms the longest GUI-thread
+      gap of a 100k-commit re-ingest stays under 100 ms (``benchmarks/bench_overlay.py``); the
+      worker pays ~0.1 s on that ingest.
+    """
+    gc.collect()
+    gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the GUI; returns the exit code of the event loop."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -96,10 +117,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_theme(app, settings.get(settings.THEME))
     window = create_window(args)
     window.show()
-    # everything built so far lives as long as the app: move it out of the garbage
-    # collector's reach, so a full collection (~90 ms over the window's objects) cannot
-    # stall the GUI thread while a worker ingests
-    gc.collect()
-    gc.freeze()
+    settle_interpreter()
     window.offer_recovery()
     return int(app.exec())

@@ -55,6 +55,9 @@ class StageDetailPanel(QWidget):
         self.summary.setObjectName("stageSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        # room for the measured summary's three lines from the start: a label that grows when
+        # the first measurement arrives would shrink the chart and re-lay it out then
+        self.summary.setMinimumHeight(3 * self.summary.fontMetrics().lineSpacing() + 4)
         self.chart = TimeChart("Stage — waiting and working time per week", "duration",
                                y_label="Time in stage", min_height=240)
         for key, label, role, style, symbol, width in SERIES:
