@@ -146,3 +146,37 @@ def test_reset_to_template_defaults_and_validation(qtbot: Any, measured: Any) ->
     assert "to itself" in dlg.stage_total.text()
     dlg.reset_stage()
     assert ok.isEnabled()
+
+
+def test_a_stage_opens_its_bindings_from_the_properties_and_the_context_menu(
+        qtbot: Any, window: Any) -> None:
+    """Bindings are one click from the stage: the properties dock says how it is measured,
+    its button and the stage's right-click menu open the dialog on that stage."""
+    ed = window.current_editor()
+    review = ed.map.stage_by_name("Review")
+    ed.scene.select_ids([review.id])
+    label = window.properties.stage_bindings
+    seg_lines = [f"{s.kind.value}: {s.from_event} → {s.to_event}"
+                 for s in SOFTWARE_DELIVERY_BINDINGS["Review"]]
+    assert label.text().splitlines() == seg_lines
+
+    window.properties.bind_button.click()
+    dlg = window.bindings_dialog
+    assert dlg is not None and dlg.current_stage_id() == review.id
+    dlg.close()
+    qtbot.waitUntil(lambda: window.bindings_dialog is None, timeout=5_000)
+
+    coding = ed.map.stage_by_name("Coding")
+    menu = ed.context_menu(ed.scene.stage_item(coding.id).sceneBoundingRect().center())
+    (bind,) = [a for a in menu.actions() if a.text() == "Bind to data…"]
+    bind.trigger()
+    assert window.bindings_dialog is not None
+    assert window.bindings_dialog.current_stage_id() == coding.id
+    window.bindings_dialog.close()
+    menu.deleteLater()
+    qtbot.waitUntil(lambda: window.bindings_dialog is None, timeout=5_000)
+
+    # an unbound stage says so
+    ed.map.update_stage(coding.id, segments=[])
+    ed.scene.select_ids([coding.id])
+    assert label.text().startswith("Not bound")

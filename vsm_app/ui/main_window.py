@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.properties = PropertiesDock(self.undo_stack, self)
+        self.properties.bind_requested.connect(self.edit_bindings)
         self.history = QDockWidget("History", self)
         self.history.setObjectName("dock.history")
         self.undo_view = QUndoView(self.undo_stack)
@@ -685,6 +686,7 @@ class MainWindow(QMainWindow):
         ed.scene.grid_size = settings.get(settings.GRID_SIZE)
         ed.status_message.connect(lambda t: self.statusBar().showMessage(t, 5000))
         ed.edit_element_requested.connect(self._edit_element)
+        ed.bind_requested.connect(self.edit_bindings)
         ed.view.zoom_changed.connect(self._on_zoom)
         ed.scene.metrics_changed.connect(lambda _m, ed=ed: self._on_metrics(ed))
 

@@ -76,11 +76,14 @@ class MapEditor(QWidget):
         A short message for the status bar (e.g. why a connection was refused).
     edit_element_requested(str)
         A kaizen burst or note was double-clicked: edit its text in the properties dock.
+    bind_requested(str)
+        "Bind to data…" on a stage's context menu: open the bindings dialog on that stage.
     """
 
     selection_changed = Signal()
     status_message = Signal(str)
     edit_element_requested = Signal(str)
+    bind_requested = Signal(str)
 
     def __init__(self, vsm_map: ValueStreamMap, undo_stack: QUndoStack,
                  colors: CanvasColors = LIGHT, parent: QWidget | None = None) -> None:
@@ -233,9 +236,15 @@ class MapEditor(QWidget):
         return False
 
     def scene_context_menu(self, event: QGraphicsSceneContextMenuEvent) -> bool:
-        item = self._item_at(event.scenePos())
+        self.context_menu(event.scenePos()).popup(event.screenPos())
+        return True
+
+    def context_menu(self, scene_pos: QPointF) -> QMenu:
+        """The right-click menu for what is under ``scene_pos`` (selects it first)."""
+        item = self._item_at(scene_pos)
         menu = QMenu(self)
-        pos = QPointF(event.scenePos())
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        pos = QPointF(scene_pos)
         if item is None:
             menu.addAction("Add stage here", lambda: self.add_stage_at(pos))
             menu.addAction("Add kaizen burst here", lambda: self.add_kaizen(pos))
@@ -247,6 +256,7 @@ class MapEditor(QWidget):
                 sid = item.model_id
                 menu.addAction("Rename", lambda: self.start_rename(sid))
                 menu.addAction("Add kaizen burst", lambda: self.add_kaizen(None, stage_id=sid))
+                menu.addAction("Bind to data…", lambda: self.bind_requested.emit(sid))
             if item_kind(item) == "flow":
                 fid = getattr(item, "model_id", "")
                 for kind in FlowKind:
@@ -256,8 +266,7 @@ class MapEditor(QWidget):
                     act.setChecked(self.map.flow(fid).kind == kind)
             menu.addSeparator()
             menu.addAction("Delete", self.delete_selected)
-        menu.popup(event.screenPos())
-        return True
+        return menu
 
     # -- adding --------------------------------------------------------------------------------
     def new_stage_name(self) -> str:

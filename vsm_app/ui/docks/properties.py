@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QVBoxLayout,
@@ -30,7 +31,14 @@ from PySide6.QtWidgets import (
 
 from ...domain import classic
 from ...domain.durations import CALENDAR_DAY_S, DurationError, format_duration, parse_duration
-from ...domain.model import FlowKind, KaizenBurst, ModelError, ValueStreamMap
+from ...domain.model import (
+    FlowKind,
+    KaizenBurst,
+    ModelError,
+    Segment,
+    SegmentKind,
+    ValueStreamMap,
+)
 from .. import commands as cmd
 from ..canvas.scene import fmt_pct
 
@@ -201,8 +209,21 @@ class _NotesEdit(QPlainTextEdit):
         self.on_commit(self.toPlainText())
 
 
+def bindings_text(segments: list[Segment]) -> str:
+    """``wait: pr_opened → first_review`` lines, or how to bind an unbound stage."""
+    if not segments:
+        return "Not bound: the map shows only the workshop estimates for this stage."
+    return "\n".join(f"{seg.kind.value if isinstance(seg.kind, SegmentKind) else seg.kind}: "
+                     f"{seg.from_event} → {seg.to_event}" for seg in segments)
+
+
 class PropertiesDock(QDockWidget):
-    """Properties of the selection (stage, flow, kaizen, note) or of the map."""
+    """Properties of the selection (stage, flow, kaizen, note) or of the map.
+
+    Signals: ``bind_requested(str)`` (a stage id): the stage page's "Bind to data…".
+    """
+
+    bind_requested = Signal(str)
 
     def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__("Properties", parent)
@@ -378,6 +399,19 @@ class PropertiesDock(QDockWidget):
         p.add_field("pca", Field("%C&A", parse_pca, lambda v: "" if v is None else fmt_pct(v, 2),
                                  set_est("pca"), "e.g. 85%",
                                  "Percent complete and accurate"))
+        p.add_section("Measured from data")
+        self.stage_bindings = QLabel()
+        self.stage_bindings.setObjectName("stageBindings")
+        self.stage_bindings.setProperty("role", "hint")
+        self.stage_bindings.setWordWrap(True)
+        p.form.addRow(self.stage_bindings)
+        self.bind_button = QPushButton("Bind to data…")
+        self.bind_button.setObjectName("bindStage")
+        self.bind_button.setToolTip("Choose the events that measure this stage's wait and "
+                                    "active time (Map ▸ Bind stages to data…, Ctrl+B)")
+        self.bind_button.clicked.connect(
+            lambda: self.target_id is not None and self.bind_requested.emit(self.target_id))
+        p.form.addRow(self.bind_button)
         p.add_section("Ranges (optional)")
         for key, label in (("process_time_min_s", "PT min"), ("process_time_max_s", "PT max"),
                            ("wait_time_min_s", "Wait min"), ("wait_time_max_s", "Wait max")):
@@ -424,6 +458,7 @@ class PropertiesDock(QDockWidget):
             lines.append("⚠ Process time exceeds takt: capacity bottleneck.")
         lines += [f"⚠ {e.message}" for e in m.errors if e.stage_id == stage.id]
         self.stage_figures.setText("\n".join(lines))
+        self.stage_bindings.setText(bindings_text(stage.segments))
 
     # -- flow ------------------------------------------------------------------------------------
     def _build_flow_page(self) -> None:
