@@ -179,19 +179,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         overlays = {m.id: measured_overlay(m, doc) for m in maps}
     ensure_gui_application()
     from .ui.export import export_map_image, export_maps_pdf
+    from .ui.overlay import measured_ladders
+
+    ladders = measured_ladders(maps, doc) if args.overlay else {}
 
     t0 = time.perf_counter()
     try:
         if target.suffix.lower() == ".pdf":
             res = export_maps_pdf(project, maps, target, overlays=overlays,
                                   page_size=args.page_size, orientation=args.orientation,
-                                  title=not args.no_title, project_path=args.project)
+                                  title=not args.no_title, project_path=args.project,
+                                  measured_ladders=ladders)
             what = f"{res.pages} page{'s' if res.pages != 1 else ''}, {args.page_size}"
         else:
             res = export_map_image(project, maps[0], target, dpi=args.dpi, width_px=args.width,
                                    transparent=args.transparent,
                                    overlay=overlays.get(maps[0].id), title=not args.no_title,
-                                   project_path=args.project)
+                                   project_path=args.project,
+                                   measured_ladder=ladders.get(maps[0].id))
             what = f"{res.width_px} × {res.height_px} px" + (
                 f" at {res.dpi:g} dpi" if res.format == "png" else "")
     except ValueError as e:
@@ -218,9 +223,14 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
     data = build_report_data(project, measurement, project_dir=pdir,
                              not_measured_reason=not_measured_reason)
     overlays: dict[str, Any] = {}
+    ladders: dict[str, Any] = {}
     if measurement is not None:
+        from .ui.overlay import measured_ladders
+
         doc = measurement.to_json()
-        overlays = {m.id: measured_overlay(m, doc) for m in project.maps if m.kind == "current"}
+        current = [m for m in project.maps if m.kind == "current"]
+        overlays = {m.id: measured_overlay(m, doc) for m in current}
+        ladders = measured_ladders(current, doc)
     if identities:
         assert_no_identities(data.all_text(), identities)
     report_progress(progress, 0.05, "drawing the maps")
@@ -233,7 +243,8 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
             check_cancel(cancelled)
             report_progress(progress, 0.05 + 0.8 * i / max(1, len(project.maps)),
                             f"drawing {m.name}")
-            images[m.id] = map_png_bytes(project, m, dpi=144, overlay=overlays.get(m.id))
+            images[m.id] = map_png_bytes(project, m, dpi=144, overlay=overlays.get(m.id),
+                                         measured_ladder=ladders.get(m.id))
         text = render_html(data, images)
         if identities:
             assert_no_identities(text, identities)
@@ -245,7 +256,7 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
 
         pdf, drawn_text = report_pdf_bytes(project, data, overlays=overlays,
                                            page_size=page_size, progress=progress,
-                                           cancelled=cancelled)
+                                           cancelled=cancelled, measured_ladders=ladders)
         if identities:
             assert_no_identities(drawn_text, identities)
         check_cancel(cancelled)

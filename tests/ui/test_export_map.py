@@ -190,3 +190,34 @@ def test_measured_ladder_of_the_screen_is_exported(qapp: Any, tmp_path: Path) ->
     out = export_map_image(project, m, tmp_path / "m.svg", measured_ladder=measured)
     texts = [t.text.strip() for t in ET.parse(out.path).getroot().iter(f"{SVG}text") if t.text]
     assert "Measured medians · main path" in texts and "9d 9h" in texts
+
+
+def test_cli_and_report_maps_colour_and_label_stages_as_the_window(qapp: Any, tmp_path: Path,
+                                                                    monkeypatch: Any) -> None:
+    """The report's and the CLI's overlay equals the window's, stage by stage, and the
+    exported SVG carries the heat legend and the measured ladder's summary."""
+    from vsm_app.ui.overlay import heat_legend, measured_ladders, stage_overlays
+
+    project = demo_project()
+    m = project.maps[0]
+    doc = demo_measurement().to_json()
+    screen = stage_overlays(m, doc)
+    report = measured_overlay(m, doc)
+    assert screen and set(report) == set(screen)
+    for sid, o in screen.items():
+        assert (report[sid].text, report[sid].heat_color, report[sid].is_constraint) == (
+            o.text, o.heat_color, o.is_constraint)
+    # the constraint waits most: the darkest class of the scale
+    by_name = {s["name"]: s for s in doc["stages"]}
+    constraint = doc["bottleneck"]["stage"]
+    assert by_name[constraint]["wait_share"] >= 0.35
+    assert report[m.stage_by_name(constraint).id].heat_color == "#bd0026"
+
+    ladders = measured_ladders([m], doc)
+    out = export_map_image(project, m, tmp_path / "map.svg", overlay=report,
+                           measured_ladder=ladders[m.id])
+    texts = [t.text.strip() for t in ET.parse(out.path).getroot().iter(f"{SVG}text")
+             if t.text]
+    for _color, label in heat_legend():
+        assert label in texts
+    assert "Flow efficiency" in texts  # the measured ladder's summary box

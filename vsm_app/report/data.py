@@ -26,6 +26,7 @@ from ..domain import classic
 from ..domain.durations import format_duration
 from ..domain.improvement import read_items
 from ..domain.model import Project, ValueStreamMap
+from .heat import NO_WAIT_COLOR, heat_color, overlay_text
 
 #: the report's charts compute a rolling rate over this many periods where one period is noisy
 ROLLING_PERIODS = 4
@@ -592,27 +593,13 @@ class OverlayData:
     is_constraint: bool
 
 
-#: the overlay tint of a stage without a measured wait
-NO_WAIT_COLOR = "#e8eef8"
-
-
-def heat_color(share: float | None) -> str | None:
-    """A light-yellow → salmon tint for a stage's wait share (0 → 0.5 and above)."""
-    v = _num(share)
-    if v is None:
-        return None
-    t = max(0.0, min(1.0, v / 0.5))
-    lo, hi = (0xff, 0xf3, 0xbf), (0xf2, 0x8b, 0x82)
-    r, g, b = (round(a + (c - a) * t) for a, c in zip(lo, hi, strict=True))
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
 def measured_overlay(vsm_map: ValueStreamMap, analysis: Mapping[str, Any]
                      ) -> dict[str, OverlayData]:
     """Stage id → overlay from an ``analyze --json``-shaped document (stages by name).
 
-    The text is the measured medians, one unit each (``wait 2.8d · work 6h``); the tint follows the wait
-    share; the constraint is ``bottleneck.stage``.
+    Exactly what the window shows (:mod:`vsm_app.report.heat`): the measured medians, one
+    unit each (``wait 2.8d · work 6h``, or "no data in window"), the heat class of the wait
+    share, the constraint ``bottleneck.stage``; an unbound stage shows nothing.
     """
     by_name = {str(s.get("name")): s for s in analysis.get("stages") or []}
     constraint = (analysis.get("bottleneck") or {}).get("stage")
@@ -620,16 +607,9 @@ def measured_overlay(vsm_map: ValueStreamMap, analysis: Mapping[str, Any]
     out: dict[str, OverlayData] = {}
     for st in vsm_map.stages:
         s = by_name.get(st.name)
-        if s is None or not s.get("bound", True):
-            continue
-        parts = []
-        for key, word in (("wait_median_s", "wait"), ("active_median_s", "work")):
-            v = _num(s.get(key))
-            if v is not None:
-                parts.append(f"{word} {format_duration(v, day, max_parts=1)}")
-        if not parts:
-            continue
-        out[st.id] = OverlayData(" · ".join(parts),
+        if not st.segments or s is None or not s.get("bound", True):
+            continue  # as on screen: an unbound stage shows nothing
+        out[st.id] = OverlayData(overlay_text(s, day),
                                  heat_color(s.get("wait_share")) or NO_WAIT_COLOR,
                                  st.name == constraint)
     return out

@@ -394,9 +394,10 @@ def _maps_pdf_bytes(project_name: str, maps: Sequence[ValueStreamMap],
 
 def map_png_bytes(project: Project | str, vsm_map: ValueStreamMap, *, dpi: float = 150.0,
                   width_px: int | None = None, transparent: bool = False,
-                  overlay: OverlayLike | None = None, title: bool = True) -> bytes:
+                  overlay: OverlayLike | None = None, title: bool = True,
+                  measured_ladder: Any = None) -> bytes:
     """PNG bytes of a map (for the HTML report and the clipboard)."""
-    with _picture(project, vsm_map, overlay, title) as pic:
+    with _picture(project, vsm_map, overlay, title, measured_ladder) as pic:
         return _png_bytes(render_png(pic, dpi, width_px, transparent))
 
 

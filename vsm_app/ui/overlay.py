@@ -23,8 +23,7 @@ with nothing measured in the window says "no data in window"; an unbound stage s
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..analysis.stages import stage_specs
 from ..domain.durations import format_duration
 from ..domain.model import ValueStreamMap
+from ..report.heat import (  # noqa: F401 - the heat scale is part of this module's interface
+    HEAT_SCALE,
+    NO_DATA_TEXT,
+    NO_WAIT_COLOR,
+    heat_color,
+    heat_legend,
+    overlay_text,
+)
+from ..report.heat import finite as _num
 from .canvas.ladder import MeasuredLadder
 from .canvas.scene import fmt_pct
 
@@ -41,56 +49,8 @@ if TYPE_CHECKING:
     from .canvas.editor import MapEditor
     from .measure import MeasurementController
 
-#: classes of the wait-share heat scale: (upper bound, colour, legend label). A 5-class
-#: sequential yellow → red scale (ColorBrewer YlOrRd), binned so the legend reads exactly.
-HEAT_SCALE: tuple[tuple[float, str, str], ...] = (
-    (0.05, "#ffffb2", "< 5 %"),
-    (0.15, "#fecc5c", "5–15 %"),
-    (0.25, "#fd8d3c", "15–25 %"),
-    (0.35, "#f03b20", "25–35 %"),
-    (math.inf, "#bd0026", "≥ 35 %"),
-)
-#: a bound stage with no measured wait (active segments only, or nothing in the window)
-NO_WAIT_COLOR = "#d5dbe5"
-NO_DATA_TEXT = "no data in window"
 #: the tooltip part the overlay adds after the stage's own tooltip
 TOOLTIP_SEPARATOR = "\n\n— measured —\n"
-
-
-def _num(v: Any) -> float | None:
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def heat_color(wait_share: float | None) -> str | None:
-    """The colour of the heat class holding ``wait_share`` (None when it is not measured)."""
-    v = _num(wait_share)
-    if v is None:
-        return None
-    for upper, color, _label in HEAT_SCALE:
-        if v < upper:
-            return color
-    return HEAT_SCALE[-1][1]
-
-
-def heat_legend() -> tuple[tuple[str, str], ...]:
-    """(colour, label) of every class, then the no-wait colour, for the map legend."""
-    return tuple((c, label) for _, c, label in HEAT_SCALE) + ((NO_WAIT_COLOR, "no wait"),)
-
-
-def overlay_text(stage: Mapping[str, Any], day_length_s: float) -> str:
-    """``wait 23.2h · work 3.9h`` from one ``stages`` entry of the result (medians)."""
-    parts = []
-    for key, word in (("wait_median_s", "wait"), ("active_median_s", "work")):
-        v = _num(stage.get(key))
-        if v is not None:
-            parts.append(f"{word} {format_duration(v, day_length_s, max_parts=1)}")
-    return " · ".join(parts) if parts else NO_DATA_TEXT
 
 
 @dataclass(frozen=True)
@@ -209,6 +169,18 @@ def measured_ladder(vsm_map: ValueStreamMap, result: Mapping[str, Any],
         wait_s={sid: o.wait_median_s for sid, o in overlays.items()},
         active_s={sid: o.active_median_s for sid, o in overlays.items()},
         summary=summary, heat_scale=heat_legend())
+
+
+def measured_ladders(maps: Sequence[ValueStreamMap], result: Mapping[str, Any]
+                     ) -> dict[str, MeasuredLadder]:
+    """Map id → its ladder in measured mode (maps with a bound stage), for exports made
+    outside the window (CLI, reports), so they show what the window shows."""
+    out = {}
+    for m in maps:
+        ovs = stage_overlays(m, result)
+        if ovs:
+            out[m.id] = measured_ladder(m, result, ovs)
+    return out
 
 
 def status_text(result: Mapping[str, Any]) -> str:

@@ -349,9 +349,11 @@ def _title_page(doc: _Pdf, data: ReportData) -> None:
 
 def report_pdf_bytes(project: Project, data: ReportData, *,
                      overlays: Mapping[str, Any] | None = None, page_size: str = "A4",
-                     progress: Progress | None = None, cancelled: Cancelled | None = None
+                     progress: Progress | None = None, cancelled: Cancelled | None = None,
+                     measured_ladders: Mapping[str, Any] | None = None
                      ) -> tuple[bytes, str]:
-    """The PDF report as bytes, and every text drawn (for the identity guard)."""
+    """The PDF report as bytes, and every text drawn (for the identity guard).
+    ``measured_ladders``: map id → ladder in measured mode, as on screen."""
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page size {page_size!r}: expected one of {', '.join(PAGE_SIZES)}")
     buf = QBuffer()
@@ -373,7 +375,8 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
             if m is None:
                 continue
             ov = (overlays or {}).get(m.id)
-            with MapPicture(project.name, m, overlay=ov) as pic:
+            with MapPicture(project.name, m, overlay=ov,
+                            measured_ladder=(measured_ladders or {}).get(m.id)) as pic:
                 cap = f"{sec.title}. " + " · ".join(f"{a} {b}" for a, b in sec.totals)
                 if ov:
                     cap += ". Labels under the stages: measured medians; red border: " \
