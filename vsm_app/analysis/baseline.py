@@ -22,6 +22,7 @@ from typing import Any
 
 from vsm_app.domain import classic
 from vsm_app.domain.model import SegmentKind, ValueStreamMap
+from vsm_app.domain.numbers import finite as _number
 
 
 @dataclass(frozen=True)
@@ -124,13 +125,6 @@ class BaselineComparison:
         return {"metrics": [m.to_dict() for m in self.metrics],
                 "stages": [m.to_dict() for m in self.stages],
                 "constraint": self.constraint.to_dict()}
-
-
-def _number(v: object) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    x = float(v)
-    return x if math.isfinite(x) else None
 
 
 def _get(metrics: Mapping[str, Any] | None, group: str, key: str) -> float | None:

@@ -12,7 +12,6 @@ the project folder, so a report does not reveal the folders of whoever produced 
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from ..domain import classic
 from ..domain.durations import format_duration
 from ..domain.improvement import read_items
 from ..domain.model import Project, ValueStreamMap
+from ..domain.numbers import finite as _num
 from .heat import NO_WAIT_COLOR, heat_color, overlay_text
 
 #: the report's charts compute a rolling rate over this many periods where one period is noisy
@@ -33,16 +33,6 @@ ROLLING_PERIODS = 4
 
 
 # -- small formatters ------------------------------------------------------------------------
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
 
 def fmt_pct(x: float | None, digits: int = 1) -> str:
     """A fraction as a percentage (``None`` → an em dash)."""

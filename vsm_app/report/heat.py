@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..domain.durations import format_duration
+from ..domain.numbers import finite
 
 #: classes of the wait-share heat scale: (upper bound, colour, legend label). A 5-class
 #: sequential yellow → red scale (ColorBrewer YlOrRd), binned so the legend reads exactly.
@@ -24,17 +25,6 @@ HEAT_SCALE: tuple[tuple[float, str, str], ...] = (
 #: a bound stage with no measured wait (active segments only, or nothing in the window)
 NO_WAIT_COLOR = "#d5dbe5"
 NO_DATA_TEXT = "no data in window"
-
-
-def finite(v: Any) -> float | None:
-    """``v`` as a finite float, else None."""
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def heat_color(wait_share: float | None) -> str | None:

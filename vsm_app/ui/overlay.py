@@ -33,6 +33,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..analysis.stages import stage_specs
 from ..domain.durations import format_duration
 from ..domain.model import ValueStreamMap
+from ..domain.numbers import finite as _num
 from ..report.heat import (  # noqa: F401 - the heat scale is part of this module's interface
     HEAT_SCALE,
     NO_DATA_TEXT,
@@ -41,7 +42,6 @@ from ..report.heat import (  # noqa: F401 - the heat scale is part of this modul
     heat_legend,
     overlay_text,
 )
-from ..report.heat import finite as _num
 from .canvas.ladder import MeasuredLadder
 from .canvas.scene import fmt_pct
 

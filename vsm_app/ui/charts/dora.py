@@ -14,7 +14,6 @@ speed metric without its stability counterpart is refused with the text of
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ...analysis.baseline import stability_warnings
 from ...domain.durations import format_duration
+from ...domain.numbers import finite as _num
 from .base import Chart, TimeChart
 from .constraint import ConstraintBanner
 from .data import NS_PER_S, PeriodAxis, column, period_axis
@@ -128,13 +128,6 @@ TILE_H_COMPACT = 206
 #: below this panel width the tiles put their trend under the figures
 COMPACT_BELOW_PX = 1180
 NO_BAND_TIP = "The DORA report publishes no performance band for {what}."
-
-
-def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
 
 
 def detail_text(spec: TileSpec, dora: dict[str, Any]) -> str:

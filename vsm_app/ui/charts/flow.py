@@ -8,7 +8,6 @@ kind of work (feature, defect, debt, risk) as areas that differ in colour *and* 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...domain.durations import format_duration
+from ...domain.numbers import finite as _num
 from .base import AreaStack, Chart, TimeChart
 from .constraint import ConstraintBanner
 from .data import PeriodAxis, column, period_axis, seconds, window_seconds
@@ -25,13 +25,6 @@ from .style import KINDS, ChartTheme, fmt_pct
 PERIOD_NOUN = {"day": "day", "week": "week", "month": "month"}
 #: at least this wide: three charts a row
 THREE_COLUMNS_PX = 1100
-
-
-def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
 
 
 def flow_summary(flow: dict[str, Any]) -> str:

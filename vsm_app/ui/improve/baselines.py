@@ -13,7 +13,6 @@ dashboards can draw it with :func:`baseline_values` and :func:`baseline_stage_la
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +40,7 @@ from ...analysis.baseline import (
 from ...domain.durations import format_duration
 from ...domain.improvement import Baseline, read_baselines
 from ...domain.model import ValueStreamMap
+from ...domain.numbers import finite as _num
 from ..dialogs import messages
 from .commands import add_baseline_command, remove_baseline_command
 from .common import (
@@ -77,16 +77,6 @@ _BARE_UNITS = {"per_week": "number", "days_per_week": "number"}
 
 
 # -- pure helpers for the overlay and the dashboards --------------------------------------------
-
-def _num(v: Any) -> float | None:
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
 
 def baseline_values(baseline: Baseline) -> dict[str, float | None]:
     """Every comparable number of a baseline by key: ``dora.lead_time_median_s``,

@@ -8,7 +8,6 @@ percentage points), counts and per-week figures with one decimal.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.durations import format_duration
 from ...domain.model import Project, ValueStreamMap
+from ...domain.numbers import finite as _finite
 from .commands import records_changed
 
 #: labels of the SPACE dimensions and the AI capabilities, for people
@@ -58,16 +58,6 @@ STATUS_LABELS: dict[str, str] = {
 
 
 # -- formatting ----------------------------------------------------------------------------------
-
-def _finite(v: Any) -> float | None:
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
 
 def fmt_value(value: Any, unit: str, day_length_s: float | None = None, *,
               compact: bool = False) -> str:
