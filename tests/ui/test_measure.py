@@ -106,3 +106,26 @@ def test_another_map_is_prepared_in_a_worker_and_the_newest_wins(qtbot, monkeypa
     want = next(s for s in expected["stages"] if s["name"] == "Review")
     assert (row["wait_count"], row["wait_median_s"], row["active_median_s"]) == (
         want["wait_count"], want["wait_median_s"], None)
+
+
+def test_a_map_switched_during_the_ingest_is_the_one_measured(qtbot,
+                                                               demo_project_path: Path) -> None:
+    from vsm_app.analysis.stages import stage_specs
+    from vsm_app.domain.model import Segment, SegmentKind
+
+    project = load_project(demo_project_path)
+    other = project.maps[0].copy()
+    review = other.stage_by_name("Review")
+    other.update_stage(review.id, segments=[Segment("pr_opened", "approved",
+                                                    SegmentKind.WAIT)])
+    c = MeasurementController()
+    c.set_project(project)
+    results = []
+    c.result_changed.connect(results.append)
+    c.ingest()
+    c.set_map(other)  # the user switched tabs while the repository was read
+    qtbot.waitUntil(lambda: c.data is not None and not c.is_busy(), timeout=60_000)
+    assert c.data.prepared.specs == stage_specs(other)
+    assert len(results) == 1  # no result with the previous map's bindings first
+    row = next(s for s in results[0].to_json()["stages"] if s["name"] == "Review")
+    assert row["active_median_s"] is None and row["wait_count"] > 0

@@ -122,9 +122,17 @@ class MeasurementController(QObject):
         return bool(self.project and self.project.sources)
 
     def options(self) -> AnalysisOptions:
-        env = self.project.settings.production_environment if self.project else "production"
         return AnalysisOptions(since=self.since, until=self.until, period=self.period,
-                               band_year=self.band_year, production_environments=(env,))
+                               band_year=self.band_year,
+                               production_environments=self._environments())
+
+    def _environments(self) -> tuple[str, ...]:
+        return (self.project.settings.production_environment if self.project
+                else "production",)
+
+    def _map_copy(self) -> ValueStreamMap | None:
+        """The map's bindings for a worker: a copy, never shared with the GUI thread."""
+        return self.vsm_map.copy() if self.vsm_map is not None else None
 
     # -- ingest -----------------------------------------------------------------------
     def ingest(self) -> Task | None:
@@ -138,7 +146,7 @@ class MeasurementController(QObject):
 
         inputs.cache_dir = cache_dir()
         self._ingest_map = self.vsm_map
-        vsm_map = self.vsm_map.copy() if self.vsm_map is not None else None  # no sharing
+        vsm_map = self._map_copy()
         task = Task(lambda progress, cancelled: ingest_and_prepare(inputs, vsm_map, progress,
                                                                    cancelled), self)
         task.progress.connect(self.progress)
@@ -162,10 +170,11 @@ class MeasurementController(QObject):
 
     def _on_ingested(self, data: MeasuredData) -> None:
         self.data = data
+        self.measured.emit(data)
         if self.vsm_map is not self._ingest_map:
             self._start_prepare()  # the map changed while the ingest ran: its bindings count
-        self.measured.emit(data)
-        self._start_window_task()
+        else:
+            self._start_window_task()
 
     # -- windows ----------------------------------------------------------------------
     def set_window(self, since: pd.Timestamp | None, until: pd.Timestamp | None) -> None:
@@ -196,10 +205,8 @@ class MeasurementController(QObject):
         if self._prepare_task and self._prepare_task.is_running():
             self._prepare_pending = True  # the newest map wins once this one ends
             return
-        data = self.data
-        vsm_map = self.vsm_map.copy() if self.vsm_map is not None else None  # no sharing
-        env = self.project.settings.production_environment if self.project else "production"
-        task = Task(lambda progress, cancelled: prepare(data.tables, vsm_map, (env,)), self)
+        data, vsm_map, envs = self.data, self._map_copy(), self._environments()
+        task = Task(lambda progress, cancelled: prepare(data.tables, vsm_map, envs), self)
         task.finished.connect(lambda prepared: self._on_prepared(data, prepared))
         task.failed.connect(self.failed)
         task.done.connect(self._on_prepare_done)
@@ -259,9 +266,6 @@ class MeasurementController(QObject):
         if self.data is None:
             return None
         if self.is_preparing():
-            env = self.project.settings.production_environment if self.project else "production"
-            self.data.prepared = prepare(
-                self.data.tables, self.vsm_map.copy() if self.vsm_map is not None else None,
-                (env,))
+            self.data.prepared = prepare(self.data.tables, self._map_copy(), self._environments())
         self.result = analyze_window(self.data.prepared, self.options())
         return self.result
