@@ -55,9 +55,10 @@ class StageDetailPanel(QWidget):
         self.summary.setObjectName("stageSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        # room for the measured summary's three lines from the start: a label that grows when
-        # the first measurement arrives would shrink the chart and re-lay it out then
-        self.summary.setMinimumHeight(3 * self.summary.fontMetrics().lineSpacing() + 4)
+        # room for the measured summary's lines from the start: a label that grows when the
+        # first measurement arrives would shrink the chart and re-lay it out then
+        self.summary.setMinimumHeight(2 * self.summary.fontMetrics().lineSpacing() + 4)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.chart = TimeChart("Stage — waiting and working time per week", "duration",
                                y_label="Time in stage", min_height=240)
         for key, label, role, style, symbol, width in SERIES:
@@ -86,11 +87,12 @@ class StageDetailPanel(QWidget):
         label.setBuddy(self.combo)
         top.addWidget(label)
         top.addWidget(self.combo)
-        top.addWidget(self.summary, 1)
+        top.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 8, 10, 8)
         lay.setSpacing(6)
         lay.addLayout(top)
+        lay.addWidget(self.summary)  # the whole width: two or three lines in a narrow dock
         lay.addWidget(self.chart, 1)
         self.stage: str | None = None
         self.vsm_map: ValueStreamMap | None = None
