@@ -36,13 +36,18 @@ def engine(demo_vsm: Path) -> dict[str, Any]:
     return pipeline_run(inputs_from_project(load_project(demo_vsm))).to_json()
 
 
-def expected_label(stage: dict[str, Any], day_s: float) -> str:
-    parts = []
+def expected_label(stage: dict[str, Any], day_s: float, est_wait_s: float,
+                   est_process_s: float) -> str:
+    """Measured median beside the workshop estimate, one line each for wait and work."""
+    def one(v: float) -> str:
+        return format_duration(v, day_s, max_parts=1)
+
+    lines = []
     if stage["wait_median_s"] is not None:
-        parts.append(f"wait {format_duration(stage['wait_median_s'], day_s, max_parts=1)}")
+        lines.append(f"wait {one(stage['wait_median_s'])} · est {one(est_wait_s)}")
     if stage["active_median_s"] is not None:
-        parts.append(f"work {format_duration(stage['active_median_s'], day_s, max_parts=1)}")
-    return " · ".join(parts)
+        lines.append(f"work {one(stage['active_median_s'])} · est {one(est_process_s)}")
+    return "\n".join(lines)
 
 
 def measured_window(qtbot: Any, path: Path) -> Any:
@@ -79,14 +84,16 @@ def test_overlay_labels_and_constraint_equal_the_engine(qtbot: Any, demo_vsm: Pa
     shown = labels(w)
     by_name = {s["name"]: s for s in engine["stages"]}
     for name, (text, _color, is_constraint) in shown.items():
-        s = by_name[name]
-        assert text == expected_label(s, day), name
+        s, est = by_name[name], m.stage_by_name(name).estimates
+        assert text == expected_label(s, day, est.wait_time_s, est.process_time_s), name
         assert is_constraint == (name == engine["bottleneck"]["stage"])
     assert engine["bottleneck"]["stage"] == "Review"
-    assert shown["Review"][0] == ("wait " + format_duration(by_name["Review"]["wait_median_s"],
-                                                             day, max_parts=1)
-                                  + " · work " + format_duration(
-                                      by_name["Review"]["active_median_s"], day, max_parts=1))
+    # the demo's Review: estimated wait 8h and work 1h, beside the measured medians
+    assert shown["Review"][0] == (
+        f"wait {format_duration(by_name['Review']['wait_median_s'], day, max_parts=1)}"
+        " · est 8h\n"
+        f"work {format_duration(by_name['Review']['active_median_s'], day, max_parts=1)}"
+        " · est 1h")
     # heat: the constraint in the darkest class, the tiny waits in the lightest, no wait grey
     assert shown["Review"][1] == QColor(HEAT_SCALE[-1][1])
     assert shown["Merge"][1] == shown["CI"][1] == QColor(HEAT_SCALE[0][1])
@@ -164,5 +171,7 @@ def test_window_change_recomputes_the_overlay(qtbot: Any, demo_vsm: Path) -> Non
     by_name = {s["name"]: s for s in quarter["stages"]}
     shown = labels(w)
     for name in ("Review", "Release", "Coding"):
-        assert shown[name][0] == expected_label(by_name[name], day)
+        est = w.current_map().stage_by_name(name).estimates
+        assert shown[name][0] == expected_label(by_name[name], day, est.wait_time_s,
+                                                est.process_time_s)
     assert shown[quarter["bottleneck"]["stage"]][2] is True

@@ -80,8 +80,12 @@ def test_add_repository_and_export_then_the_overlay_matches_the_engine(
     by_name = {s["name"]: s for s in doc["stages"]}
     review = ed.scene.stage_item(m.stage_by_name("Review").id).overlay()
     r = by_name["Review"]
-    assert review[0] == (f"wait {format_duration(r['wait_median_s'], day, max_parts=1)} · "
-                         f"work {format_duration(r['active_median_s'], day, max_parts=1)}")
+    est = m.stage_by_name("Review").estimates
+    assert review[0] == (
+        f"wait {format_duration(r['wait_median_s'], day, max_parts=1)} · est "
+        f"{format_duration(est.wait_time_s, day, max_parts=1)}\n"
+        f"work {format_duration(r['active_median_s'], day, max_parts=1)} · est "
+        f"{format_duration(est.process_time_s, day, max_parts=1)}")
     assert review[2] == (doc["bottleneck"]["stage"] == "Review")
     ci = ed.scene.stage_item(m.stage_by_name("CI").id).overlay()
     assert ci[0] == "no data in window"  # bound, but no CI export loaded

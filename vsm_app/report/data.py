@@ -587,19 +587,22 @@ def measured_overlay(vsm_map: ValueStreamMap, analysis: Mapping[str, Any]
                      ) -> dict[str, OverlayData]:
     """Stage id → overlay from an ``analyze --json``-shaped document (stages by name).
 
-    Exactly what the window shows (:mod:`vsm_app.report.heat`): the measured medians, one
-    unit each (``wait 2.8d · work 6h``, or "no data in window"), the heat class of the wait
-    share, the constraint ``bottleneck.stage``; an unbound stage shows nothing.
+    Exactly what the window shows (:mod:`vsm_app.report.heat`): the measured medians beside
+    the estimates, one unit each (``wait 2.8d · est 8h`` / ``work 6h · est 1h``, or "no data
+    in window"), the heat class of the wait share, the constraint ``bottleneck.stage``; an
+    unbound stage shows nothing.
     """
     by_name = {str(s.get("name")): s for s in analysis.get("stages") or []}
     constraint = (analysis.get("bottleneck") or {}).get("stage")
     day = vsm_map.settings.day_length_s
+    figures = classic.compute(vsm_map)  # the estimates the data boxes show
     out: dict[str, OverlayData] = {}
     for st in vsm_map.stages:
         s = by_name.get(st.name)
         if not st.segments or s is None or not s.get("bound", True):
             continue  # as on screen: an unbound stage shows nothing
-        out[st.id] = OverlayData(overlay_text(s, day),
+        fig = figures.stage(st.id)
+        out[st.id] = OverlayData(overlay_text(s, day, fig.wait_time_s, fig.process_time_s),
                                  heat_color(s.get("wait_share")) or NO_WAIT_COLOR,
                                  st.name == constraint)
     return out

@@ -44,11 +44,26 @@ def heat_legend() -> tuple[tuple[str, str], ...]:
     return tuple((c, label) for _, c, label in HEAT_SCALE) + ((NO_WAIT_COLOR, "no wait"),)
 
 
-def overlay_text(stage: Mapping[str, Any], day_length_s: float) -> str:
-    """``wait 23.2h · work 3.9h`` from one ``stages`` entry of the result (medians)."""
-    parts = []
-    for key, word in (("wait_median_s", "wait"), ("active_median_s", "work")):
+def overlay_text(stage: Mapping[str, Any], day_length_s: float,
+                 est_wait_s: float | None = None, est_process_s: float | None = None) -> str:
+    """The label under a measured stage: one line per measured median, each beside the
+    workshop estimate when the map has one::
+
+        wait 23.2h · est 8h
+        work 3.9h · est 1h
+
+    ``stage`` is one ``stages`` entry of the result; every duration has one unit
+    (``format_duration(..., max_parts=1)``). Nothing measured: "no data in window".
+    """
+    lines = []
+    for key, word, est in (("wait_median_s", "wait", est_wait_s),
+                           ("active_median_s", "work", est_process_s)):
         v = finite(stage.get(key))
-        if v is not None:
-            parts.append(f"{word} {format_duration(v, day_length_s, max_parts=1)}")
-    return " · ".join(parts) if parts else NO_DATA_TEXT
+        if v is None:
+            continue
+        line = f"{word} {format_duration(v, day_length_s, max_parts=1)}"
+        e = finite(est)
+        if e is not None:
+            line += f" · est {format_duration(e, day_length_s, max_parts=1)}"
+        lines.append(line)
+    return "\n".join(lines) if lines else NO_DATA_TEXT

@@ -12,10 +12,15 @@ Two layers:
 
 What a bound stage shows
 ------------------------
-A label under its data box: ``wait 23.2h · work 3.9h`` (the measured medians of the window, each
-formatted with ``format_duration(seconds, map day length, max_parts=1)``, a part only when
-measured), right under the data box holding the workshop estimates (PT, Wait); the tooltip
-holds both side by side ("est 8h · measured 23h 13 min", p85 and counts). The process box is
+A label under its data box, one line per measured median of the window beside the workshop
+estimate of the data box above it::
+
+    wait 23.2h · est 8h
+    work 3.9h · est 1h
+
+(each duration ``format_duration(seconds, map day length, max_parts=1)``, a line only when
+measured; :func:`vsm_app.report.heat.overlay_text`); the tooltip holds both in full ("est 8h ·
+measured 23h 13 min", p85 and counts). The process box is
 tinted and the label filled with the heat colour of the stage's wait share; the constraint
 (the engine's ``bottleneck.stage``) gets the alert outline and the CONSTRAINT tag. A bound stage
 with nothing measured in the window says "no data in window"; an unbound stage shows nothing.
@@ -31,6 +36,7 @@ import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..analysis.stages import stage_specs
+from ..domain import classic
 from ..domain.durations import format_duration
 from ..domain.model import ValueStreamMap
 from ..domain.numbers import finite as _num
@@ -105,8 +111,12 @@ def stage_overlays(vsm_map: ValueStreamMap, result: Mapping[str, Any],
         Stage id → the engine's stage name (the prepared specs); default: the map's own
         bindings through :func:`~vsm_app.analysis.stages.stage_specs`.
     estimates
-        Stage id → (estimated wait, estimated process time) in seconds, for the details.
+        Stage id → (estimated wait, estimated process time) in seconds, for the label and the
+        details; default: the map's classic figures (what its data boxes show).
     """
+    if estimates is None:
+        estimates = {f.stage_id: (f.wait_time_s, f.process_time_s)
+                     for f in classic.compute(vsm_map).stages}
     if names is None:
         names = {sp.stage_id: sp.name for sp in stage_specs(vsm_map) if sp.stage_id}
     by_name = {str(s.get("name")): s for s in result.get("stages") or []}
@@ -121,9 +131,9 @@ def stage_overlays(vsm_map: ValueStreamMap, result: Mapping[str, Any],
         if s is None or not s.get("bound", True):
             continue
         is_constraint = constraint is not None and name == constraint
-        est_wait, est_process = (estimates or {}).get(st.id, (None, None))
+        est_wait, est_process = estimates.get(st.id, (None, None))
         out[st.id] = StageOverlay(
-            stage_id=st.id, name=st.name, text=overlay_text(s, day),
+            stage_id=st.id, name=st.name, text=overlay_text(s, day, est_wait, est_process),
             heat_color=heat_color(s.get("wait_share")) or NO_WAIT_COLOR,
             is_constraint=is_constraint, wait_median_s=_num(s.get("wait_median_s")),
             active_median_s=_num(s.get("active_median_s")),
@@ -316,7 +326,7 @@ class MeasuredOverlay(QObject):
         names = ({sp.stage_id: sp.name for sp in data.prepared.specs if sp.stage_id}
                  if data is not None else None)
         ed = self._editor_of(m)
-        estimates = {}
+        estimates = None  # the map's own figures, unless its editor has them computed
         if ed is not None:
             estimates = {f.stage_id: (f.wait_time_s, f.process_time_s)
                          for f in ed.scene.metrics.stages}

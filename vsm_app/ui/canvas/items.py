@@ -39,6 +39,10 @@ DATA_ROW_H = 22.0
 DATA_ROWS = 4
 DATA_H = DATA_ROW_H * DATA_ROWS
 STAGE_H = BOX_H + DATA_H
+#: the measured label under a stage: one line per measured median (wait, work)
+OVERLAY_LINE_H = 16.0
+OVERLAY_MAX_LINES = 2
+OVERLAY_OVERHANG = 8.0
 HANDLE_R = 7.0
 
 Z_FLOW = 1.0
@@ -211,7 +215,8 @@ class StageItem(MovableItem):
         Parameters
         ----------
         text
-            Short text shown in a label under the data box (``None`` hides the label).
+            Short text shown in a label under the data box, up to two lines split by
+            ``\n`` (``None`` hides the label).
         heat_color
             Tint of the process box (``None``: no tint).
         is_constraint
@@ -238,7 +243,8 @@ class StageItem(MovableItem):
 
     # -- geometry -----------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return QRectF(-12, -26, BOX_W + 24, STAGE_H + 56)
+        # above: the CONSTRAINT tag; below: the measured label (two lines)
+        return QRectF(-12, -26, BOX_W + 24, STAGE_H + 26 + 8 + OVERLAY_LINE_H * OVERLAY_MAX_LINES + 8)
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
@@ -379,18 +385,23 @@ class StageItem(MovableItem):
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
             x_right -= w + 4
         if self._overlay_text:
-            of = font(12.5, bold=True)
+            of = font(11, bold=True)
             painter.setFont(of)
             ofm = QFontMetricsF(of)
-            text = ofm.elidedText(self._overlay_text, Qt.TextElideMode.ElideRight, BOX_W - 12)
-            r = QRectF(0, STAGE_H + 4, BOX_W, 21)
+            lines = self._overlay_text.split("\n")[:OVERLAY_MAX_LINES]
+            # a little wider than the box: "work 4.9 min · est 30 min" fits unelided
+            r = QRectF(-OVERLAY_OVERHANG, STAGE_H + 4, BOX_W + 2 * OVERLAY_OVERHANG,
+                       4 + OVERLAY_LINE_H * len(lines))
             bg = QColor(self._overlay_color) if self._overlay_color is not None \
                 else c.q("selection")
             painter.setPen(QPen(c.q("box_border"), 1))
             painter.setBrush(bg)
             painter.drawRoundedRect(r, 4, 4)
             painter.setPen(QColor("#111111") if bg.lightnessF() > 0.55 else QColor("#ffffff"))
-            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+            for i, line in enumerate(lines):
+                text = ofm.elidedText(line, Qt.TextElideMode.ElideRight, r.width() - 8)
+                painter.drawText(QRectF(r.left(), r.top() + 2 + i * OVERLAY_LINE_H, r.width(),
+                                        OVERLAY_LINE_H), Qt.AlignmentFlag.AlignCenter, text)
 
 
 class FlowItem(QGraphicsObject):
