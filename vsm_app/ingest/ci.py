@@ -38,6 +38,7 @@ Extra columns beyond DESIGN §3: ``level`` (run | job | stage), ``job`` (job or 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,6 +49,7 @@ from vsm_app.ingest.deployments import environment_names
 from vsm_app.ingest.detect import Parsed
 from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.jsonload import Columns, JsonRecords, dig
+from vsm_app.ingest.records import collect
 
 if TYPE_CHECKING:
     from vsm_app.ingest.sources import ImportOptions
@@ -130,8 +132,8 @@ def inherit_parent_sha(runs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _finish(data: dict[str, Any], fmt: str, path: str, options: ImportOptions
-            ) -> pd.DataFrame:
+def _finish(data: dict[str, Any], fmt: str, path: str, options: ImportOptions, cols: Columns,
+            notes: list[str] | None = None) -> Parsed:
     frame = pd.DataFrame(data)
     frame["format"] = fmt
     frame["source"] = path
@@ -142,33 +144,60 @@ def _finish(data: dict[str, Any], fmt: str, path: str, options: ImportOptions
     frame["is_deploy"] = flag_deploys(frame, options.deploy_pattern,
                                       options.production_environment)
     frame["latest_attempt"] = mark_latest_attempt(frame)
-    return frame
+    return Parsed("ci_runs", frame, len(cols), notes=notes or [])
 
 
-def _github_run_rows(cols: Columns, ids: list[Any], sha: list[Any], workflow: list[Any],
-                     attempt: list[Any], status: list[Any], conclusion: list[Any],
-                     created: list[Any], run_started: list[Any], updated: list[Any],
-                     has_run_started: list[bool], options: ImportOptions, *,
-                     id_field: str, names: dict[str, str]) -> dict[str, Any]:
+#: raw fields of a GitHub run, in the order :func:`_rest_run` and :func:`_gh_run` give them
+_RUN_FIELDS = ("id", "sha", "workflow", "attempt", "status", "conclusion", "created",
+               "started", "updated", "has_started")
+#: the source name of each field of a REST run (for messages)
+_REST_NAMES = {"id": "id", "sha": "head_sha", "workflow": "name", "attempt": "run_attempt",
+               "created": "created_at", "started": "run_started_at", "updated": "updated_at"}
+#: the source name of each field of a ``gh run list`` item (camelCase)
+_GH_NAMES = {"id": "databaseId", "sha": "headSha", "workflow": "workflowName",
+             "attempt": "attempt", "created": "createdAt", "started": "startedAt",
+             "updated": "updatedAt"}
+
+
+def _rest_run(rec: dict[str, Any]) -> tuple[Any, ...]:
+    get = rec.get
+    return (get("id"), get("head_sha"),
+            get("name") or get("path") or (
+                f"workflow {get('workflow_id')}" if get("workflow_id") is not None else None),
+            get("run_attempt"), get("status"), get("conclusion"), get("created_at"),
+            get("run_started_at"), get("updated_at"), "run_started_at" in rec)
+
+
+def _gh_run(rec: dict[str, Any]) -> tuple[Any, ...]:
+    get = rec.get
+    return (get("databaseId"), get("headSha"), get("workflowName") or get("name"),
+            get("attempt"), get("status"), get("conclusion"), get("createdAt"),
+            get("startedAt"), get("updatedAt"), "startedAt" in rec)
+
+
+def _github_runs(reader: JsonRecords, path: str, options: ImportOptions, fmt: str,
+                 row: Callable[[dict[str, Any]], tuple[Any, ...]], names: dict[str, str]
+                 ) -> Parsed:
     """Shared by REST runs and ``gh run list``: the re-run and queue rules."""
+    cols, raw = collect(reader, path, _RUN_FIELDS, map(row, reader.objects()))
     tz = options.default_tz
-    created_at = cols.times(created, names["created"], default_tz=tz)
-    started_raw = cols.times(run_started, names["started"], default_tz=tz)
-    updated_at = cols.times(updated, names["updated"], default_tz=tz)
-    att = cols.integer(attempt, names["attempt"])
-    concl = conclusion_of(status, conclusion)
-    waiting = _lower(status).isin(WAITING).to_numpy()
+    created_at = cols.times(raw["created"], names["created"], default_tz=tz)
+    started_raw = cols.times(raw["started"], names["started"], default_tz=tz)
+    updated_at = cols.times(raw["updated"], names["updated"], default_tz=tz)
+    att = cols.integer(raw["attempt"], names["attempt"])
+    concl = conclusion_of(raw["status"], raw["conclusion"])
+    waiting = _lower(raw["status"]).isin(WAITING).to_numpy()
     done = concl.notna().to_numpy()
-    has_start = np.asarray(has_run_started, dtype=bool)
+    has_start = np.asarray(raw["has_started"], dtype=bool)
     # legacy pages have no run_started_at: created_at is the only start they give
     started = started_raw.where(has_start, created_at).where(~waiting)
     first_attempt = pd.Series(att).eq(1).fillna(False).to_numpy()
     queued = created_at.where(first_attempt & has_start & started_raw.notna().to_numpy()
                               | first_attempt & waiting)
-    return {
-        "run_id": cols.ident(ids, id_field),
-        "sha": cols.sha(sha, names["sha"]),
-        "workflow": cols.text(workflow, names["workflow"]),
+    data = {
+        "run_id": cols.ident(raw["id"], names["id"]),
+        "sha": cols.sha(raw["sha"], names["sha"]),
+        "workflow": cols.text(raw["workflow"], names["workflow"]),
         "attempt": att,
         "queued_at": queued,
         "started_at": started,
@@ -176,236 +205,122 @@ def _github_run_rows(cols: Columns, ids: list[Any], sha: list[Any], workflow: li
         "conclusion": concl,
         "level": "run",
     }
+    return _finish(data, fmt, path, options, cols)
 
 
 def parse_github_actions_runs(reader: JsonRecords, path: str,
                               options: ImportOptions) -> Parsed:
     """GitHub Actions ``/actions/runs`` pages (any wrapping), single runs and attempts."""
-    ids: list[Any] = []
-    sha: list[Any] = []
-    workflow: list[Any] = []
-    attempt: list[Any] = []
-    status: list[Any] = []
-    conclusion: list[Any] = []
-    created: list[Any] = []
-    started: list[Any] = []
-    updated: list[Any] = []
-    has_started: list[bool] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    for rec in reader.objects():
-        get = rec.get
-        ids.append(get("id"))
-        sha.append(get("head_sha"))
-        workflow.append(get("name") or get("path") or (
-            f"workflow {get('workflow_id')}" if get("workflow_id") is not None else None))
-        attempt.append(get("run_attempt"))
-        status.append(get("status"))
-        conclusion.append(get("conclusion"))
-        created.append(get("created_at"))
-        started.append(get("run_started_at"))
-        updated.append(get("updated_at"))
-        has_started.append("run_started_at" in rec)
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
-    data = _github_run_rows(
-        cols, ids, sha, workflow, attempt, status, conclusion, created, started, updated,
-        has_started, options, id_field="id",
-        names={"created": "created_at", "started": "run_started_at", "updated": "updated_at",
-               "attempt": "run_attempt", "sha": "head_sha", "workflow": "name"})
-    return Parsed("ci_runs", _finish(data, "github_actions_runs", path, options),
-                  len(recs))
+    return _github_runs(reader, path, options, "github_actions_runs", _rest_run, _REST_NAMES)
 
 
 def parse_gh_run_list(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
     """``gh run list --json ...``: camelCase, ``""`` conclusions, zero times for missing."""
-    ids: list[Any] = []
-    sha: list[Any] = []
-    workflow: list[Any] = []
-    attempt: list[Any] = []
-    status: list[Any] = []
-    conclusion: list[Any] = []
-    created: list[Any] = []
-    started: list[Any] = []
-    updated: list[Any] = []
-    has_started: list[bool] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    for rec in reader.objects():
-        get = rec.get
-        ids.append(get("databaseId"))
-        sha.append(get("headSha"))
-        workflow.append(get("workflowName") or get("name"))
-        attempt.append(get("attempt"))
-        status.append(get("status"))
-        conclusion.append(get("conclusion"))
-        created.append(get("createdAt"))
-        started.append(get("startedAt"))
-        updated.append(get("updatedAt"))
-        has_started.append("startedAt" in rec)
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
-    data = _github_run_rows(
-        cols, ids, sha, workflow, attempt, status, conclusion, created, started, updated,
-        has_started, options, id_field="databaseId",
-        names={"created": "createdAt", "started": "startedAt", "updated": "updatedAt",
-               "attempt": "attempt", "sha": "headSha", "workflow": "workflowName"})
-    return Parsed("ci_runs", _finish(data, "gh_run_list", path, options), len(recs))
+    return _github_runs(reader, path, options, "gh_run_list", _gh_run, _GH_NAMES)
+
+
+#: the keys a GitHub job row reads, as they are named in the record
+_JOB_KEYS = ("id", "run_id", "head_sha", "workflow_name", "name", "run_attempt", "status",
+             "conclusion", "created_at", "started_at", "completed_at", "environment")
 
 
 def parse_github_actions_jobs(reader: JsonRecords, path: str,
                               options: ImportOptions) -> Parsed:
     """GitHub Actions ``/runs/{id}/jobs``: real queued (created), started, completed times."""
-    ids: list[Any] = []
-    run_ids: list[Any] = []
-    sha: list[Any] = []
-    workflow: list[Any] = []
-    job: list[Any] = []
-    attempt: list[Any] = []
-    status: list[Any] = []
-    conclusion: list[Any] = []
-    created: list[Any] = []
-    started: list[Any] = []
-    completed: list[Any] = []
-    env: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    for rec in reader.objects():
-        get = rec.get
-        ids.append(get("id"))
-        run_ids.append(get("run_id"))
-        sha.append(get("head_sha"))
-        workflow.append(get("workflow_name"))
-        job.append(get("name"))
-        attempt.append(get("run_attempt"))
-        status.append(get("status"))
-        conclusion.append(get("conclusion"))
-        created.append(get("created_at"))
-        started.append(get("started_at"))
-        completed.append(get("completed_at"))
-        env.append(get("environment"))
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
+    cols, raw = collect(reader, path, _JOB_KEYS,
+                        (map(rec.get, _JOB_KEYS) for rec in reader.objects()))
     tz = options.default_tz
-    concl = conclusion_of(status, conclusion)
-    waiting = _lower(status).isin(WAITING).to_numpy()
+    concl = conclusion_of(raw["status"], raw["conclusion"])
+    waiting = _lower(raw["status"]).isin(WAITING).to_numpy()
     data = {
-        "run_id": cols.ident(ids, "id", prefix="job/"),
-        "parent_id": cols.ident(run_ids, "run_id", required=False),
-        "sha": cols.sha(sha, "head_sha"),
-        "workflow": cols.text(workflow, "workflow_name"),
-        "job": cols.text(job, "name"),
-        "attempt": cols.integer(attempt, "run_attempt"),
-        "queued_at": cols.times(created, "created_at", default_tz=tz),
-        "started_at": cols.times(started, "started_at", default_tz=tz).where(~waiting),
-        "finished_at": cols.times(completed, "completed_at", default_tz=tz).where(
+        "run_id": cols.ident(raw["id"], "id", prefix="job/"),
+        "parent_id": cols.ident(raw["run_id"], "run_id", required=False),
+        "sha": cols.sha(raw["head_sha"], "head_sha"),
+        "workflow": cols.text(raw["workflow_name"], "workflow_name"),
+        "job": cols.text(raw["name"], "name"),
+        "attempt": cols.integer(raw["run_attempt"], "run_attempt"),
+        "queued_at": cols.times(raw["created_at"], "created_at", default_tz=tz),
+        "started_at": cols.times(raw["started_at"], "started_at", default_tz=tz).where(
+            ~waiting),
+        "finished_at": cols.times(raw["completed_at"], "completed_at", default_tz=tz).where(
             concl.notna().to_numpy()),
         "conclusion": concl,
-        "environment": environment_names(env),
+        "environment": environment_names(raw["environment"]),
         "level": "job",
     }
-    return Parsed("ci_runs", _finish(data, "github_actions_jobs", path, options),
-                  len(recs))
+    return _finish(data, "github_actions_jobs", path, options, cols)
 
 
-def _gitlab_rows(cols: Columns, status: list[Any], started: list[Any],
-                 finished: list[Any], queued_s: list[Any], tz: str | None
-                 ) -> dict[str, Any]:
+def _gitlab_rows(cols: Columns, raw: dict[str, list[Any]], tz: str | None) -> dict[str, Any]:
+    """Conclusion and times of GitLab pipelines and jobs (same field names in both)."""
+    status = raw["status"]
     concl = conclusion_of(status, [None] * len(status))
-    start = cols.times(started, "started_at", default_tz=tz)
-    queue = pd.to_timedelta(pd.Series(cols.number(queued_s, "queued_duration")), unit="s")
+    start = cols.times(raw["started"], "started_at", default_tz=tz)
+    queue = pd.to_timedelta(pd.Series(cols.number(raw["queued"], "queued_duration")),
+                            unit="s")
     return {
         "conclusion": concl,
         "started_at": start,
-        "finished_at": cols.times(finished, "finished_at", default_tz=tz).where(
+        "finished_at": cols.times(raw["finished"], "finished_at", default_tz=tz).where(
             concl.notna().to_numpy()),
         "queued_at": start - queue,
     }
 
 
+_PIPELINE_FIELDS = ("id", "sha", "name", "status", "started", "finished", "queued", "timed")
+
+
+def _gitlab_pipeline(rec: dict[str, Any]) -> tuple[Any, ...]:
+    get = rec.get
+    return (get("id"), get("sha"), get("name") or "pipeline", get("status"),
+            get("started_at"), get("finished_at"), get("queued_duration"),
+            "started_at" in rec or "finished_at" in rec)
+
+
 def parse_gitlab_pipelines(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
     """GitLab pipelines: single-pipeline details have timings, list items have none."""
-    ids: list[Any] = []
-    sha: list[Any] = []
-    name: list[Any] = []
-    status: list[Any] = []
-    started: list[Any] = []
-    finished: list[Any] = []
-    queued: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    timed = 0
-    for rec in reader.objects():
-        get = rec.get
-        ids.append(get("id"))
-        sha.append(get("sha"))
-        name.append(get("name") or "pipeline")
-        status.append(get("status"))
-        started.append(get("started_at"))
-        finished.append(get("finished_at"))
-        queued.append(get("queued_duration"))
-        timed += "started_at" in rec or "finished_at" in rec
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
+    cols, raw = collect(reader, path, _PIPELINE_FIELDS, map(_gitlab_pipeline, reader.objects()))
     data = {
-        "run_id": cols.ident(ids, "id", prefix="gitlab-pipeline/"),
-        "sha": cols.sha(sha, "sha"),
-        "workflow": cols.text(name, "name"),
-        **_gitlab_rows(cols, status, started, finished, queued, options.default_tz),
+        "run_id": cols.ident(raw["id"], "id", prefix="gitlab-pipeline/"),
+        "sha": cols.sha(raw["sha"], "sha"),
+        "workflow": cols.text(raw["name"], "name"),
+        **_gitlab_rows(cols, raw, options.default_tz),
         "level": "run",
     }
+    timed = any(raw["timed"])
     fmt = "gitlab_pipelines" if timed else "gitlab_pipeline_list"
-    notes = [] if timed or not recs else [
+    notes = [] if timed or not len(cols) else [
         "GitLab pipeline lists carry no timings: runs counted, times left empty "
         "(export single pipelines for timings)"]
-    return Parsed("ci_runs", _finish(data, fmt, path, options), len(recs), notes=notes)
+    return _finish(data, fmt, path, options, cols, notes)
+
+
+_GITLAB_JOB_FIELDS = ("id", "sha", "stage", "job", "pipeline", "status", "started", "finished",
+                      "queued", "env")
+
+
+def _gitlab_job(rec: dict[str, Any]) -> tuple[Any, ...]:
+    get = rec.get
+    return (get("id"), dig(rec, "commit", "id") or dig(rec, "pipeline", "sha"), get("stage"),
+            get("name"), dig(rec, "pipeline", "id"), get("status"), get("started_at"),
+            get("finished_at"), get("queued_duration"), get("environment"))
 
 
 def parse_gitlab_jobs(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
     """GitLab ``/jobs``: stage and job names, pipeline, commit, timings."""
-    ids: list[Any] = []
-    sha: list[Any] = []
-    stage: list[Any] = []
-    job: list[Any] = []
-    pipeline: list[Any] = []
-    status: list[Any] = []
-    started: list[Any] = []
-    finished: list[Any] = []
-    queued: list[Any] = []
-    env: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    for rec in reader.objects():
-        get = rec.get
-        ids.append(get("id"))
-        sha.append(dig(rec, "commit", "id") or dig(rec, "pipeline", "sha"))
-        stage.append(get("stage"))
-        job.append(get("name"))
-        pipeline.append(dig(rec, "pipeline", "id"))
-        status.append(get("status"))
-        started.append(get("started_at"))
-        finished.append(get("finished_at"))
-        queued.append(get("queued_duration"))
-        env.append(get("environment"))
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
+    cols, raw = collect(reader, path, _GITLAB_JOB_FIELDS, map(_gitlab_job, reader.objects()))
     data = {
-        "run_id": cols.ident(ids, "id", prefix="gitlab-job/"),
-        "parent_id": cols.ident(pipeline, "pipeline.id", required=False,
+        "run_id": cols.ident(raw["id"], "id", prefix="gitlab-job/"),
+        "parent_id": cols.ident(raw["pipeline"], "pipeline.id", required=False,
                                 prefix="gitlab-pipeline/"),
-        "sha": cols.sha(sha, "commit.id"),
-        "workflow": cols.text(stage, "stage"),
-        "job": cols.text(job, "name"),
-        **_gitlab_rows(cols, status, started, finished, queued, options.default_tz),
-        "environment": environment_names(env),
+        "sha": cols.sha(raw["sha"], "commit.id"),
+        "workflow": cols.text(raw["stage"], "stage"),
+        "job": cols.text(raw["job"], "name"),
+        **_gitlab_rows(cols, raw, options.default_tz),
+        "environment": environment_names(raw["env"]),
         "level": "job",
     }
-    return Parsed("ci_runs", _finish(data, "gitlab_jobs", path, options), len(recs))
+    return _finish(data, "gitlab_jobs", path, options, cols)
 
 
 _BUILD_NUMBER = re.compile(r"\s*#\d+\s*$")
@@ -422,49 +337,56 @@ def _jenkins_sha(actions: Any) -> Any:
     return None
 
 
-def parse_jenkins_builds(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
-    """Jenkins ``api/json?tree=builds[...]`` / ``allBuilds[...]``: epoch-ms times."""
-    ids: list[Any] = []
-    sha: list[Any] = []
-    workflow: list[Any] = []
-    result: list[Any] = []
-    building: list[bool] = []
-    timestamp: list[Any] = []
-    duration: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
+def _page_meta(reader: JsonRecords) -> dict[str, Any]:
+    """The fields of the page (wrapper object) the current record comes from."""
+    return reader.pages[reader.page] if reader.page >= 0 else {}
+
+
+def _epoch_ms_rows(cols: Columns, raw: dict[str, list[Any]], concl: pd.Series,
+                   start_field: str, duration_field: str, tz: str | None) -> dict[str, Any]:
+    """Jenkins times: start in epoch ms, finish = start + duration (ms) once concluded."""
+    started = cols.times(raw["start"], start_field, default_tz=tz, epoch_unit="ms")
+    dur = pd.to_timedelta(pd.Series(cols.number(raw["duration"], duration_field)), unit="ms")
+    return {
+        "started_at": started,
+        "finished_at": (started + dur).where(concl.notna().to_numpy()),
+        "conclusion": concl,
+    }
+
+
+_BUILD_FIELDS = ("id", "sha", "workflow", "result", "building", "start", "duration")
+
+
+def _jenkins_builds(reader: JsonRecords) -> Iterator[tuple[Any, ...]]:
     for rec in reader.objects():
         get = rec.get
-        meta = reader.pages[reader.page] if reader.page >= 0 else {}
+        meta = _page_meta(reader)
         job_name = meta.get("fullName") or meta.get("name") or meta.get("displayName")
         display = get("fullDisplayName")
         number = get("number")
-        ids.append(build_path(get("url")) or display or (
-            f"{job_name or 'build'} #{number}" if number is not None else None))
-        workflow.append(_BUILD_NUMBER.sub("", display) if isinstance(display, str)
-                        else job_name or "jenkins")
-        sha.append(_jenkins_sha(get("actions")))
-        result.append(get("result"))
-        building.append(get("building") is True)
-        timestamp.append(get("timestamp"))
-        duration.append(get("duration"))
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
+        yield (build_path(get("url")) or display or (
+                   f"{job_name or 'build'} #{number}" if number is not None else None),
+               _jenkins_sha(get("actions")),
+               _BUILD_NUMBER.sub("", display) if isinstance(display, str)
+               else job_name or "jenkins",
+               get("result"), get("building") is True, get("timestamp"), get("duration"))
+
+
+def parse_jenkins_builds(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
+    """Jenkins ``api/json?tree=builds[...]`` / ``allBuilds[...]``: epoch-ms times."""
+    cols, raw = collect(reader, path, _BUILD_FIELDS, _jenkins_builds(reader))
+    result = raw["result"]
     concl = conclusion_of(result, [None] * len(result))
-    concl = concl.where(~np.asarray(building, dtype=bool))
-    start = cols.times(timestamp, "timestamp", default_tz=options.default_tz, epoch_unit="ms")
-    dur = pd.to_timedelta(pd.Series(cols.number(duration, "duration")), unit="ms")
+    concl = concl.where(~np.asarray(raw["building"], dtype=bool))
+    times = _epoch_ms_rows(cols, raw, concl, "timestamp", "duration", options.default_tz)
     data = {
-        "run_id": cols.ident(ids, "fullDisplayName", prefix="jenkins/"),
-        "sha": cols.sha(sha, "lastBuiltRevision.SHA1"),
-        "workflow": cols.text(workflow, "fullDisplayName"),
-        "started_at": start,
-        "finished_at": (start + dur).where(concl.notna().to_numpy()),
-        "conclusion": concl,
+        "run_id": cols.ident(raw["id"], "fullDisplayName", prefix="jenkins/"),
+        "sha": cols.sha(raw["sha"], "lastBuiltRevision.SHA1"),
+        "workflow": cols.text(raw["workflow"], "fullDisplayName"),
+        **times,
         "level": "run",
     }
-    return Parsed("ci_runs", _finish(data, "jenkins_builds", path, options), len(recs))
+    return _finish(data, "jenkins_builds", path, options, cols)
 
 
 def build_path(url: Any) -> str | None:
@@ -481,49 +403,38 @@ def build_path(url: Any) -> str | None:
     return "/".join(parts) or None
 
 
+_STAGE_FIELDS = ("id", "parent", "workflow", "job", "status", "start", "duration")
+
+
+def _wfapi_stages(reader: JsonRecords) -> Iterator[tuple[Any, ...]]:
+    for rec in reader.objects():
+        build = build_path(dig(rec, "_links", "self", "href")) or \
+            build_path(dig(_page_meta(reader), "_links", "self", "href"))
+        stage_id = rec.get("id")
+        yield (f"{build or 'build'}#{stage_id}" if stage_id not in (None, "") else None,
+               build, build.rsplit("/", 1)[0] if build and "/" in build else build,
+               rec.get("name"), rec.get("status"), rec.get("startTimeMillis"),
+               rec.get("durationMillis"))
+
+
 def parse_jenkins_wfapi_stages(reader: JsonRecords, path: str,
                                options: ImportOptions) -> Parsed:
     """Jenkins ``wfapi/describe`` stages (a bare list, or a run describe with ``stages``)."""
-    ids: list[Any] = []
-    parent: list[Any] = []
-    workflow: list[Any] = []
-    job: list[Any] = []
-    status: list[Any] = []
-    start: list[Any] = []
-    duration: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    for rec in reader.objects():
-        meta = reader.pages[reader.page] if reader.page >= 0 else {}
-        build = build_path(dig(rec, "_links", "self", "href")) or \
-            build_path(dig(meta, "_links", "self", "href"))
-        stage_id = rec.get("id")
-        ids.append(f"{build or 'build'}#{stage_id}" if stage_id not in (None, "") else None)
-        parent.append(build)
-        workflow.append(build.rsplit("/", 1)[0] if build and "/" in build else build)
-        job.append(rec.get("name"))
-        status.append(rec.get("status"))
-        start.append(rec.get("startTimeMillis"))
-        duration.append(rec.get("durationMillis"))
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
+    cols, raw = collect(reader, path, _STAGE_FIELDS, _wfapi_stages(reader))
+    status = raw["status"]
     concl = conclusion_of(status, [None] * len(status))
-    started = cols.times(start, "startTimeMillis", default_tz=options.default_tz,
-                         epoch_unit="ms")
-    dur = pd.to_timedelta(pd.Series(cols.number(duration, "durationMillis")), unit="ms")
+    times = _epoch_ms_rows(cols, raw, concl, "startTimeMillis", "durationMillis",
+                           options.default_tz)
     data = {
-        "run_id": cols.ident(ids, "id", prefix="jenkins-stage/"),
-        "parent_id": cols.ident(parent, "_links.self.href", required=False, prefix="jenkins/"),
-        "workflow": cols.text(workflow, "_links.self.href"),
-        "job": cols.text(job, "name"),
-        "started_at": started,
-        "finished_at": (started + dur).where(concl.notna().to_numpy()),
-        "conclusion": concl,
+        "run_id": cols.ident(raw["id"], "id", prefix="jenkins-stage/"),
+        "parent_id": cols.ident(raw["parent"], "_links.self.href", required=False,
+                                prefix="jenkins/"),
+        "workflow": cols.text(raw["workflow"], "_links.self.href"),
+        "job": cols.text(raw["job"], "name"),
+        **times,
         "level": "stage",
     }
-    return Parsed("ci_runs", _finish(data, "jenkins_wfapi_stages", path, options),
-                  len(recs))
+    return _finish(data, "jenkins_wfapi_stages", path, options, cols)
 
 
 PARSERS = {

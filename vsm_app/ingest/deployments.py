@@ -30,22 +30,23 @@ Rules (for docs/metrics.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from vsm_app.domain.tables import UTC_NS, conform
-from vsm_app.ingest.detect import DEPLOYMENT_COLUMNS, Parsed, generic_rows, header_names
+from vsm_app.ingest.detect import DEPLOYMENT_COLUMNS, Parsed
 from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.jsonload import (
-    Columns,
     CsvRecords,
     JsonRecords,
     dig,
     frame_of,
     obj,
 )
+from vsm_app.ingest.records import GenericTable, collect
 
 if TYPE_CHECKING:
     from vsm_app.ingest.sources import ImportOptions
@@ -110,62 +111,48 @@ def _finish(data: dict[str, Any], fmt: str, path: str, options: ImportOptions,
     return conform(frame, "deployments")
 
 
+def _github_deployment(rec: dict[str, Any]) -> tuple[Any, ...]:
+    get = rec.get
+    return (get("id"), get("sha"), get("environment"), get("created_at"),
+            get("production_environment") is True)
+
+
 def parse_github_deployments(reader: JsonRecords, path: str,
                              options: ImportOptions) -> Parsed:
     """GitHub ``/deployments``: sha, environment, created_at (status comes from statuses)."""
-    ids: list[Any] = []
-    sha: list[Any] = []
-    env: list[Any] = []
-    created: list[Any] = []
-    prod: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    for rec in reader.objects():
-        ids.append(rec.get("id"))
-        sha.append(rec.get("sha"))
-        env.append(rec.get("environment"))
-        created.append(rec.get("created_at"))
-        prod.append(rec.get("production_environment") is True)
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
+    cols, raw = collect(reader, path, ("id", "sha", "env", "created", "prod"),
+                        map(_github_deployment, reader.objects()))
+    n = len(cols)
     data = {
-        "deployment_id": cols.ident(ids, "id", prefix="github-deployment/"),
-        "sha": cols.sha(sha, "sha"),
-        "environment": environment_names(cols.text(env, "environment")),
-        "started_at": cols.times(created, "created_at", default_tz=options.default_tz),
-        "finished_at": pd.Series(pd.NaT, index=range(len(recs)), dtype=UTC_NS),
-        "status": pd.Series([pd.NA] * len(recs), dtype="string"),
+        "deployment_id": cols.ident(raw["id"], "id", prefix="github-deployment/"),
+        "sha": cols.sha(raw["sha"], "sha"),
+        "environment": environment_names(cols.text(raw["env"], "environment")),
+        "started_at": cols.times(raw["created"], "created_at", default_tz=options.default_tz),
+        "finished_at": pd.Series(pd.NaT, index=range(n), dtype=UTC_NS),
+        "status": pd.Series([pd.NA] * n, dtype="string"),
     }
-    return Parsed("deployments", _finish(data, "github_deployments", path, options, prod),
-                  len(recs))
+    return Parsed("deployments",
+                  _finish(data, "github_deployments", path, options, raw["prod"]), n)
+
+
+def _located_statuses(reader: JsonRecords) -> Iterator[tuple[Any, ...]]:
+    """Statuses whose URL names their deployment (the others are left out)."""
+    for rec in reader.objects():
+        dep = _deployment_id_from_url(rec.get("deployment_url") or rec.get("url") or "")
+        if dep is not None:
+            yield dep, rec.get("state"), rec.get("created_at")
 
 
 def parse_github_deployment_statuses(reader: JsonRecords, path: str,
                                      options: ImportOptions) -> Parsed:
     """GitHub ``/deployments/{id}/statuses``, linked by the deployment id in their URL."""
-    ref: list[Any] = []
-    state: list[Any] = []
-    at: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    unlocated = 0
-    for rec in reader.objects():
-        url = rec.get("deployment_url") or rec.get("url") or ""
-        dep = _deployment_id_from_url(url)
-        if dep is None:
-            unlocated += 1
-            continue
-        ref.append(dep)
-        state.append(rec.get("state"))
-        at.append(rec.get("created_at"))
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
+    cols, raw = collect(reader, path, ("ref", "state", "at"), _located_statuses(reader))
+    unlocated = reader.record - len(cols)
     frame = frame_of({
-        "deployment_ref": ref,
-        "state": [s.lower() if isinstance(s, str) else None for s in cols.text(state, "state")],
-        "at": cols.times(at, "created_at", default_tz=options.default_tz),
+        "deployment_ref": raw["ref"],
+        "state": [s.lower() if isinstance(s, str) else None
+                  for s in cols.text(raw["state"], "state")],
+        "at": cols.times(raw["at"], "created_at", default_tz=options.default_tz),
         "source": path,
     }, STATUS_COLUMNS)
     notes = [f"{unlocated} status(es) without a deployment URL skipped"] if unlocated else []
@@ -207,79 +194,66 @@ def apply_statuses(deployments: pd.DataFrame, statuses: pd.DataFrame
     return out, linked
 
 
+#: raw fields of a GitLab or DevLake deployment row
+_DEPLOYMENT_FIELDS = ("id", "sha", "env", "status", "started", "finished")
+
+
+def _gitlab_deployment(rec: dict[str, Any]) -> tuple[Any, ...]:
+    get = rec.get
+    job = obj(get("deployable"))
+    return (get("id"), get("sha") or dig(job, "commit", "id"), get("environment"),
+            get("status"), job.get("started_at") or get("created_at"),
+            job.get("finished_at") or get("updated_at"))
+
+
 def parse_gitlab_deployments(reader: JsonRecords, path: str,
                              options: ImportOptions) -> Parsed:
     """GitLab ``/deployments`` with the deploy job (``deployable``) and its timings."""
-    ids: list[Any] = []
-    sha: list[Any] = []
-    env: list[Any] = []
-    status: list[Any] = []
-    started: list[Any] = []
-    finished: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    for rec in reader.objects():
-        job = obj(rec.get("deployable"))
-        ids.append(rec.get("id"))
-        sha.append(rec.get("sha") or dig(job, "commit", "id"))
-        env.append(rec.get("environment"))
-        status.append(rec.get("status"))
-        started.append(job.get("started_at") or rec.get("created_at"))
-        finished.append(job.get("finished_at") or rec.get("updated_at"))
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
-    st = status_of(cols.text(status, "status"))
+    cols, raw = collect(reader, path, _DEPLOYMENT_FIELDS,
+                        map(_gitlab_deployment, reader.objects()))
+    tz = options.default_tz
+    st = status_of(cols.text(raw["status"], "status"))
     data = {
-        "deployment_id": cols.ident(ids, "id", prefix="gitlab-deployment/"),
-        "sha": cols.sha(sha, "sha"),
-        "environment": environment_names(env),
-        "started_at": cols.times(started, "deployable.started_at",
-                                 default_tz=options.default_tz),
-        "finished_at": cols.times(finished, "deployable.finished_at",
-                                  default_tz=options.default_tz).where(st.isin(FINAL)
-                                                                       .to_numpy()),
+        "deployment_id": cols.ident(raw["id"], "id", prefix="gitlab-deployment/"),
+        "sha": cols.sha(raw["sha"], "sha"),
+        "environment": environment_names(raw["env"]),
+        "started_at": cols.times(raw["started"], "deployable.started_at", default_tz=tz),
+        "finished_at": cols.times(raw["finished"], "deployable.finished_at",
+                                  default_tz=tz).where(st.isin(FINAL).to_numpy()),
         "status": st,
     }
     return Parsed("deployments", _finish(data, "gitlab_deployments", path, options),
-                  len(recs))
+                  len(cols))
+
+
+def _devlake_deployments(reader: JsonRecords) -> Iterator[tuple[Any, ...]]:
+    """One row per deployment commit (a deployment without commits: one row)."""
+    for rec in reader.objects():
+        get = rec.get
+        commits = [c for c in get("deploymentCommits") or [] if isinstance(c, dict)]
+        if not commits:
+            commits = [{"commitSha": get("commitSha") or get("commit_sha")}]
+        base_id = get("id")
+        for k, c in enumerate(commits):
+            yield (base_id if len(commits) == 1 or base_id in (None, "")
+                   else f"{base_id}/{k + 1}",
+                   c.get("commitSha"), get("environment"), get("result") or get("status"),
+                   c.get("startedDate") or get("startedDate") or get("createdDate"),
+                   c.get("finishedDate") or get("finishedDate"))
 
 
 def parse_devlake_deployment(reader: JsonRecords, path: str,
                              options: ImportOptions) -> Parsed:
     """DevLake webhook deployments: one row per deployment commit."""
-    ids: list[Any] = []
-    sha: list[Any] = []
-    env: list[Any] = []
-    status: list[Any] = []
-    started: list[Any] = []
-    finished: list[Any] = []
-    recs: list[int] = []
-    lines: list[int] = []
-    for rec in reader.objects():
-        commits = [c for c in rec.get("deploymentCommits") or [] if isinstance(c, dict)]
-        if not commits:
-            commits = [{"commitSha": rec.get("commitSha") or rec.get("commit_sha")}]
-        base_id = rec.get("id")
-        for k, c in enumerate(commits):
-            ids.append(base_id if len(commits) == 1 or base_id in (None, "")
-                       else f"{base_id}/{k + 1}")
-            sha.append(c.get("commitSha"))
-            env.append(rec.get("environment"))
-            status.append(rec.get("result") or rec.get("status"))
-            started.append(c.get("startedDate") or rec.get("startedDate")
-                           or rec.get("createdDate"))
-            finished.append(c.get("finishedDate") or rec.get("finishedDate"))
-            recs.append(reader.record)
-            lines.append(reader.line)
-    cols = Columns(path, recs, lines)
+    cols, raw = collect(reader, path, _DEPLOYMENT_FIELDS, _devlake_deployments(reader))
+    tz = options.default_tz
     data = {
-        "deployment_id": cols.ident(ids, "id"),
-        "sha": cols.sha(sha, "deploymentCommits.commitSha"),
-        "environment": environment_names(cols.text(env, "environment")),
-        "started_at": cols.times(started, "startedDate", default_tz=options.default_tz),
-        "finished_at": cols.times(finished, "finishedDate", default_tz=options.default_tz),
-        "status": status_of(cols.text(status, "result"), missing="success"),
+        "deployment_id": cols.ident(raw["id"], "id"),
+        "sha": cols.sha(raw["sha"], "deploymentCommits.commitSha"),
+        "environment": environment_names(cols.text(raw["env"], "environment")),
+        "started_at": cols.times(raw["started"], "startedDate", default_tz=tz),
+        "finished_at": cols.times(raw["finished"], "finishedDate", default_tz=tz),
+        "status": status_of(cols.text(raw["status"], "result"), missing="success"),
     }
     return Parsed("deployments", _finish(data, "devlake_deployment", path, options),
                   reader.record)
@@ -288,24 +262,11 @@ def parse_devlake_deployment(reader: JsonRecords, path: str,
 def parse_generic_deployments(reader: JsonRecords | CsvRecords, path: str,
                               options: ImportOptions) -> Parsed:
     """A generic deployments table, as CSV or JSON records."""
-    csv = isinstance(reader, CsvRecords)
-    fmt = "generic_deployments_csv" if csv else "generic_deployments"
-    names = header_names(reader, DEPLOYMENT_COLUMNS) if isinstance(reader, CsvRecords) else {}
-    if csv:
-        _require_columns(names, path, csv)
-    raw: dict[str, list[Any]] = {k: [] for k in DEPLOYMENT_COLUMNS}
-    recs: list[int] = []
-    lines: list[int] = []
-    for fields, rec_names in generic_rows(reader, DEPLOYMENT_COLUMNS):
-        if not names:
-            names = rec_names
-            _require_columns(names, path, csv)
-        for k, v in fields.items():
-            raw[k].append(v)
-        recs.append(reader.record)
-        lines.append(reader.line)
-    cols = Columns(path, recs, lines)
-    shown = {k: (v or k) for k, v in names.items()}
+    table = GenericTable(reader, path, DEPLOYMENT_COLUMNS, _require_columns,
+                         "generic_deployments")
+    cols, raw = collect(reader, path, tuple(DEPLOYMENT_COLUMNS),
+                        (fields.values() for fields in table.rows()))
+    shown = table.shown()
     sha = cols.sha(raw["sha"], shown["sha"])
     tz = options.default_tz
     started = cols.times(raw["started_at"], shown["started_at"], default_tz=tz)
@@ -330,7 +291,7 @@ def parse_generic_deployments(reader: JsonRecords | CsvRecords, path: str,
         "status": status_of(cols.text(raw["status"], shown["status"]), missing="success"),
         "repo_name": cols.text(raw["repo"], shown["repo"]),
     }
-    return Parsed("deployments", _finish(data, fmt, path, options), len(recs))
+    return Parsed("deployments", _finish(data, table.format, path, options), len(cols))
 
 
 def _require_columns(names: dict[str, str | None], path: str, csv: bool) -> None:

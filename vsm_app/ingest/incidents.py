@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from vsm_app.domain.tables import conform
-from vsm_app.ingest.detect import INCIDENT_COLUMNS, Parsed, generic_rows, header_names
+from vsm_app.ingest.detect import INCIDENT_COLUMNS, Parsed
 from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.jsonload import (
     Columns,
@@ -39,6 +39,7 @@ from vsm_app.ingest.jsonload import (
     dig,
     obj,
 )
+from vsm_app.ingest.records import GenericTable
 from vsm_app.ingest.reviews import repo_and_number
 
 if TYPE_CHECKING:
@@ -210,20 +211,13 @@ def parse_devlake_incident(reader: JsonRecords, path: str, options: ImportOption
 def parse_generic_incidents(reader: JsonRecords | CsvRecords, path: str,
                             options: ImportOptions) -> Parsed:
     """A generic incidents table, as CSV or JSON records."""
-    csv = isinstance(reader, CsvRecords)
-    fmt = "generic_incidents_csv" if csv else "generic_incidents"
-    names = header_names(reader, INCIDENT_COLUMNS) if isinstance(reader, CsvRecords) else {}
-    if csv:
-        _require_columns(names, path, csv)
+    table = GenericTable(reader, path, INCIDENT_COLUMNS, _require_columns, "generic_incidents")
     rows = _Rows()
-    for fields, rec_names in generic_rows(reader, INCIDENT_COLUMNS):
-        if not names:
-            names = rec_names
-            _require_columns(names, path, csv)
+    for fields in table.rows():
         rows.add(reader, id=fields["incident_id"], opened=fields["opened_at"],
                  resolved=fields["resolved_at"], sha=fields["sha"],
                  deployment_id=fields["deployment_id"], severity=fields["severity"])
-    shown = {k: v or k for k, v in names.items()}
+    shown = table.shown()
     cols = Columns(path, rows.recs, rows.lines)
     opened = cols.times(rows.raw["opened"], shown.get("opened_at", "opened_at"),
                         default_tz=options.default_tz)
@@ -233,7 +227,7 @@ def parse_generic_incidents(reader: JsonRecords | CsvRecords, path: str,
                            "missing opening time")
     rows.raw["id"] = [i if i not in (None, "") else f"incident@{t:%Y-%m-%dT%H:%M:%SZ}"
                       for i, t in zip(rows.raw["id"], opened, strict=True)]
-    frame = rows.frame(path, fmt, options, {
+    frame = rows.frame(path, table.format, options, {
         "id": shown.get("incident_id", "id"), "opened": shown.get("opened_at", "opened"),
         "resolved": shown.get("resolved_at", "resolved"), "sha": shown.get("sha", "sha"),
         "severity": shown.get("severity", "severity")}, opened=opened)
