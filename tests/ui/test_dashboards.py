@@ -86,6 +86,7 @@ def app_window(qtbot: Any, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
     controller.measured.emit(controller.data)
     controller.result = m.result
     controller.result_changed.emit(m.result)
+    w.dashboards.wiring.wait()  # the dashboards draw a result on the next event-loop turn
     w.controller = controller
     yield w
     w.dashboards.wiring.wait()
@@ -437,7 +438,7 @@ def test_the_demo_opens_measured_with_its_dashboards(qtbot: Any, demo: dict[str,
     qtbot.waitUntil(lambda: not w.measure.is_busy(), timeout=20_000)
     expected = demo["measurement"].result.to_json()
     d = w.dashboards
-    assert d.result is got.args[0]
+    qtbot.waitUntil(lambda: d.result is got.args[0], timeout=5_000)  # its next turn
     assert d.constraint.headline.text().startswith(f"Constraint: {expected['bottleneck']['stage']}")
     assert d.dora.tiles["dora.lead_time_median_s"].value_label.text() == \
         format_duration(expected["dora"]["lead_time_median_s"])
