@@ -21,7 +21,7 @@ from vsm_app.ui.dialogs.export_dialog import (
     find_file_menu,
     install_export_actions,
 )
-from vsm_app.ui.export import export_map_image
+from vsm_app.ui.export import export_map_image, measured_ladder_of, overlay_from_scene
 
 
 def _demo_window(qtbot: Any) -> Any:
@@ -57,6 +57,10 @@ def test_actions_sit_in_the_file_menu_before_quit(window: Any) -> None:
 def test_gui_map_export_matches_the_api_and_the_screen_overlay(qtbot: Any, tmp_path: Path,
                                                                 dialogs: Any) -> None:
     w = _demo_window(qtbot)
+    # measured first, as the user sees it: the overlay below is then not redrawn by the
+    # measurement, nor the export's status message replaced by "Measured …"
+    qtbot.waitUntil(lambda: w.measure.result is not None and not w.measure.is_busy(),
+                    timeout=60_000)
     ctl = install_export_actions(w)
     m = w.project.maps[0]
     w.editor_for(m.id).scene.stage_item(m.stages[1].id).set_overlay(
@@ -67,9 +71,16 @@ def test_gui_map_export_matches_the_api_and_the_screen_overlay(qtbot: Any, tmp_p
     _wait_done(qtbot, ctl, task)
     assert blocker.args[0].path == out
     gui = QImage(str(out))
-    api = export_map_image(w.project, m, tmp_path / "api.png", dpi=120)
-    assert (gui.width(), gui.height()) == (api.width_px, api.height_px)
-    assert gui != QImage(str(api.path))  # the GUI export carries the on-screen overlay
+    # the API given what the screen shows (overlay labels, measured ladder) draws the same
+    scene = w.editor_for(m.id).scene
+    same = export_map_image(w.project, m, tmp_path / "same.png", dpi=120,
+                            overlay=overlay_from_scene(scene),
+                            measured_ladder=measured_ladder_of(scene))
+    assert (gui.width(), gui.height()) == (same.width_px, same.height_px)
+    assert gui == QImage(str(same.path))
+    assert overlay_from_scene(scene)[m.stages[1].id].text == "measured median 19h"
+    plain = export_map_image(w.project, m, tmp_path / "api.png", dpi=120)
+    assert gui != QImage(str(plain.path))  # the GUI export carries the on-screen overlay
     assert "Exported gui.png" in w.statusBar().currentMessage()
     assert dialogs.errors == []
 
