@@ -25,7 +25,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QContextMenuEvent, QPainter
+from PySide6.QtGui import QBrush, QColor, QContextMenuEvent, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from .data import DAY_S, PeriodAxis
@@ -370,6 +370,44 @@ class Chart(pg.PlotWidget):
             s.items[3].setData(x, y)
             self._update_symbols(s)
 
+    # -- fitting a narrow dock ------------------------------------------------------------------
+    def resizeEvent(self, ev: Any) -> None:
+        super().resizeEvent(ev)
+        self._fit_title()
+        self._fit_legend()
+
+    def _fit_title(self) -> None:
+        """The title, elided with "…" when the chart is narrower than it (``self.title`` stays
+        whole for exports and file names)."""
+        if not getattr(self, "_show_title", False):
+            return  # also: pyqtgraph sends a resize while the base class is being built
+        f = font(TITLE_PT, bold=True)
+        shown = QFontMetricsF(f).elidedText(self.title, Qt.TextElideMode.ElideRight,
+                                            self._plot_width())
+        if shown == getattr(self, "_shown_title", None):
+            return
+        self._shown_title = shown
+        pi = self.plotItem
+        pi.setTitle(shown, color=self.theme.text, size=f"{TITLE_PT}pt", bold=True)
+        pi.titleLabel.setMinimumWidth(0)  # never widens the plot
+
+    def _plot_width(self) -> float:
+        """The width of the title's and the legend's row: the plot beside the value axis."""
+        return max(60.0, self.width() - self.plotItem.getAxis("left").width() - 24.0)
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as the width holds: at most the ones asked for, at least
+        two (a one-column legend would take the plot's height)."""
+        legend = getattr(self, "legend", None)
+        if legend is None or not legend.items:
+            return
+        fm = QFontMetricsF(font(TICK_PT))
+        widest = max(fm.horizontalAdvance(label.text) for _s, label in legend.items) + 40.0
+        most = self._legend_columns
+        cols = max(min(2, most), min(most, int(self._plot_width() // widest)))
+        if cols != legend.columnCount:
+            legend.setColumnCount(cols)
+
     def add_legend(self, keys: list[str], columns: int = 4) -> pg.LegendItem:
         """A one-row legend of ``keys`` between the title and the plot (never over the data,
         kept in exports)."""
@@ -392,6 +430,8 @@ class Chart(pg.PlotWidget):
         for _sample, label in legend.items:
             label.setMaximumHeight(22)
         self.legend = legend
+        self._legend_columns = min(len(keys), columns)
+        self._fit_legend()
         return legend
 
     def set_series_label(self, key: str, label: str) -> None:
@@ -481,9 +521,8 @@ class Chart(pg.PlotWidget):
             ax = pi.getAxis(name)
             ax.setPen(pg.mkPen(theme.grid))
             ax.setTextPen(pg.mkPen(theme.text))
-        if self._show_title:
-            pi.setTitle(self.title, color=theme.text, size=f"{TITLE_PT}pt", bold=True)
-            pi.titleLabel.setMinimumWidth(0)  # a long title is clipped, never widens the plot
+        self._shown_title = None
+        self._fit_title()
         self._crosshair.setPen(pg.mkPen(theme.muted, width=1, style=Qt.PenStyle.DashLine))
         # QColor reads #AARRGGBB (pyqtgraph's own strings are #RRGGBBAA)
         self._readout.fill = pg.mkBrush(QColor(theme.readout_fill))
