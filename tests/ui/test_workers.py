@@ -50,3 +50,27 @@ def test_failure_is_reported_with_message(qtbot) -> None:
     with qtbot.waitSignal(task.failed, timeout=5000) as blocker:
         task.start()
     assert "record 3" in blocker.args[0] and "ValueError" in blocker.args[1]
+
+
+def test_latest_task_runs_the_newest_waiting_request_and_drops_superseded_results(qtbot) -> None:
+    from vsm_app.ui.workers import LatestTask
+
+    runner = LatestTask()
+    started: list[str] = []
+    results: list[str] = []
+    runner.finished.connect(results.append)
+
+    def job(name: str, seconds: float):
+        def make():
+            started.append(name)  # built when it starts, from the state of that moment
+            return lambda progress, cancelled: (time.sleep(seconds), name)[1]
+        return make
+
+    with qtbot.waitSignal(runner.idle, timeout=10_000):
+        runner.request(job("first", 0.3))
+        runner.request(job("second", 0.0))  # waits, then is replaced by the third
+        runner.request(job("third", 0.0))
+        assert runner.is_running()
+    assert started == ["first", "third"]
+    assert results == ["third"]  # "first" finished while "third" waited: not shown
+    assert not runner.is_running()

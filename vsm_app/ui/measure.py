@@ -26,7 +26,7 @@ from ..domain.tables import Tables
 from ..ingest import git as _git  # noqa: F401
 from ..ingest import sources as _sources  # noqa: F401
 from ..pipeline import AnalyzeInputs, ingest, inputs_from_project
-from .workers import Task
+from .workers import LatestTask, Task, WorkFn
 
 
 @dataclass
@@ -96,10 +96,16 @@ class MeasurementController(QObject):
         self.period = "week"
         self.band_year = 2023
         self._ingest_task: Task | None = None
-        self._window_task: Task | None = None
-        self._window_pending = False
-        self._prepare_task: Task | None = None
-        self._prepare_pending = False
+        # re-preparations (another map, edited bindings) and window analyses: the newest
+        # request wins, a superseded result is dropped
+        self._prepare = LatestTask(self)
+        self._prepare.finished.connect(self._on_prepared)
+        self._prepare.failed.connect(self.failed)
+        self._prepare.idle.connect(self._emit_busy)
+        self._window = LatestTask(self)
+        self._window.finished.connect(self._on_window_result)
+        self._window.failed.connect(self.failed)
+        self._window.idle.connect(self._emit_busy)
         self._ingest_map: ValueStreamMap | None = None  # the map the running ingest prepares
 
     # -- state ------------------------------------------------------------------------
@@ -115,8 +121,8 @@ class MeasurementController(QObject):
             self.band_year = project.settings.band_year
 
     def is_busy(self) -> bool:
-        return any(t is not None and t.is_running()
-                   for t in (self._ingest_task, self._prepare_task, self._window_task))
+        return bool(self._ingest_task and self._ingest_task.is_running()) \
+            or self._prepare.is_running() or self._window.is_running()
 
     def has_sources(self) -> bool:
         return bool(self.project and self.project.sources)
@@ -164,9 +170,10 @@ class MeasurementController(QObject):
             self._ingest_task.cancel()
 
     def wait(self, timeout_ms: int = 60_000) -> None:
-        for t in (self._ingest_task, self._prepare_task, self._window_task):
-            if t is not None:
-                t.wait(timeout_ms)
+        if self._ingest_task is not None:
+            self._ingest_task.wait(timeout_ms)
+        self._prepare.wait(timeout_ms)
+        self._window.wait(timeout_ms)
 
     def _on_ingested(self, data: MeasuredData) -> None:
         self.data = data
@@ -202,60 +209,41 @@ class MeasurementController(QObject):
     def _start_prepare(self) -> None:
         if self.data is None:
             return
-        if self._prepare_task and self._prepare_task.is_running():
-            self._prepare_pending = True  # the newest map wins once this one ends
-            return
-        data, vsm_map, envs = self.data, self._map_copy(), self._environments()
-        task = Task(lambda progress, cancelled: prepare(data.tables, vsm_map, envs), self)
-        task.finished.connect(lambda prepared: self._on_prepared(data, prepared))
-        task.failed.connect(self.failed)
-        task.done.connect(self._on_prepare_done)
-        self._prepare_task = task
-        task.start()
+
+        def make() -> WorkFn:  # the data, map and environment of the moment it starts
+            data, vsm_map, envs = self.data, self._map_copy(), self._environments()
+            assert data is not None
+            return lambda progress, cancelled: (data, prepare(data.tables, vsm_map, envs))
+
+        self._prepare.request(make)
         self.busy.emit(True)
 
-    def _on_prepared(self, data: MeasuredData, prepared: Prepared) -> None:
-        if data is not self.data or self._prepare_pending:
-            return  # a newer ingest or map supersedes this preparation
+    def _on_prepared(self, done: tuple[MeasuredData, Prepared]) -> None:
+        data, prepared = done
+        if data is not self.data:
+            return  # a newer ingest replaced the data meanwhile
         data.prepared = prepared
         self._start_window_task()
 
-    def _on_prepare_done(self) -> None:
-        if self._prepare_pending:
-            self._prepare_pending = False
-            self._start_prepare()
-        else:
-            self._emit_busy()
-
     def is_preparing(self) -> bool:
         """A re-preparation for another map or edited bindings is running or queued."""
-        return bool(self._prepare_task and self._prepare_task.is_running())
+        return self._prepare.is_running()
 
     def _start_window_task(self) -> None:
         if self.data is None:
             return
-        if self._window_task and self._window_task.is_running():
-            self._window_pending = True  # the newest window wins once this one ends
-            return
-        prepared, options = self.data.prepared, self.options()
-        task = Task(lambda progress, cancelled: analyze_window(prepared, options), self)
-        task.finished.connect(self._on_window_result)
-        task.failed.connect(self.failed)
-        task.done.connect(self._on_window_done)
-        self._window_task = task
-        task.start()
+
+        def make() -> WorkFn:  # the preparation and window of the moment it starts
+            assert self.data is not None
+            prepared, options = self.data.prepared, self.options()
+            return lambda progress, cancelled: analyze_window(prepared, options)
+
+        self._window.request(make)
         self.busy.emit(True)
 
     def _on_window_result(self, result: AnalysisResult) -> None:
         self.result = result
         self.result_changed.emit(result)
-
-    def _on_window_done(self) -> None:
-        if self._window_pending:
-            self._window_pending = False
-            self._start_window_task()
-        else:
-            self._emit_busy()
 
     def _emit_busy(self) -> None:
         self.busy.emit(self.is_busy())

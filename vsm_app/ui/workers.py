@@ -119,3 +119,57 @@ class Task(QObject):
     def _on_cancelled(self) -> None:
         self.cancelled.emit()
         self._end()
+
+
+class LatestTask(QObject):
+    """Runs the newest of a stream of requests in a worker, one at a time.
+
+    :meth:`request` takes a factory that builds the work function when it starts, so it reads
+    the state of that moment. A request made while one runs waits; of several waiting, only the
+    newest runs. A result is reported only when no newer request waits (a superseded result is
+    dropped, not shown for a moment).
+
+    Signals: ``finished(result)``, ``failed(message, details)``, and ``idle()`` when the last
+    run ended and nothing waits.
+    """
+
+    finished = Signal(object)
+    failed = Signal(str, str)
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._task: Task | None = None
+        self._waiting: Callable[[], WorkFn] | None = None
+
+    def request(self, make: Callable[[], WorkFn]) -> None:
+        if self.is_running():
+            self._waiting = make
+            return
+        self._start(make)
+
+    def is_running(self) -> bool:
+        return self._task is not None and self._task.is_running()
+
+    def wait(self, timeout_ms: int = 30_000) -> None:
+        if self._task is not None:
+            self._task.wait(timeout_ms)
+
+    def _start(self, make: Callable[[], WorkFn]) -> None:
+        task = Task(make(), self)
+        task.finished.connect(self._on_finished)
+        task.failed.connect(self.failed)
+        task.done.connect(self._on_done)
+        self._task = task
+        task.start()
+
+    def _on_finished(self, result: Any) -> None:
+        if self._waiting is None:
+            self.finished.emit(result)
+
+    def _on_done(self) -> None:
+        make, self._waiting = self._waiting, None
+        if make is not None:
+            self._start(make)
+        else:
+            self.idle.emit()
