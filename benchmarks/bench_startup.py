@@ -36,7 +36,7 @@ settle_interpreter()
 t_shown = time.perf_counter()
 dash = w.dashboards
 while (w.measure.result is None or w.measure.is_busy()
-       or dash.result is not w.measure.result):
+       or dash.result is not w.measure.result or dash.wiring.is_drawing()):
     app.processEvents()
     time.sleep(0.002)
 w.repaint()

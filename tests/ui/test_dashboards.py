@@ -438,7 +438,8 @@ def test_the_demo_opens_measured_with_its_dashboards(qtbot: Any, demo: dict[str,
     qtbot.waitUntil(lambda: not w.measure.is_busy(), timeout=20_000)
     expected = demo["measurement"].result.to_json()
     d = w.dashboards
-    qtbot.waitUntil(lambda: d.result is got.args[0], timeout=5_000)  # its next turn
+    qtbot.waitUntil(lambda: not d.wiring.is_drawing(), timeout=5_000)  # drawn turn by turn
+    assert d.result is got.args[0]
     assert d.constraint.headline.text().startswith(f"Constraint: {expected['bottleneck']['stage']}")
     assert d.dora.tiles["dora.lead_time_median_s"].value_label.text() == \
         format_duration(expected["dora"]["lead_time_median_s"])

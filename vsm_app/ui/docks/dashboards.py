@@ -24,7 +24,9 @@ Every redraw is ``setData`` on items built once (see :mod:`vsm_app.ui.charts.bas
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -242,17 +244,27 @@ class Dashboards(QObject):
         """Show an analysed window; trends from ``context`` (default: keep the current
         context if it has the same period, else the result itself)."""
         t0 = time.perf_counter()
+        for step in self.result_steps(result, context):
+            step()
+        self.last_redraw_s = time.perf_counter() - t0
+
+    def result_steps(self, result: Any, context: Any = None) -> list[Callable[[], None]]:
+        """:meth:`set_result` as steps of one panel each, to run in order (the window runs
+        one per turn of the event loop, so drawing 42k changes never blocks it for long)."""
         self.result = result
-        for p in self._built():
-            p.set_result(result)
+        built = self._built()
+        steps: list[Callable[[], None]] = [partial(p.set_result, result) for p in built]
+        if context is None and (self.context is None or not same_period(self.context, result)):
+            context = result
         if context is not None:
-            self._set_trends(context)
-        elif self.context is None or not same_period(self.context, result):
-            self._set_trends(result)
+            self.context = context
+            axis = period_axis(context)
+            steps += [partial(p.set_trends, context, axis) for p in built]
+            steps.append(partial(self._set_extent, context, axis))
         w = window_seconds(result)
         if w is not None:
-            self.set_window_seconds(*w)
-        self.last_redraw_s = time.perf_counter() - t0
+            steps.append(partial(self.set_window_seconds, *w))
+        return steps
 
     def set_context(self, context: Any) -> None:
         """Trends over the whole measured span (a result without since/until)."""
@@ -267,6 +279,10 @@ class Dashboards(QObject):
         axis = period_axis(context)
         for p in self._built():
             p.set_trends(context, axis)
+        self._set_extent(context, axis)
+
+    def _set_extent(self, context: Any, axis: Any) -> None:
+        """Every time chart's limits and the shared x range: the context's measured span."""
         extent = window_seconds(context)
         if extent is None and len(axis):
             extent = (float(axis.start_s[0]), float(axis.end_s[-1]))
@@ -397,34 +413,54 @@ class _Wiring(QObject):
         # a new result is drawn one event-loop turn after the map's overlay: the two are
         # separate GUI-thread events (~60 ms of charts for 42k changes), never one long one
         self._pending_result: Any = None
+        self._steps: list[Callable[[], None]] = []  # of the result being drawn, in order
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(0)
-        self._draw_timer.timeout.connect(self.flush)
+        self._draw_timer.timeout.connect(self._next_step)
 
     # -- controller -----------------------------------------------------------------------------
     def on_result(self, result: Any) -> None:
-        """A new result: drawn on the next turn of the event loop (the newest wins)."""
+        """A new result: drawn from the next turn of the event loop on, one panel per turn
+        (the newest result wins over one still being drawn)."""
         self._pending_result = result
+        self._steps = []
         self._draw_timer.start()
 
+    def is_drawing(self) -> bool:
+        """A result is waiting to be drawn, or drawn in part."""
+        return self._pending_result is not None or bool(self._steps)
+
     def flush(self) -> None:
-        """Draw a result that is still waiting for its turn now."""
+        """Draw now what is still waiting for its turn."""
         self._draw_timer.stop()
+        self._take_pending()
+        steps, self._steps = self._steps, []
+        for step in steps:
+            step()
+
+    def _next_step(self) -> None:
+        self._take_pending()
+        if self._steps:
+            self._steps.pop(0)()
+        if self._steps:
+            self._draw_timer.start()
+
+    def _take_pending(self) -> None:
         result, self._pending_result = self._pending_result, None
         if result is not None:
-            self._draw_result(result)
+            self._steps = self._result_steps(result)
 
-    def _draw_result(self, result: Any) -> None:
+    def _result_steps(self, result: Any) -> list[Callable[[], None]]:
         opts = getattr(result, "options", None)
         whole = opts is None or (opts.since is None and opts.until is None)
         if whole:
             self._context_key = self._key(result)
-            self.dash.set_result(result, context=result)
-            return
-        self.dash.set_result(result)
+            return self.dash.result_steps(result, context=result)
+        steps = self.dash.result_steps(result)
         if not _same_key(self._key(result), self._context_key) or self.dash.context is None:
-            self._start_context()
+            steps.append(self._start_context)
+        return steps
 
     def _key(self, result: Any) -> tuple[Any, ...]:
         """What the whole-span context depends on: the prepared data (the object itself), the
@@ -486,6 +522,7 @@ class _Wiring(QObject):
         """Another project: nothing measured yet, so no charts of the old one."""
         self._draw_timer.stop()
         self._pending_result = None
+        self._steps = []
         self._context_key = None
         self.dash.clear()
         self.follow_editor()
