@@ -410,8 +410,8 @@ class _Wiring(QObject):
         self._context_key: tuple[Any, ...] | None = None  # (prepared, period, band year)
         self._context_task: Any = None
         self._context_pending = False
-        # a new result is drawn one event-loop turn after the map's overlay: the two are
-        # separate GUI-thread events (~60 ms of charts for 42k changes), never one long one
+        # a new result is drawn after the map's overlay, one panel per event-loop turn: the
+        # charts of 42k changes (~60 ms at first) never make one long GUI-thread event
         self._pending_result: Any = None
         self._steps: list[Callable[[], None]] = []  # of the result being drawn, in order
         self._draw_timer = QTimer(self)
