@@ -17,7 +17,6 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -65,23 +64,13 @@ class AiCheckDialog(ValidatedDialog):
                 box.setValue(v)
         self.notes = QPlainTextEdit(check.notes if check else "")
         self.notes.setFixedHeight(60)
-        self.error = label("", "error", name="aiError")
-        self.error.hide()
         form = QFormLayout()
         form.addRow("Period", self.period)
         for k, box in self.scores.items():
             form.addRow(AI_LABELS[k], box)
         form.addRow("Notes", self.notes)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addWidget(label("How true is each capability for the team today? 1 = not at all, "
-                            "5 = fully.", "hint"))
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        self.lay_out(label("How true is each capability for the team today? 1 = not at all, "
+                           "5 = fully.", "hint"), form, error_name="aiError")
 
     def build(self) -> AiCapabilityCheck:
         return AiCapabilityCheck(self.period.text(),

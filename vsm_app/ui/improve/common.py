@@ -20,13 +20,16 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
+    QDialogButtonBox,
     QDockWidget,
     QHeaderView,
     QLabel,
+    QLayout,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTreeWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -466,6 +469,23 @@ class ValidatedDialog(QDialog):
     error: QLabel
     build: Callable[[], Any]  # each subclass builds its own record
     _result: Any = None
+
+    def lay_out(self, *parts: QWidget | QLayout, error_name: str) -> QVBoxLayout:
+        """The dialog's column: ``parts`` (widgets or layouts) in order, then the error label
+        (hidden until OK finds a problem; object name ``error_name``) and OK / Cancel."""
+        self.error = label("", "error", name=error_name)
+        self.error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        for part in (*parts, self.error, buttons):
+            if isinstance(part, QLayout):
+                lay.addLayout(part)
+            else:
+                lay.addWidget(part)
+        return lay
 
     def accept(self) -> None:
         try:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -274,19 +273,8 @@ class ItemDialog(ValidatedDialog):
         form.addRow("Status", self.status)
         form.addRow("Notes", self.notes)
 
-        self.error = label("", "error", name="itemError")
-        self.error.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(label("Leading indicators (plotted from the start date, with the target)",
-                            "heading"))
-        lay.addLayout(grid)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        self.lay_out(form, label("Leading indicators (plotted from the start date, with the "
+                                 "target)", "heading"), grid, error_name="itemError")
         self.resize(620, 640)
 
     def stage_choice(self) -> tuple[str | None, str | None]:

@@ -21,7 +21,6 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -108,23 +107,13 @@ class SurveyRoundDialog(ValidatedDialog):
         self.comments.setFixedHeight(80)
         self.small = label(f"Fewer than {MIN_GROUP_SIZE} responses: only the count is kept, "
                            "nothing is shown.", "hint", name="smallGroupHint")
-        self.error = label("", "error", name="surveyError")
-        self.error.hide()
         form = QFormLayout()
         form.addRow("Period", self.period)
         form.addRow("Responses", self.n)
         for d, box in self.scores.items():
             form.addRow(f"{SPACE_LABELS[d]} (mean 1–5)", box)
         form.addRow("Comments", self.comments)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.small)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        self.lay_out(form, self.small, error_name="surveyError")
         self.n.valueChanged.connect(self._sync)
         self._sync()
 

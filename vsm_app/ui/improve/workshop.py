@@ -229,21 +229,12 @@ class CharterDialog(ValidatedDialog):
         for w in (self.scope, self.trigger, self.end_point):
             w.setFixedHeight(58)
         self.participants.setFixedHeight(90)
-        self.error = label("", "error", name="charterError")
-        self.error.hide()
         form = QFormLayout()
         form.addRow("Scope", self.scope)
         form.addRow("Trigger", self.trigger)
         form.addRow("End point", self.end_point)
         form.addRow("Participants (roles)", self.participants)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        self.lay_out(form, error_name="charterError")
         self.resize(560, 420)
 
     def build(self) -> ProjectCharter:
