@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMainWindow,
     QMenu,
@@ -116,6 +117,22 @@ class TablesExportOptions:
 
 
 # -- dialogs -------------------------------------------------------------------------------------
+
+def _export_column(dialog: QDialog, *parts: QWidget | QLayout) -> QVBoxLayout:
+    """An export dialog's column: ``parts`` in order, then Export / Cancel."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    lay = QVBoxLayout(dialog)
+    for part in (*parts, buttons):
+        if isinstance(part, QLayout):
+            lay.addLayout(part)
+        else:
+            lay.addWidget(part)
+    return lay
+
 
 class _PathRow(QWidget):
     """A file path with a Browse… button."""
@@ -218,14 +235,7 @@ class ExportMapDialog(QDialog):
         form.addRow("", self.overlay_check)
         form.addRow("", self.title_check)
         form.addRow("File", self.path_row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
+        _export_column(self, form)
 
         suffix = Path(suggested_path).suffix.lower().lstrip(".")
         if suffix in MAP_FILTERS:
@@ -329,15 +339,7 @@ class ExportReportDialog(QDialog):
         form.addRow("Format", self.format_box)
         form.addRow("Page size", self.page_box)
         form.addRow("File", self.path_row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addWidget(note)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
+        _export_column(self, note, form)
         self._format_changed()
 
     def _format_changed(self) -> None:
