@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,3 +96,16 @@ def window(qtbot: Any) -> Iterator[Any]:
 def empty_window(qtbot: Any) -> Iterator[Any]:
     """The main window on a project with one empty map."""
     yield _show(qtbot, Project("Workshop", [ValueStreamMap("Current state")]))
+
+
+@pytest.fixture(scope="module")
+def demo_vsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo repository and exports generated for this test session (reused when already
+    there), with a fresh copy of the sample project for each test module."""
+    from vsm_app.demo.generate import generate
+    from vsm_app.paths import DEMO_PROJECT
+
+    root = tmp_path_factory.getbasetemp() / "measured-demo"
+    generate(root)
+    shutil.copy(DEMO_PROJECT, root / "demo.vsm")
+    return root / "demo.vsm"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,9 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel
 
 from vsm_app.analysis.engine import analyze
-from vsm_app.demo.generate import generate
 from vsm_app.domain.durations import format_duration
 from vsm_app.domain.model import Segment, SegmentKind
 from vsm_app.domain.templates import SOFTWARE_DELIVERY_BINDINGS
-from vsm_app.paths import DEMO_PROJECT
 from vsm_app.pipeline import inputs_from_project
 from vsm_app.pipeline import run as pipeline_run
 from vsm_app.storage.project_file import load_project
@@ -23,14 +20,6 @@ from vsm_app.ui.dialogs.bindings import BindingsDialog, template_segments
 from vsm_app.ui.measure import MeasurementController, ingest_and_prepare
 
 W, A = SegmentKind.WAIT, SegmentKind.ACTIVE
-
-
-@pytest.fixture(scope="module")
-def demo_vsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.getbasetemp() / "measured-demo"
-    generate(root)
-    shutil.copy(DEMO_PROJECT, root / "demo.vsm")
-    return root / "demo.vsm"
 
 
 @pytest.fixture(scope="module")

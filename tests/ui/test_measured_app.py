@@ -3,28 +3,16 @@ screenshots of the measured map for people to look at (tests/artifacts/)."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QDockWidget
 
-from vsm_app.demo.generate import generate
-from vsm_app.paths import DEMO_PROJECT
 from vsm_app.storage.project_file import load_project
 from vsm_app.ui.canvas.items import STAGE_H
-
-
-@pytest.fixture(scope="module")
-def demo_vsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.getbasetemp() / "measured-demo"
-    generate(root)
-    shutil.copy(DEMO_PROJECT, root / "demo.vsm")
-    return root / "demo.vsm"
 
 
 def open_app(qtbot: Any, path: Path) -> tuple[Any, float]:

@@ -3,7 +3,6 @@ against the analysis engine run independently (``vsm_app.pipeline.run``)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +10,12 @@ import pandas as pd
 import pytest
 from PySide6.QtGui import QColor
 
-from vsm_app.demo.generate import generate
 from vsm_app.domain.durations import format_duration
-from vsm_app.paths import DEMO_PROJECT
 from vsm_app.pipeline import inputs_from_project
 from vsm_app.pipeline import run as pipeline_run
 from vsm_app.storage.project_file import load_project
 from vsm_app.ui import commands as cmd
 from vsm_app.ui.overlay import HEAT_SCALE, NO_WAIT_COLOR, heat_color, window_text
-
-
-@pytest.fixture(scope="module")
-def demo_vsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo data generated for this test session (reused when already there)."""
-    root = tmp_path_factory.getbasetemp() / "measured-demo"
-    generate(root)
-    shutil.copy(DEMO_PROJECT, root / "demo.vsm")
-    return root / "demo.vsm"
 
 
 @pytest.fixture(scope="module")

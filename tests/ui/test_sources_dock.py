@@ -4,32 +4,20 @@ refused inputs with a clear message, undo, drag and drop, and a failed ingest.""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from vsm_app.demo.generate import generate
 from vsm_app.domain.durations import format_duration
 from vsm_app.domain.model import DataSource, Project
 from vsm_app.domain.templates import software_delivery
-from vsm_app.paths import DEMO_PROJECT
 from vsm_app.pipeline import inputs_from_project
 from vsm_app.pipeline import run as pipeline_run
 from vsm_app.storage.project_file import load_project, save_project
 from vsm_app.ui.docks.sources import SourcesModel
-
-
-@pytest.fixture(scope="module")
-def demo_vsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.getbasetemp() / "measured-demo"
-    generate(root)
-    shutil.copy(DEMO_PROJECT, root / "demo.vsm")
-    return root / "demo.vsm"
 
 
 def new_window(qtbot: Any, project: Project, path: Path | None = None) -> Any:
