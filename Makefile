@@ -10,25 +10,26 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "vsm-app needs Python 3.11 or newer"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
+# the app prepares the sample project in your data folder on first start; this does it now
 demo: $(STAMP)
-	$(PY) -m vsm_app.demo.generate sample_projects/demo
+	$(PY) -m vsm_app.demo.sample
 
-run: $(STAMP) demo
-	$(PY) main.py
+run: $(STAMP)
+	$(PY) -m vsm_app
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check vsm_app tests benchmarks main.py
 	$(VENV)/bin/mypy
 
-test: $(STAMP) demo lint
+test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts build dist *.egg-info

@@ -6,7 +6,7 @@ pull requests wait far longer for a first review, so Review becomes the constrai
 time rises.
 
 The demo is generated once per module into a temporary folder and measured through the demo
-project file (a copy of ``sample_projects/demo/demo.vsm`` beside the generated data, so its
+project file (a copy of the packaged ``vsm_app/resources/sample/demo.vsm`` beside the generated data, so its
 relative sources point at it). Wherever possible the expected values are computed here from the
 raw files with plain ``json``, ``statistics`` and one ``git log``, without the importers or the
 analysis code:
@@ -36,10 +36,11 @@ import pandas as pd
 import pytest
 
 from vsm_app.demo.generate import DEVS, generate
+from vsm_app.paths import DEMO_PROJECT
 from vsm_app.pipeline import AnalyzeInputs, Measurement, analyze_tables, inputs_from_project, run
 from vsm_app.storage.project_file import load_project
 
-DEMO_VSM = Path(__file__).resolve().parents[1] / "sample_projects" / "demo" / "demo.vsm"
+DEMO_VSM = DEMO_PROJECT  # the packaged sample definition
 LAST_QUARTER = ("2026-08-01", "2026-11-01")
 #: the middle of the generated history (2024-11-01 .. 2026-10-31)
 MIDPOINT = datetime(2025, 11, 1, tzinfo=UTC)

@@ -1,4 +1,21 @@
-"""Headless commands (DESIGN §6). Results go to stdout, progress and messages to stderr.
+"""The one entry point of the program: the desktop app or a headless command (DESIGN §6).
+
+::
+
+    vsm-app                      the desktop app on the sample project
+    vsm-app PROJECT.vsm          the desktop app on that project (an existing .vsm file)
+    vsm-app COMMAND ...          a headless command: results on stdout, messages on stderr
+    vsm-app --version | --help | --install-desktop-entry | --uninstall-desktop-entry
+
+The command line never guesses: anything else (a mistyped command, a missing project) is a
+usage error that lists the commands, and the desktop app without a display is one line and
+exit 2, never Qt's abort. ``--verbose`` (anywhere) logs every step to stderr; ``--debug``
+re-raises an unexpected error.
+
+Start-up stays light: this module imports only the standard library; each command imports
+what it needs when it runs, and the parser of ``analyze`` (whose module loads pandas) is built
+only when that command is asked for, so ``--help``, ``--version`` and usage errors load
+neither pandas, GitPython nor networkx.
 
 Exit codes: 0 success, 2 bad input (one line naming the file and line/field), 1 unexpected.
 """
@@ -6,26 +23,35 @@ Exit codes: 0 success, 2 bad input (one line naming the file and line/field), 1 
 from __future__ import annotations
 
 import argparse
-import json
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .domain import classic
-from .domain.durations import CALENDAR_DAY_S, DurationError, parse_duration
-from .domain.model import MapSettings, Project
-from .domain.templates import TEMPLATES
 from .errors import BadInput
+
+log = logging.getLogger(__name__)
 
 COMMANDS = ("new", "import-stages", "metrics", "analyze", "export", "report")
 
+#: commands whose parser lives in a module too heavy to import for ``--help``: (module,
+#: function adding the parser, its one-line help — kept equal to the real one by a test)
+_LAZY_PARSERS: dict[str, tuple[str, str, str]] = {
+    "analyze": ("vsm_app.pipeline", "add_analyze_parser",
+                "measure flow and DORA metrics from git and exports"),
+}
+#: switches that may stand anywhere on the line (they apply to the whole run)
+GLOBAL_SWITCHES = ("--verbose", "--debug")
+
 
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    if sys.stderr is not None:  # a GUI launcher on Windows has no console
+        print(msg, file=sys.stderr)
 
 
-def _write_project(project: Project, out: str) -> None:
+def _write_project(project: Any, out: str) -> None:
     from .storage.project_file import save_project
 
     path = Path(out)
@@ -37,6 +63,9 @@ def _write_project(project: Project, out: str) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from .domain.model import Project
+    from .domain.templates import TEMPLATES
+
     make = TEMPLATES.get(args.template)
     if make is None:
         raise BadInput(f"--template: unknown template {args.template!r} "
@@ -48,6 +77,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def _duration_arg(flag: str, text: str | None, day_s: float) -> float | None:
+    from .domain.durations import DurationError, parse_duration
+
     if text is None:
         return None
     try:
@@ -57,6 +88,9 @@ def _duration_arg(flag: str, text: str | None, day_s: float) -> float | None:
 
 
 def cmd_import_stages(args: argparse.Namespace) -> int:
+    from .domain import classic
+    from .domain.durations import CALENDAR_DAY_S
+    from .domain.model import MapSettings, Project
     from .storage.stages_csv import CsvError, read_stages_csv
 
     day_s = _duration_arg("--day-length", args.day_length, CALENDAR_DAY_S) or CALENDAR_DAY_S
@@ -79,13 +113,17 @@ def cmd_import_stages(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(path: str) -> Project:
+def _load(path: str) -> Any:
     from .pipeline import load_project_or_bad_input
 
     return load_project_or_bad_input(path)
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
+    import json
+
+    from .domain import classic
+
     project = _load(args.project)
     maps = project.maps
     if args.map is not None:
@@ -113,16 +151,56 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+def _template_names() -> str:
+    from .domain.templates import TEMPLATES
+
+    return ", ".join(sorted(TEMPLATES))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with an error that names the commands and a close match for a typo."""
+
+    def error(self, message: str) -> NoReturn:
+        if "invalid choice" in message and self.prog == "vsm-app":
+            import difflib
+
+            word = message.split("invalid choice: ", 1)[1].split("'")[1] \
+                if "invalid choice: '" in message else ""
+            close = difflib.get_close_matches(word, COMMANDS, n=1)
+            message = (f"{word!r} is not a command" if word else message) + \
+                (f" (did you mean {close[0]!r}?)" if close else "") + \
+                f"; commands: {', '.join(COMMANDS)}; to open a project give an existing " \
+                f".vsm file"
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser.
+
+    ``only``: build the heavy parsers (see ``_LAZY_PARSERS``) only for this command, the others
+    as help-only entries (what :func:`main` does); None builds every parser in full.
+    """
+    p = _Parser(
         prog="vsm-app",
-        description="Value stream mapping for software delivery. With no command (or a "
-                    "PROJECT.vsm path) the desktop app opens.")
+        description="Value stream mapping for software delivery. With no argument the "
+                    "desktop app opens on the sample project; with an existing PROJECT.vsm "
+                    "it opens that project.",
+        epilog="Run 'vsm-app COMMAND --help' for a command's options.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    p.add_argument("--verbose", action="store_true",
+                   help="log every step to stderr (the log file gets them too)")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--install-desktop-entry", action="store_true",
+                   help="add the app to this user's desktop menus and open .vsm files with "
+                        "it (freedesktop: Linux, BSD; no root needed)")
+    p.add_argument("--uninstall-desktop-entry", action="store_true",
+                   help="remove what --install-desktop-entry added")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     n = sub.add_parser("new", help="create a project from a template")
     n.add_argument("--template", default="software-delivery",
-                   help=f"one of: {', '.join(sorted(TEMPLATES))}")
+                   help=f"one of: {_template_names()}")
     n.add_argument("--out", required=True, metavar="P.vsm")
     n.set_defaults(func=cmd_new)
 
@@ -141,23 +219,28 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=cmd_metrics)
 
-    _add_analyze(sub)
+    _add_analyze(sub, only)
     return p
 
 
-def _add_analyze(sub: Any) -> None:
+def _add_analyze(sub: Any, only: str | None = None) -> None:
+    import importlib
+
     from .exporting import add_export_parsers
-    from .pipeline import add_analyze_parser
 
-    add_analyze_parser(sub)
+    for name, (module, adder, help_text) in _LAZY_PARSERS.items():
+        if only is None or only == name:
+            getattr(importlib.import_module(module), adder)(sub)
+        else:
+            sub.add_parser(name, help=help_text)
     add_export_parsers(sub)
-
 
 
 def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return func(args)
     except BadInput as e:
+        log.info("bad input: %s", e)
         _err(f"vsm-app: {e}")
         return 2
     except KeyboardInterrupt:
@@ -166,31 +249,134 @@ def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) ->
     except BrokenPipeError:
         return 0
     except Exception as e:  # the one place an unexpected error is turned into exit code 1
-        _err(f"vsm-app: unexpected error: {type(e).__name__}: {e}")
-        if "--debug" in sys.argv:
+        log.exception("unexpected error in %s", getattr(args, "command", "?"))
+        from .logs import current_log_file
+
+        where = current_log_file()
+        _err(f"vsm-app: unexpected error: {type(e).__name__}: {e}"
+             + (f" (the traceback is in {where})" if where else ""))
+        if getattr(args, "debug", False):
             raise
         return 1
 
 
 def _fail_usage(parser: argparse.ArgumentParser, message: str) -> NoReturn:
     parser.print_usage(sys.stderr)
-    _err(f"vsm-app: {message}")
+    _err(f"vsm-app: error: {message}")
     raise SystemExit(2)
 
 
+def _split_switches(argv: list[str]) -> tuple[list[str], dict[str, bool]]:
+    """Take the global switches out of ``argv`` (up to a ``--``)."""
+    found = dict.fromkeys(GLOBAL_SWITCHES, False)
+    rest: list[str] = []
+    for k, a in enumerate(argv):
+        if a == "--":
+            rest.extend(argv[k:])
+            break
+        if a in found:
+            found[a] = True
+        else:
+            rest.append(a)
+    return rest, found
+
+
+def gui_project(args: Sequence[str]) -> list[str] | None:
+    """The desktop app's arguments when the command line asks for it, else None.
+
+    Only two lines open the app: no argument (the sample project) and one existing ``.vsm``
+    file. A command name always wins over a file of the same name.
+    """
+    if not args:
+        return []
+    if len(args) == 1 and args[0] not in COMMANDS and not args[0].startswith("-"):
+        p = Path(args[0])
+        if p.suffix.lower() == ".vsm" and p.is_file():
+            return [args[0]]
+    return None
+
+
+def display_problem() -> str | None:
+    """Why a window cannot open here, or None (Linux and the BSDs need X11 or Wayland unless
+    ``QT_QPA_PLATFORM`` names another platform plugin, such as ``offscreen``)."""
+    if sys.platform in ("win32", "darwin", "cygwin"):
+        return None
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") \
+            or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+            "the commands work without one: vsm-app --help")
+
+
+def _first_word(args: Sequence[str]) -> str | None:
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def _desktop_entry(install: bool) -> int:
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        raise BadInput("desktop entries are a freedesktop (Linux, BSD) feature; on this "
+                       "system use the vsm-app-gui launcher")
+    from . import desktop
+
+    try:
+        files = desktop.install() if install else desktop.uninstall()
+    except OSError as e:
+        raise BadInput(f"{getattr(e, 'filename', '') or desktop.data_home()}: "
+                       f"{e.strerror or e}") from None
+    verb = "wrote" if install else "removed"
+    for f in files:
+        _err(f"{verb} {f}")
+    if not install and not files:
+        _err("vsm-app: no desktop entry was installed")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    args_list = [a for a in args_list if a != "--debug"]
-    if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args_list, switches = _split_switches(raw)
+    verbose = switches["--verbose"]
+    project = gui_project(args_list)
+    if project is not None:
+        problem = display_problem()
+        if problem is not None:
+            _err(f"vsm-app: {problem}")
+            return 2
         from .app import main as gui_main
 
-        return gui_main(args_list)
-    parser = build_parser()
-    args = parser.parse_args(args_list)
+        return gui_main(project, verbose=verbose)
+    if len(args_list) == 1 and args_list[0] not in COMMANDS \
+            and Path(args_list[0]).suffix.lower() == ".vsm":
+        # a project to open that is not there: say so plainly (not "invalid choice")
+        what = "is a folder" if Path(args_list[0]).is_dir() else "no such file"
+        _err(f"vsm-app: {args_list[0]}: {what}")
+        return 2
+    parser = build_parser(only=_first_word(args_list) or "")
+    args = parser.parse_args([*(s for s, on in switches.items() if on), *args_list])
+    if args.version:
+        from . import __version__
+
+        print(f"vsm-app {__version__}")
+        return 0
+    from .logs import setup
+
+    setup(verbose=verbose)
+    log.debug("vsm-app %s", " ".join(raw))
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        if args.command:
+            _fail_usage(parser, "--install-desktop-entry takes no command")
+        return _run(lambda _a: _desktop_entry(bool(args.install_desktop_entry)), args)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     return _run(args.func, args)
+
+
+def gui_main() -> int:
+    """The ``vsm-app-gui`` launcher (a GUI script: no console window on Windows)."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # pythonw: nowhere to write; keep print() harmless
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+    return main()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ class DialogLog:
     open_path: str | None = None
     save_path: str | None = None
     asked: list[str] = field(default_factory=list)
+    #: the traceback each error box would hold under Details ("" when none)
+    traces: list[str] = field(default_factory=list)
+    confirm_answer: bool = True
 
 
 @pytest.fixture(autouse=True)
@@ -53,8 +56,14 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     """Replace every modal question by a recorded answer."""
     log = DialogLog()
 
-    def error(parent: Any, title: str, text: str, details: str = "") -> None:
+    def error(parent: Any, title: str, text: str, details: str = "",
+              trace: str | None = None) -> None:
         log.errors.append((title, text, details))
+        log.traces.append(messages.current_traceback() if trace is None else trace)
+
+    def confirm(parent: Any, title: str, text: str, accept: str, details: str = "") -> bool:
+        log.asked.append(f"confirm:{title}")
+        return log.confirm_answer
 
     def ask_save(parent: Any, name: str) -> str:
         log.asked.append(f"save:{name}")
@@ -65,6 +74,7 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
         return log.recovery_answer
 
     monkeypatch.setattr(messages, "error", error)
+    monkeypatch.setattr(messages, "confirm", confirm)
     monkeypatch.setattr(messages, "ask_save_changes", ask_save)
     monkeypatch.setattr(messages, "ask_recovery", ask_recovery)
     monkeypatch.setattr(messages, "get_text", lambda *a, **k: log.text_answer)

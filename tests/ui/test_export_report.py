@@ -23,10 +23,11 @@ from tests.report.demo_data import (
 from tests.report.test_html_report import external_references
 from vsm_app.analysis.privacy import IdentityLeakError, assert_no_identities
 from vsm_app.exporting import write_report
-from vsm_app.paths import REPO_DIR
 from vsm_app.report.data import build_report_data, measured_overlay
 from vsm_app.ui.export import export_map_image
 from vsm_app.ui.report_pdf import report_pdf_bytes
+
+REPO_DIR = Path(__file__).resolve().parents[2]
 
 
 def _pdf_pages(data: bytes) -> list[str]:

@@ -674,6 +674,18 @@ def _paths(dest: Path) -> DemoPaths:
                      exports / "incidents.json")
 
 
+def is_generated(dest: Path, seed: int = 7) -> bool:
+    """Whether ``dest`` holds this generator version's data for ``seed`` (nothing to build)."""
+    paths = _paths(Path(dest))
+    marker = paths.repo / ".git" / MARKER
+    try:
+        made = marker.read_text()
+    except OSError:
+        return False
+    return made == f"{GENERATOR_VERSION} seed={seed}\n" and \
+        all(p.is_file() for p in (paths.prs, paths.ci_runs, paths.incidents))
+
+
 def generate(dest: Path, seed: int = 7) -> DemoPaths:
     """Build the demo repository and exports under ``dest`` (reused when already there).
 
@@ -685,9 +697,7 @@ def generate(dest: Path, seed: int = 7) -> DemoPaths:
     dest = Path(dest)
     paths = _paths(dest)
     marker = paths.repo / ".git" / MARKER
-    wanted = f"{GENERATOR_VERSION} seed={seed}\n"
-    if marker.is_file() and marker.read_text() == wanted and \
-            all(p.is_file() for p in (paths.prs, paths.ci_runs, paths.incidents)):
+    if is_generated(dest, seed):
         return paths
     if paths.repo.exists():
         if not marker.is_file():
@@ -706,11 +716,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths = generate(args.dest, args.seed)
     except FileExistsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        sys.stderr.write(f"error: {exc}\n")
         return 2
-    print(paths.repo)
-    for p in (paths.prs, paths.ci_runs, paths.incidents):
-        print(p)
+    for p in (paths.repo, paths.prs, paths.ci_runs, paths.incidents):
+        sys.stdout.write(f"{p}\n")
     return 0
 
 

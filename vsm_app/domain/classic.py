@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from .durations import format_duration
 from .model import Stage, ValueStreamMap
 
@@ -91,6 +89,8 @@ def validate(vsm_map: ValueStreamMap) -> list[ValidationIssue]:
             issues.append(ValidationIssue(st.id, (
                 f"stage {st.name!r}: an inventory needs the map's demand per day "
                 "to become a wait time")))
+    import networkx as nx  # here, not at the top: the command line starts faster
+
     g = vsm_map.graph(include_rework=False)
     if not nx.is_directed_acyclic_graph(g):
         cycle = nx.find_cycle(g)
@@ -105,6 +105,8 @@ def main_path(vsm_map: ValueStreamMap, figures: dict[str, StageFigures] | None =
 
     Ties go to the path met first in the map's stage order, so the result is stable.
     """
+    import networkx as nx
+
     g = vsm_map.graph(include_rework=False)
     if g.number_of_nodes() == 0 or not nx.is_directed_acyclic_graph(g):
         return []

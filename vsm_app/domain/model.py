@@ -10,12 +10,13 @@ import copy
 import uuid
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .durations import CALENDAR_DAY_S
 from .signals import Signal
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: not needed to load a project
+    import networkx as nx
 
 
 def new_id(prefix: str) -> str:
@@ -187,6 +188,8 @@ class ValueStreamMap:
 
     def graph(self, *, include_rework: bool = True) -> nx.DiGraph:
         """A fresh networkx view: nodes are stage ids (attr ``stage``), edges carry ``flow``."""
+        import networkx as nx
+
         g = nx.DiGraph()
         for s in self._stages.values():
             g.add_node(s.id, stage=s)

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from vsm_app import cachedir
+
 #: bump when the layout of a cache entry changes: older entries are then ignored
 CACHE_VERSION = 1
 
@@ -90,6 +92,7 @@ def save(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) 
         except OSError:
             pass
         raise
+    cachedir.enforce_limit(path.parent, keep=(path,))  # the folder's size cap (LRU)
 
 
 def load(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
@@ -105,4 +108,5 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
         return None
     if not isinstance(meta, dict) or meta.get("cache_version") != CACHE_VERSION:
         return None
+    cachedir.mark_used(path)
     return arrays, meta

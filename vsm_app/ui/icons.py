@@ -1,4 +1,4 @@
-"""The one place icons are loaded: ``resources/icons/<name>.svg``, tinted to the theme.
+"""The one place icons are loaded: packaged ``resources/icons/<name>.svg``, tinted to the theme.
 
 The SVG files draw with ``currentColor``; :func:`icon` replaces it by the text colour of the
 current theme and renders crisp pixmaps, so one file serves the light and the dark theme.
@@ -12,28 +12,24 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from ..paths import RESOURCES_DIR
+from ..paths import resource
 
-ICONS_DIR = RESOURCES_DIR / "icons"
-_SIZES = (16, 24, 32, 48)
-
-
-def icon_path(name: str) -> str:
-    """Path of the SVG file of ``name`` (raises FileNotFoundError if there is none)."""
-    p = ICONS_DIR / f"{name}.svg"
-    if not p.is_file():
-        raise FileNotFoundError(f"no icon {name!r} in {ICONS_DIR}")
-    return str(p)
+_SIZES = (16, 24, 32, 48, 64, 128, 256)
+_TOOL_SIZES = _SIZES[:4]
 
 
-@lru_cache(maxsize=256)
-def icon(name: str, color: str = "#2d3a4f") -> QIcon:
-    """The icon ``name`` drawn in ``color``."""
-    with open(icon_path(name), encoding="utf-8") as fh:
-        svg = fh.read().replace("currentColor", color)
+def icon_svg(name: str) -> str:
+    """The SVG text of the icon ``name`` (raises FileNotFoundError if there is none)."""
+    f = resource("icons", f"{name}.svg")
+    if not f.is_file():
+        raise FileNotFoundError(f"no icon {name!r} in the package's resources/icons")
+    return f.read_text(encoding="utf-8")
+
+
+def _render(svg: str, sizes: tuple[int, ...]) -> QIcon:
     renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
     result = QIcon()
-    for size in _SIZES:
+    for size in sizes:
         pm = QPixmap(size, size)
         pm.fill(Qt.GlobalColor.transparent)
         p = QPainter(pm)
@@ -42,3 +38,16 @@ def icon(name: str, color: str = "#2d3a4f") -> QIcon:
         p.end()
         result.addPixmap(pm)
     return result
+
+
+@lru_cache(maxsize=1)
+def app_icon() -> QIcon:
+    """The application's own icon (window, task bar, About), in full colour."""
+    return _render(resource("desktop", "vsm-app.svg").read_text(encoding="utf-8"), _SIZES)
+
+
+@lru_cache(maxsize=256)
+def icon(name: str, color: str = "#2d3a4f") -> QIcon:
+    """The icon ``name`` drawn in ``color``."""
+    return _render(icon_svg(name).replace("currentColor", color), _TOOL_SIZES)
+

@@ -24,12 +24,20 @@ The measured stream
 - The status bar shows ingest progress and the plain-language constraint sentence.
 - The dashboards (``docks/dashboards.install_dashboards``) and the exports
   (``dialogs/export_dialog.install_export_actions``) are installed on the same controller.
+
+Start-up
+--------
+``MainWindow(complete=False)`` builds only the editor (tabs, properties, history, menus,
+toolbar): the app shows that first and calls :meth:`MainWindow.complete` from the event loop,
+which imports and builds the measured stream (pandas, the git reader, charts) behind the
+visible window and then measures. ``complete=True`` (the default) builds everything at once.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QDeadlineTimer, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -69,17 +77,20 @@ from .canvas.editor import MapEditor, release_clipboard
 from .canvas.scene import fmt_pct
 from .commands import AddMapCommand, RemoveMapCommand, RenameMapCommand
 from .dialogs import messages
-from .dialogs.bindings import BindingsDialog
 from .dialogs.cheatsheet import CheatSheetDialog
 from .docks.properties import PropertiesDock
-from .docks.sources import SourcesDock
 from .icons import icon
-from .measure import MeasurementController
-from .overlay import MeasuredOverlay, status_text
-from .source_commands import source_name
 from .theme import THEMES, apply_theme, canvas_colors
-from .window_bar import WindowBar
 from .workers import Task
+
+if TYPE_CHECKING:  # imported by complete(): they load pandas and the git reader
+    from .dialogs.bindings import BindingsDialog
+    from .docks.sources import SourcesDock
+    from .measure import MeasurementController
+    from .overlay import MeasuredOverlay
+    from .window_bar import WindowBar
+
+log = logging.getLogger(__name__)
 
 APP_TITLE = "vsm-app"
 
@@ -131,7 +142,7 @@ class MainWindow(QMainWindow):
     project_changed = Signal(object)
 
     def __init__(self, project: Project | None = None, path: str | Path | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, complete: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.project = Project("Untitled", [ValueStreamMap()])
@@ -152,8 +163,16 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         self.bindings_dialog: BindingsDialog | None = None
         self.ingest_error_box: QMessageBox | None = None
-        # the measured stream: one controller, observed by the panels, the map and the charts
-        self.measure = MeasurementController(self)
+        self._about: QWidget | None = None
+        self._log_dialog: QWidget | None = None
+        # the measured stream (built by complete()): one controller, observed by the panels,
+        # the map and the charts
+        self._complete = False
+        self._measure_on_complete = False
+        self.measure: MeasurementController
+        self.sources: SourcesDock
+        self.overlay: MeasuredOverlay
+        self.window_bar: WindowBar
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -170,8 +189,6 @@ class MainWindow(QMainWindow):
         self.undo_view.setEmptyLabel("Opened project")
         self.history.setWidget(self.undo_view)
         self._panels_menu: QMenu | None = None
-        self.sources = SourcesDock(self.measure, self.undo_stack, self)
-        self.overlay = MeasuredOverlay(self, self.measure)
 
         self._build_actions()
         self._build_menus()
@@ -185,13 +202,8 @@ class MainWindow(QMainWindow):
             self._add_panel_action(dock)
         # the right column runs the full height; panels added at the bottom sit under the map
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.add_dock(self.sources, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.splitDockWidget(self.properties, self.sources, Qt.Orientation.Vertical)
-        self.tabifyDockWidget(self.sources, self.history)
-        self.sources.raise_()
-        self.resizeDocks([self.properties, self.sources], [470, 290], Qt.Orientation.Vertical)
-        self._build_window_bar()
-        self._connect_measurement()
+        if complete:
+            self._build_measured()
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave_now)
@@ -202,7 +214,61 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.restore_layout()
         self.set_project(project or Project("Untitled", [ValueStreamMap()]), path)
+        if complete:
+            self._install_extensions()
+            self._complete = True
+
+    def is_complete(self) -> bool:
+        """Whether the measured stream and the extensions are built (see :meth:`complete`)."""
+        return self._complete
+
+    def complete(self) -> None:
+        """Build the measured stream and the extensions of a window made with
+        ``complete=False`` (idempotent), then measure the project if it has data sources.
+
+        The docks built now take the places remembered from the last session.
+        """
+        if self._complete:
+            return
+        self._build_measured()
+        state = settings.get(settings.WINDOW_STATE)
+        if not state.isEmpty():
+            self.restoreState(state)
         self._install_extensions()
+        self._complete = True
+        self._attach_measurement(measure=self._measure_on_complete)
+        m = self.current_map()
+        if m is not None:
+            self.current_map_changed.emit(m)
+
+    def _build_measured(self) -> None:
+        """The measurement controller, the data sources dock, the overlay, the window bar and
+        their actions and menu entries."""
+        from .docks.sources import SourcesDock
+        from .measure import MeasurementController
+        from .overlay import MeasuredOverlay
+
+        self.measure = MeasurementController(self)
+        self.sources = SourcesDock(self.measure, self.undo_stack, self)
+        self.overlay = MeasuredOverlay(self, self.measure)
+        self._build_measured_actions()
+        A = self.actions_by_name
+        for n in ("add_repository", "add_files", None, "reingest", "cancel_ingest"):
+            if n is None:
+                self.data_menu.insertSeparator(self._data_menu_end)
+            else:
+                self.data_menu.insertAction(self._data_menu_end, A[n])
+        for n in ("show_measured", "measured_ladder"):
+            self.view_menu.insertAction(self._view_measured_end, A[n])
+        self.map_menu.addSeparator()
+        self.map_menu.addAction(A["bind_stages"])
+        self.add_dock(self.sources, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.properties, self.sources, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.sources, self.history)
+        self.sources.raise_()
+        self.resizeDocks([self.properties, self.sources], [470, 290], Qt.Orientation.Vertical)
+        self._build_window_bar()
+        self._connect_measurement()
 
     # -- actions -----------------------------------------------------------------------------------
     def _act(self, name: str, text: str, slot: Any, shortcut: Any = None, icon_name: str = "",
@@ -307,7 +373,14 @@ class MainWindow(QMainWindow):
           lambda: self.set_theme("dark" if self.theme == "light" else "light"),
           "Ctrl+Shift+T", "theme")
         self.actions_by_name["snap"].setChecked(settings.get(settings.SNAP_TO_GRID))
-        # the measured stream
+        a("about", "&About vsm-app", self.show_about, tip="Version, folders and licence")
+        a("show_log", "Show &log", self.show_log,
+          tip="The application's log (what it did, and the details of any error)")
+        a("clear_cache", "Clear &cache…", self.clear_cache,
+          tip="Delete the cached git histories (they are rebuilt on the next ingest)")
+
+    def _build_measured_actions(self) -> None:
+        a = self._act
         a("show_measured", "Show &measured overlay", self.overlay.set_show_measured, "Ctrl+M",
           tip="Measured medians, heat by wait share and the constraint on the map",
           checkable=True)
@@ -356,15 +429,20 @@ class MainWindow(QMainWindow):
                   "align_middle", None, "distribute_h", "distribute_v"):
             ar.addSeparator() if n is None else ar.addAction(A[n])
         m = mb.addMenu("&Map")
-        for n in ("new_map", "future_state", "rename_map", "delete_map", None, "bind_stages"):
-            m.addSeparator() if n is None else m.addAction(A[n])
+        for n in ("new_map", "future_state", "rename_map", "delete_map"):
+            m.addAction(A[n])
+        self.map_menu = m
         d = mb.addMenu("&Data")
-        for n in ("add_repository", "add_files", None, "reingest", "cancel_ingest"):
-            d.addSeparator() if n is None else d.addAction(A[n])
+        self.data_menu = d
+        # the measured stream's entries go before this separator (complete())
+        self._data_menu_end = d.addSeparator()
+        d.addAction(A["clear_cache"])
         v = mb.addMenu("&View")
+        self.view_menu = v
         for n in ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", "presentation",
-                  None, "show_measured", "measured_ladder", None):
+                  None):
             v.addSeparator() if n is None else v.addAction(A[n])
+        self._view_measured_end = v.addSeparator()
         theme_menu = v.addMenu("&Theme")
         group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
@@ -378,7 +456,9 @@ class MainWindow(QMainWindow):
         theme_menu.addAction(A["toggle_theme"])
         self._panels_menu = v.addMenu("&Panels")
         h = mb.addMenu("&Help")
-        h.addAction(A["cheatsheet"])
+        self.help_menu = h
+        for n in ("cheatsheet", "show_log", None, "about"):
+            h.addSeparator() if n is None else h.addAction(A[n])
 
     def _build_toolbar(self) -> None:
         A = self.actions_by_name
@@ -466,6 +546,8 @@ class MainWindow(QMainWindow):
         tb.setObjectName("toolbar.window")
         tb.setMovable(False)
         tb.setAllowedAreas(Qt.ToolBarArea.BottomToolBarArea | Qt.ToolBarArea.TopToolBarArea)
+        from .window_bar import WindowBar
+
         self.window_bar = WindowBar(self.measure, self.actions_by_name["show_measured"])
         tb.addWidget(self.window_bar)
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, tb)
@@ -526,10 +608,16 @@ class MainWindow(QMainWindow):
     def start_measuring(self) -> None:
         """Ingest the project's data sources (in a worker); nothing without sources. An
         ingest of the previous project still winding down is cancelled first."""
+        if not self._complete:
+            self._measure_on_complete = True  # complete() measures
+            return
         self.sources.request_ingest(restart=True)
 
     def edit_bindings(self, stage_id: str | None = None) -> BindingsDialog | None:
         """Map ▸ Bind stages to data… (opens on the selected stage)."""
+        from .dialogs.bindings import BindingsDialog
+
+        self.complete()
         ed = self.current_editor()
         if ed is None:
             return None
@@ -565,13 +653,18 @@ class MainWindow(QMainWindow):
             f"{'s' if n != 1 else ''}", 5000)
 
     def _on_result(self, result: Any) -> None:
+        from .overlay import status_text
+
         self.constraint_label.setText(status_text(result.to_json()))
 
     def _on_measure_failed(self, message: str, details: str) -> None:
         if not self.sources.is_ingesting():
             self.statusBar().showMessage(f"Could not measure this window: {message}", 8000)
             return
+        from .source_commands import source_name
+
         self._hide_ingest_progress()
+        log.warning("ingest failed: %s\n%s", message, details)
         named = [s for s in self.project.sources
                  if s.path in message or message.startswith(f"{Path(s.path).name}:")]
         where = ("Source: " + ", ".join(f"{source_name(s)} ({s.path})" for s in named)
@@ -605,9 +698,10 @@ class MainWindow(QMainWindow):
     def _stop_measuring(self, timeout_ms: int = 15_000) -> None:
         """Cancel the ingest and let the workers end (their threads must not outlive us);
         closing tabs afterwards must not start a new analysis."""
-        self.current_map_changed.disconnect(self.overlay.follow_map)
-        self.overlay.unwatch()
-        self.sources.cancel()
+        if self._complete:
+            self.current_map_changed.disconnect(self.overlay.follow_map)
+            self.overlay.unwatch()
+            self.sources.cancel()
 
         def running() -> list[Task]:  # the controller's and any panel's workers
             return [t for t in self.findChildren(Task) if t.is_running()]
@@ -615,14 +709,22 @@ class MainWindow(QMainWindow):
         for task in running():
             task.cancel()
         deadline = QDeadlineTimer(timeout_ms)
-        while (self.measure.is_busy() or running()) and not deadline.hasExpired():
+        while ((self._complete and self.measure.is_busy()) or running()) \
+                and not deadline.hasExpired():
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        self.sources.set_project(None)
-        self.measure.set_project(None)
+        if self._complete:
+            self.sources.set_project(None)
+            self.measure.set_project(None)
 
     # -- project ---------------------------------------------------------------------------------------
-    def set_project(self, project: Project, path: str | Path | None = None) -> None:
-        """Show ``project`` (read from ``path``, or unsaved); the undo history starts afresh."""
+    def set_project(self, project: Project, path: str | Path | None = None, *,
+                    measure: bool = True) -> None:
+        """Show ``project`` (read from ``path``, or unsaved); the undo history starts afresh.
+
+        A project with data sources is measured as soon as it is shown unless ``measure`` is
+        False (the app first prepares the sample project's data, then calls
+        :meth:`start_measuring`).
+        """
         for ed in list(self._editors.values()):
             self._drop_editor(ed)
         if hasattr(self.project, "maps_changed"):
@@ -631,10 +733,7 @@ class MainWindow(QMainWindow):
         self.project = project
         self.path = Path(path).resolve() if path is not None else None
         self._recovered_from = None
-        self.measure.set_project(project, project.maps[0] if project.maps else None)
-        self.overlay.reset()
-        self.sources.set_project(project)
-        self.window_bar.clear()
+        self._attach_measurement(measure=False)
         self.constraint_label.setText("")
         project.maps_changed.connect(self._sync_tabs)
         self.undo_stack.clear()
@@ -647,8 +746,21 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.project_changed.emit(project)
         QTimer.singleShot(0, self, self._fit_current)
-        if project.sources:
+        self._measure_on_complete = measure and bool(project.sources)
+        if project.sources and measure and hasattr(self, "measure"):
             # measured as soon as it is shown (the sample project opens measured)
+            QTimer.singleShot(0, self, self.start_measuring)
+
+    def _attach_measurement(self, measure: bool) -> None:
+        """Point the measured stream (when built) at the current project."""
+        if not hasattr(self, "measure"):
+            return
+        project = self.project
+        self.measure.set_project(project, project.maps[0] if project.maps else None)
+        self.overlay.reset()
+        self.sources.set_project(project)
+        self.window_bar.clear()
+        if measure and project.sources:
             QTimer.singleShot(0, self, self.start_measuring)
 
     def _sync_tabs(self) -> None:
@@ -1060,6 +1172,52 @@ class MainWindow(QMainWindow):
             act.blockSignals(False)
         QTimer.singleShot(0, self, self._fit_current)
 
+    def show_about(self) -> QWidget:
+        """Help ▸ About: version, Qt and Python, the user's folders, licence."""
+        from .dialogs.about import AboutDialog
+
+        if self._about is None:
+            self._about = AboutDialog(self)
+        self._about.show()
+        self._about.raise_()
+        return self._about
+
+    def show_log(self) -> QWidget:
+        """Help ▸ Show log: the end of the log file (refreshed each time it is shown)."""
+        from .dialogs.about import LogDialog
+
+        if self._log_dialog is None:
+            self._log_dialog = LogDialog(self)
+        else:
+            self._log_dialog.refresh()  # type: ignore[attr-defined]
+        self._log_dialog.show()
+        self._log_dialog.raise_()
+        return self._log_dialog
+
+    def clear_cache(self) -> bool:
+        """Data ▸ Clear cache…: delete the cached git histories after asking."""
+        from .. import cachedir, paths
+
+        folder = paths.cache_dir()
+        n, size = cachedir.usage(folder)
+        if n == 0:
+            self.statusBar().showMessage(f"The cache is empty ({folder})", 5000)
+            return False
+        mb = size / (1 << 20)
+        if not messages.confirm(self, "Clear cache",
+                                f"Delete {n} cached git histor{'y' if n == 1 else 'ies'} "
+                                f"({mb:,.1f} MB)?",
+                                "Clear cache",
+                                f"Folder: {folder}\n\nThe next ingest of each repository reads "
+                                f"its whole history again. Projects and settings are not "
+                                f"touched."):
+            return False
+        cleared, freed = cachedir.clear(folder)
+        self.statusBar().showMessage(
+            f"Cleared the cache: {cleared} entr{'y' if cleared == 1 else 'ies'}, "
+            f"{freed / (1 << 20):,.1f} MB freed", 6000)
+        return True
+
     def show_cheatsheet(self) -> CheatSheetDialog:
         """F1: the shortcut cheat sheet (non-modal)."""
         if self._cheatsheet is None:
@@ -1083,7 +1241,8 @@ class MainWindow(QMainWindow):
         settings.set_value(settings.WINDOW_STATE, state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if getattr(self, "_closed", False):  # closed once already: nothing left to tear down
+        if getattr(self, "_closed", False) or not hasattr(self, "autosave_timer"):
+            # closed once already, or never fully built: nothing left to tear down
             event.accept()
             return
         if not self.maybe_save():

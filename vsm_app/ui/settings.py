@@ -1,8 +1,11 @@
 """Every user setting of the app, in one place: key, type and default.
 
 QSettings is used underneath and is created only after the organisation and application names
-are set (``vsm_app.app.main`` sets them first). When ``VSM_APP_HOME`` is set (tests, portable
-installs) the settings live in ``$VSM_APP_HOME/settings.ini`` so nothing leaks between runs.
+are set (``vsm_app.app.main`` sets them first). The settings are one INI file in the platform's
+settings folder (:func:`vsm_app.paths.settings_path`, e.g. ``~/.config/vsm-app/settings.ini``;
+``$VSM_APP_HOME/settings.ini`` when that is set, as in the tests), the same format everywhere
+and shown in Help ▸ About. Settings of an older version, kept where QSettings puts them by
+default, are copied over once.
 
 Examples
 --------
@@ -63,15 +66,35 @@ ALL_KEYS: tuple[Key[Any], ...] = (
 )
 
 
+_migrated: set[str] = set()
+
+
+def _migrate_native(target: Path) -> None:
+    """Copy the settings an older version kept in QSettings' native place (once)."""
+    if str(target) in _migrated:
+        return
+    _migrated.add(str(target))
+    if os.environ.get("VSM_APP_HOME") or target.exists():
+        return
+    old = QSettings()
+    keys = old.allKeys()
+    if not keys:
+        return
+    new = QSettings(str(target), QSettings.Format.IniFormat)
+    for k in keys:
+        new.setValue(k, old.value(k))
+    new.sync()
+
+
 def store() -> QSettings:
     """The QSettings behind the keys (call only after the application names are set)."""
     if not QCoreApplication.organizationName() or not QCoreApplication.applicationName():
         raise RuntimeError("set the organisation and application names before using settings")
-    home = os.environ.get("VSM_APP_HOME")
-    if home:
-        Path(home).mkdir(parents=True, exist_ok=True)
-        return QSettings(str(Path(home) / "settings.ini"), QSettings.Format.IniFormat)
-    return QSettings()
+    from .. import paths
+
+    target = paths.settings_path()
+    _migrate_native(target)
+    return QSettings(str(target), QSettings.Format.IniFormat)
 
 
 def _convert(key: Key[Any], raw: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Light and dark themes: the widget style sheet (resources/styles/*.qss) and canvas colours.
+"""Light and dark themes: the widget style sheet (packaged ``resources/styles/*.qss``) and
+canvas colours.
 
 Canvas items never hard-code colours; they read a :class:`CanvasColors` from their scene, so
 a theme switch repaints the map and an export can use the light colours whatever the screen.
@@ -11,10 +12,9 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ..paths import RESOURCES_DIR
+from ..paths import resource
 
 THEMES = ("light", "dark")
-STYLES_DIR = RESOURCES_DIR / "styles"
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def canvas_colors(theme: str) -> CanvasColors:
 def style_sheet(theme: str) -> str:
     """The QSS text of ``theme``."""
     name = theme if theme in THEMES else "light"
-    return (STYLES_DIR / f"{name}.qss").read_text(encoding="utf-8")
+    return resource("styles", f"{name}.qss").read_text(encoding="utf-8")
 
 
 def palette(theme: str) -> QPalette:

@@ -8,6 +8,7 @@ function cannot flood the event loop.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -15,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+log = logging.getLogger(__name__)
 
 WorkFn = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
@@ -51,7 +54,9 @@ class _Runner(QObject):
             if self._cancel.is_set() or type(e).__name__ in ("Cancelled", "CancelledError"):
                 self.cancelled.emit()
             else:
-                self.failed.emit(str(e) or type(e).__name__, traceback.format_exc())
+                trace = traceback.format_exc()
+                log.warning("work in a worker failed: %s\n%s", e, trace.rstrip())
+                self.failed.emit(str(e) or type(e).__name__, trace)
             return
         if self._cancel.is_set():
             self.cancelled.emit()

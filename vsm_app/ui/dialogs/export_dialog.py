@@ -424,8 +424,8 @@ class ExportController(QObject):
         if callable(bar):
             bar().showMessage(text, 8000)
 
-    def _error(self, text: str, details: str = "") -> None:
-        messages.error(self.window, "Export", text, details)
+    def _error(self, text: str, details: str = "", trace: str | None = None) -> None:
+        messages.error(self.window, "Export", text, details, trace=trace)
         self.failed.emit(text)
 
     def is_running(self) -> bool:
@@ -623,7 +623,7 @@ class ExportController(QObject):
             self.finished.emit(result)
 
         def on_failed(message: str, details: str) -> None:
-            self._error(f"The export failed: {message}", details)
+            self._error(f"The export failed: {message}", trace=details)
 
         def on_cancelled() -> None:
             self._status("Export cancelled; nothing was written")
