@@ -2,7 +2,7 @@
 
 import sys
 
-from vsm_app.cli import main
+from vsm_app.cli import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

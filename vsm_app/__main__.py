@@ -1,5 +1,5 @@
 """``python -m vsm_app [PROJECT.vsm | COMMAND ...]``."""
 
-from vsm_app.cli import main
+from vsm_app.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

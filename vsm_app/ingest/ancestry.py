@@ -12,6 +12,7 @@ of the branch, oldest first), so ``vsm_app.ingest.git`` reuses :func:`label_reac
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -26,6 +27,7 @@ __all__ = [
     "assign_deployments",
     "label_reachable",
     "parent_graph",
+    "remember_graph",
     "resolve_shas",
     "rollback_flags",
     "successful_in_order",
@@ -67,10 +69,28 @@ def _split_parents(parents: Sequence[object]) -> list[tuple[str, ...]]:
     return out
 
 
+#: the last graph built or loaded, with the lists it was built from: (shas, parents, graph).
+#: The git reader and the linker ask for the graph of the same commits; comparing the lists
+#: (the same string and tuple objects, so mostly identity checks: a few ms) is exact.
+_last_graph: tuple[list[str], list[tuple[str, ...]], ParentGraph] | None = None
+
+
+def remember_graph(shas: list[str], parents: list[tuple[str, ...]], graph: ParentGraph) -> None:
+    """Record that ``graph`` is the graph of ``shas`` and ``parents`` (see :func:`parent_graph`)."""
+    global _last_graph
+    _last_graph = (shas, parents, graph)
+
+
 def parent_graph(commits: pd.DataFrame) -> ParentGraph:
     """Build the integer parent graph from a ``commits`` table (columns ``sha``, ``parents``)."""
     shas = [str(s) for s in commits["sha"].tolist()]
-    return parent_graph_from_lists(shas, _split_parents(commits["parents"].tolist()))
+    parents = _split_parents(commits["parents"].tolist())
+    last = _last_graph
+    if last is not None and last[0] == shas and last[1] == parents:
+        return last[2]
+    graph = parent_graph_from_lists(shas, parents)
+    remember_graph(shas, parents, graph)
+    return graph
 
 
 def parent_graph_from_lists(shas: list[str], parents: Sequence[Sequence[str]]) -> ParentGraph:
@@ -102,6 +122,12 @@ def parent_graph_from_lists(shas: list[str], parents: Sequence[Sequence[str]]) -
     return ParentGraph(index, first.tolist(), extra, n_parents)
 
 
+#: the last walk: (graph, roots, labels). Linking asks for the same walk twice (rollback flags
+#: and deployment assignment over the same deployments); the graph is never changed once
+#: built, so its identity and the roots decide the answer.
+_last_walk: tuple[weakref.ref[ParentGraph], tuple[int, ...], np.ndarray] | None = None
+
+
 def label_reachable(graph: ParentGraph, roots: Sequence[int]) -> np.ndarray:
     """Label each commit with the position in ``roots`` of the first root that reaches it.
 
@@ -113,6 +139,17 @@ def label_reachable(graph: ParentGraph, roots: Sequence[int]) -> np.ndarray:
     numpy.ndarray
         ``int64`` labels, ``-1`` for commits no root reaches.
     """
+    global _last_walk
+    key = tuple(int(r) for r in roots)
+    last = _last_walk
+    if last is not None and last[0]() is graph and last[1] == key:
+        return last[2].copy()
+    result = _walk(graph, roots)
+    _last_walk = (weakref.ref(graph), key, result)
+    return result.copy()
+
+
+def _walk(graph: ParentGraph, roots: Sequence[int]) -> np.ndarray:
     label = [-1] * len(graph)
     first = graph.first_parent
     extra = graph.extra_parents

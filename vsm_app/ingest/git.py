@@ -41,12 +41,13 @@ from git.exc import GitCommandError, GitCommandNotFound, InvalidGitRepositoryErr
 
 from vsm_app.domain.kinds import DEFAULT_KIND, DEFAULT_PREFIXES, has_kind_prefix, kind_from_subject
 from vsm_app.domain.tables import SourceReport, Tables, conform, empty
-from vsm_app.ingest import gitcache
+from vsm_app.ingest import changescache, gitcache
 from vsm_app.ingest.ancestry import (
     ParentGraph,
     assign_deployments,
     label_reachable,
     parent_graph_from_lists,
+    remember_graph,
     resolve_shas,
 )
 
@@ -679,6 +680,7 @@ def _build_changes(raw: RawHistory, tip: str, label: str, touched: list[str] | N
     n = len(raw)
     parents_t = [tuple(p.split()) for p in raw.parents]
     g = parent_graph_from_lists(raw.sha, parents_t)
+    remember_graph(raw.sha, parents_t, g)  # linking asks for the graph of these commits
     tip_pos = int(g.index.get_loc(tip))  # type: ignore[arg-type]
     first = g.first_parent
     chain: list[int] = []
@@ -915,15 +917,33 @@ def run(options: GitOptions, progress: Progress | None = None,
         if options.deploy_tags:
             tags, tags_skipped = _read_tags(g, options.deploy_tags)
         roots = list(dict.fromkeys([tip, *(t.sha for t in tags)]))
-        read = _read_history(g, git_dir, ref, roots, options, report, cancelled, cache_dir,
-                             (0.02, 0.85))
+        layer = _changes_entry(g, git_dir, ref, tip, roots, tags, label, options, cache_dir)
+        built_before = changescache.load(layer) if layer is not None else None
+        read = None
+        if built_before is None:
+            read = _read_history(g, git_dir, ref, roots, options, report, cancelled,
+                                 cache_dir, (0.02, 0.85))
     if cancelled is not None and cancelled():
         raise Cancelled(f"{options.path}: cancelled")
-    report(0.87, "Finding changes")
-    built = _build_changes(read.raw, tip, label, read.touched)
-    deployments = _tag_deployments(tags, label)
-    report(0.93, "Finding deployments")
-    changes = assign_deployments(built.commits, built.changes, deployments, graph=built.graph)
+    if built_before is not None:
+        commits, changes = built_before.frames["commits"], built_before.frames["changes"]
+        deployments = built_before.frames["deployments"]
+        from_cache, new_commits = True, 0
+        report(0.93, f"Read {len(commits):,} commits and their changes from the cache")
+    else:
+        assert read is not None
+        report(0.87, "Finding changes")
+        built = _build_changes(read.raw, tip, label, read.touched)
+        deployments = _tag_deployments(tags, label)
+        report(0.93, "Finding deployments")
+        changes = assign_deployments(built.commits, built.changes, deployments,
+                                     graph=built.graph)
+        commits = built.commits
+        from_cache, new_commits = read.from_cache, read.new_commits
+        if layer is not None and (cancelled is None or not cancelled()):
+            changescache.save(layer, {"commits": commits, "changes": changes,
+                                      "deployments": deployments}, {"git_dir": git_dir},
+                              graph=built.graph)
     changes, deployments = _in_window(changes, deployments, _as_utc(options.since),
                                       _as_utc(options.until))
 
@@ -931,31 +951,44 @@ def run(options: GitOptions, progress: Progress | None = None,
         warnings.append(f"{options.path}: no tag matches {options.deploy_tags!r}: no deployments "
                         f"from tags, so changes are measured up to merge only")
     if shallow:
-        oldest = built.commits["commit_time"].min()
+        oldest = commits["commit_time"].min()
         when = f" before {oldest:%Y-%m-%d}" if pd.notna(oldest) else ""
         warnings.append(f"{options.path} is a shallow clone: history{when} is missing, so lead "
                         f"times of the oldest changes are truncated (run git fetch --unshallow)")
-    skew = int((built.commits["author_time"] > built.commits["commit_time"]).sum())
+    skew = int((commits["author_time"] > commits["commit_time"]).sum())
     if skew:
         warnings.append(f"{options.path}: {skew} commit(s) have an author date after their commit "
                         f"date (clock skew); spans that use them may be negative")
     if options.subtree and len(changes) == 0:
         warnings.append(f"{options.path}: no commit touches {options.subtree!r}")
 
-    linked = int(built.commits["change_id"].notna().sum())
-    src = SourceReport(path=options.path, format="git", records=len(built.commits),
+    linked = int(commits["change_id"].notna().sum())
+    src = SourceReport(path=options.path, format="git", records=len(commits),
                        linked=linked, skipped=tags_skipped, problems=list(warnings))
-    tables = Tables(commits=built.commits, changes=changes, deployments=deployments,
+    tables = Tables(commits=commits, changes=changes, deployments=deployments,
                     sources=[src], warnings=warnings)
     tables.data_quality = {
         "commits_author_after_commit": skew,
         "tags_skipped": tags_skipped,
         "shallow_clone": shallow,
-        "history_from_cache": read.from_cache,
-        "commits_read_from_git": read.new_commits,
+        "history_from_cache": from_cache,
+        "commits_read_from_git": new_commits,
     }
     report(1.0, f"{len(changes):,} changes, {len(deployments):,} deployments")
     return tables
+
+
+def _changes_entry(g: _Git, git_dir: str, ref: str, tip: str, roots: list[str],
+                   tags: list[_Tag], label: str, options: GitOptions,
+                   cache_dir: Path | None) -> Path | None:
+    """The entry of the built tables in the second cache layer (:mod:`.changescache`)."""
+    if cache_dir is None:
+        return None
+    parts = changescache.key_parts(
+        git_dir=git_dir, ref=ref, tip=tip, roots=roots, subtree=options.subtree or "",
+        salt=options.salt, history_state=_history_state(g, git_dir, tip), label=label,
+        tags=[(t.name, t.sha, t.at, t.annotated) for t in tags])
+    return changescache.entry_path(Path(cache_dir), parts)
 
 
 def _default_label(path: str) -> str:

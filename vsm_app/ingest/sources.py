@@ -290,7 +290,11 @@ class _ShaMap:
     @classmethod
     def build(cls, commits: pd.DataFrame, changes: pd.DataFrame) -> _ShaMap:
         graph = ancestry.parent_graph(commits)
-        if "change_id" in commits:
+        if "change_id" in commits and len(graph) == len(commits):
+            # every sha once: the graph's positions are the table's rows
+            ids = commits["change_id"].astype(object)
+            by_pos = ids.where(ids.notna(), None).to_numpy(dtype=object)
+        elif "change_id" in commits:
             per_sha = commits.drop_duplicates("sha").set_index("sha")["change_id"]
             labels = per_sha.reindex(graph.index).astype(object)
             by_pos = labels.where(labels.notna(), None).to_numpy(dtype=object)
