@@ -26,6 +26,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
     yield home
+    from vsm_app import logs
+
+    logs.reset()  # a test that ran the app or a command set up logging to this home
 
 
 @pytest.fixture

@@ -249,8 +249,9 @@ def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) ->
     except BrokenPipeError:
         return 0
     except Exception as e:  # the one place an unexpected error is turned into exit code 1
-        log.exception("unexpected error in %s", getattr(args, "command", "?"))
-        from .logs import current_log_file
+        from .logs import FILE_ONLY, current_log_file
+
+        log.exception("unexpected error in %s", getattr(args, "command", "?"), extra=FILE_ONLY)
 
         where = current_log_file()
         _err(f"vsm-app: unexpected error: {type(e).__name__}: {e}"

@@ -35,11 +35,8 @@ _installed: list[logging.Handler] = []
 def setup(verbose: bool = False, console: bool = True, log_file: bool = True) -> Path | None:
     """Configure the ``vsm_app`` logger; returns the log file's path (None when it cannot be
     written: the log folder is read-only, say, and then only the console gets records)."""
+    reset()
     root = logging.getLogger(LOGGER)
-    for h in _installed:
-        root.removeHandler(h)
-        h.close()
-    _installed.clear()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     written: Path | None = None
     if log_file:
@@ -57,11 +54,30 @@ def setup(verbose: bool = False, console: bool = True, log_file: bool = True) ->
             written = path
     if console and sys.stderr is not None:
         stream = logging.StreamHandler(sys.stderr)
+        stream.addFilter(_for_console)
         stream.setFormatter(logging.Formatter(VERBOSE_FORMAT if verbose else CONSOLE_FORMAT))
         stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
         root.addHandler(stream)
         _installed.append(stream)
     return written
+
+
+#: ``extra=FILE_ONLY`` keeps a record off the console (the caller tells the user itself)
+FILE_ONLY = {"console": False}
+
+
+def _for_console(record: logging.LogRecord) -> bool:
+    return bool(getattr(record, "console", True))
+
+
+def reset() -> None:
+    """Remove the handlers :func:`setup` installed (records then only propagate)."""
+    root = logging.getLogger(LOGGER)
+    for h in _installed:
+        root.removeHandler(h)
+        h.close()
+    _installed.clear()
+    root.setLevel(logging.NOTSET)
 
 
 def current_log_file() -> Path | None:

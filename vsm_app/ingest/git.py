@@ -26,9 +26,11 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import hashlib
+import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,8 @@ __all__ = [
     "fill_sizes",
     "run",
 ]
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 IsCancelled = Callable[[], bool]
@@ -905,6 +909,7 @@ def run(options: GitOptions, progress: Progress | None = None,
         ``cancelled()`` returned True.
     """
     report = progress or _noop_progress
+    started = time.perf_counter()
     warnings: list[str] = []
     label = options.label or _default_label(options.path)
     report(0.0, f"Opening {options.path}")
@@ -975,6 +980,10 @@ def run(options: GitOptions, progress: Progress | None = None,
         "commits_read_from_git": new_commits,
     }
     report(1.0, f"{len(changes):,} changes, {len(deployments):,} deployments")
+    log.info("%s: %d commits (%s), %d changes, %d tag deployments in %.2f s", options.path,
+             len(commits), "changes from the cache" if built_before is not None else
+             f"{new_commits} read from git", len(changes), len(deployments),
+             time.perf_counter() - started)
     return tables
 
 

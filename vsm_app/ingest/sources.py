@@ -28,6 +28,7 @@ Rules (for docs/metrics.md):
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -54,6 +55,8 @@ PARSERS: dict[str, Callable[..., Parsed]] = {
 
 __all__ = ["Cancelled", "ImportOptions", "ImportProblem", "ImportResult", "import_files",
            "link"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -154,6 +157,7 @@ def import_files(files: list[tuple[str, str]], options: ImportOptions | None = N
             parsed = PARSERS[info.name](reader, path, options)
         except ImportProblem as exc:
             exc.located(path=path)
+            log.info("cannot import %s: %s", path, exc)
             result.errors.append(exc)
             result.reports.append(SourceReport(path=path, format=fmt, problems=[str(exc)]))
             continue
@@ -169,6 +173,8 @@ def import_files(files: list[tuple[str, str]], options: ImportOptions | None = N
         for table, frame in parsed.extra.items():
             parts.setdefault(table, []).append((frame, report))
         file_progress(1.0, f"Read {os.path.basename(path)}: {parsed.records:,} records")
+        log.info("read %s (%s): %d records, %d skipped", path, fmt, parsed.records,
+                 parsed.skipped)
 
     if progress is not None:
         progress(1.0, "Combining imported records")

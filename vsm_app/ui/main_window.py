@@ -231,10 +231,19 @@ class MainWindow(QMainWindow):
         if self._complete:
             return
         self._build_measured()
+        self._install_extensions()
+        # docks and toolbars added to a visible window stay hidden until shown: show them, as
+        # a window built at once shows every one; a remembered layout then hides what the
+        # user had closed
+        for w in (*self.findChildren(QDockWidget), *self.findChildren(QToolBar)):
+            if w.parent() is self:
+                w.show()
         state = settings.get(settings.WINDOW_STATE)
         if not state.isEmpty():
-            self.restoreState(state)
-        self._install_extensions()
+            self.restoreState(state)  # the new docks take their remembered places
+        else:
+            self.sources.raise_()
+            self._first_start_layout()
         self._complete = True
         self._attach_measurement(measure=self._measure_on_complete)
         m = self.current_map()
@@ -979,6 +988,7 @@ class MainWindow(QMainWindow):
             messages.error(self, "Cannot open project", text, details)
             return False
         self._discard_autosave_if_clean()
+        log.info("opened %s", path)
         self.set_project(project, path)
         settings.add_recent_file(path)
         settings.set_value(settings.LAST_OPEN_FOLDER, str(Path(path).resolve().parent))
@@ -1012,6 +1022,7 @@ class MainWindow(QMainWindow):
         except OSError as e:
             messages.error(self, "Cannot save", f"Cannot save {path.name}.", f"{path}: {e}")
             return False
+        log.info("saved %s", path)
         autosave.discard(old_autosave)
         if self._recovered_from is not None:
             autosave.discard(self._recovered_from)

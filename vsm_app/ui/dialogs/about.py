@@ -47,6 +47,12 @@ def license_text() -> str:
         text = dist.read_text(name)
         if text:
             return text
+    for f in dist.files or []:  # e.g. an egg-info lists the LICENSE beside the sources
+        if f.name == "LICENSE":
+            try:
+                return f.read_text(encoding="utf-8")
+            except OSError:
+                continue
     return f"{LICENSE_NAME} licence"
 
 
@@ -67,6 +73,8 @@ def project_urls() -> list[tuple[str, str]]:
 
 
 def _size(n: int) -> str:
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):,.1f} GB"
     return f"{n / (1 << 20):,.1f} MB" if n >= 1 << 20 else f"{n / 1024:,.0f} KB"
 
 
