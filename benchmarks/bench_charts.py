@@ -11,7 +11,7 @@
     rendered synchronously. Target: smooth, i.e. frames well under 50 ms (20 fps).
 
 Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_charts.py [--frames N]``
-(needs the demo data: ``make demo``).
+(prepares the sample project in ``benchmarks/out/sample`` on its first run).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -35,9 +36,12 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow  # noqa: E402
 
 from vsm_app.analysis.engine import AnalysisOptions, AnalysisResult, analyze_window, prepare  # noqa: E402,E501
-from vsm_app.paths import DEMO_PROJECT  # noqa: E402
+from vsm_app.demo import sample  # noqa: E402
 from vsm_app.pipeline import ingest, inputs_from_project  # noqa: E402
 from vsm_app.storage.project_file import load_project  # noqa: E402
+
+#: the sample project with its generated data, kept between runs of the benchmarks
+DEMO_DIR = Path(__file__).resolve().parent / "out" / "sample"
 
 DAY_NS = 86_400 * 1_000_000_000
 SIZES = {"constraint": (1500, 560), "dora": (1500, 620), "flow": (1500, 660),
@@ -67,7 +71,7 @@ def summary(name: str, values: list[float]) -> str:
 # -- (a) the demo project ---------------------------------------------------------------------
 
 def demo_results() -> tuple[Any, Any, list[AnalysisResult], AnalysisResult]:
-    project = load_project(DEMO_PROJECT)
+    project = load_project(sample.prepare(DEMO_DIR))
     inputs = inputs_from_project(project)
     tables, _errors = ingest(inputs, None, None)
     env = project.settings.production_environment
@@ -283,9 +287,6 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--frames", type=int, default=60)
     args = ap.parse_args(argv)
-    if not (DEMO_PROJECT.parent / "repo").exists():
-        print("the demo data is missing: run `make demo` first", file=sys.stderr)
-        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setOrganizationName("vsm-app-bench")
     QCoreApplication.setApplicationName("vsm-app-bench")
