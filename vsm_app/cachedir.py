@@ -23,16 +23,13 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-#: default cap of the cache folder (bytes); ``VSM_APP_CACHE_MB`` or :func:`set_limit` change it
+#: default cap of the cache folder (bytes); ``VSM_APP_CACHE_MB`` changes it
 DEFAULT_LIMIT_BYTES = 1 << 30
 ENV_LIMIT = "VSM_APP_CACHE_MB"
 ENTRY_SUFFIX = ".npz"
 TEMP_SUFFIX = ".tmp"
 #: a temporary file this old is a crashed writer's leftover
 STALE_TEMP_S = 24 * 3600
-
-_limit: int | None = None
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -41,16 +38,8 @@ class Entry:
     used: float  #: epoch seconds of the last read or write
 
 
-def set_limit(limit_bytes: int | None) -> None:
-    """The cap for this process (the app's setting); None: the environment's or the default."""
-    global _limit
-    _limit = None if limit_bytes is None else max(0, int(limit_bytes))
-
-
 def limit_bytes() -> int:
-    """The cap in force: :func:`set_limit`, else ``VSM_APP_CACHE_MB``, else 1 GiB."""
-    if _limit is not None:
-        return _limit
+    """The cap in force: ``VSM_APP_CACHE_MB`` (megabytes), else 1 GiB."""
     env = os.environ.get(ENV_LIMIT, "").strip()
     if env:
         try:

@@ -149,3 +149,30 @@ def test_unexpected_exception_shows_the_traceback_under_details(
         assert "RuntimeError: boom" in paths.log_path().read_text(encoding="utf-8")
     finally:
         logs.reset()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG folders are Linux's")
+def test_settings_of_an_older_version_are_copied_once(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QSettings
+
+    from vsm_app.ui import settings
+
+    # an older version kept its settings in QSettings' native place; point that at tmp_path
+    native = tmp_path / "native"
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(native))
+    try:
+        old = QSettings()
+        old.setValue(settings.THEME.name, "dark")
+        old.sync()
+        monkeypatch.delenv("VSM_APP_HOME")
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+        settings._migrated.clear()
+        assert settings.get(settings.THEME) == "dark"
+        target = paths.settings_path()
+        assert target == tmp_path / "config" / "vsm-app" / "settings.ini" and target.is_file()
+        settings.set_value(settings.THEME, "light")
+        assert settings.get(settings.THEME) == "light"  # copied once, not again
+    finally:
+        QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
+                          str(Path.home() / ".config"))
