@@ -235,11 +235,14 @@ class MainWindow(QMainWindow):
         # docks and toolbars added to a visible window stay hidden until shown: show them, as
         # a window built at once shows every one; a remembered layout then hides what the
         # user had closed
+        presenting = self.is_presenting()  # F5 pressed before this ran: panels stay hidden
         for w in (*self.findChildren(QDockWidget), *self.findChildren(QToolBar)):
-            if w.parent() is self:
+            if w.parent() is self and not presenting:
                 w.show()
         state = settings.get(settings.WINDOW_STATE)
-        if not state.isEmpty():
+        if presenting:
+            pass  # leaving presentation mode restores the layout saved when it began
+        elif not state.isEmpty():
             self.restoreState(state)  # the new docks take their remembered places
         else:
             self.sources.raise_()
