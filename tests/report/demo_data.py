@@ -1,8 +1,8 @@
 """The demo project with freshly generated data, built once per test process.
 
 Shared by tests/report (Qt-free) and tests/ui/test_export*.py. The data goes to a temporary
-folder (removed at exit), never into sample_projects/, so the tests do not depend on
-``make demo`` having run and never touch the checkout.
+folder (removed at exit), never into the user's data folder, so the tests do not depend on
+the app having prepared the sample and never touch the checkout.
 """
 
 from __future__ import annotations
