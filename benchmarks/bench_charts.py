@@ -74,9 +74,9 @@ def demo_results() -> tuple[Any, Any, list[AnalysisResult], AnalysisResult]:
     project = load_project(sample.prepare(DEMO_DIR))
     inputs = inputs_from_project(project)
     tables, _errors = ingest(inputs, None, None)
-    env = project.settings.production_environment
-    prepared = prepare(tables, project.maps[0], (env,))
-    base = AnalysisOptions(production_environments=(env,))
+    envs = tuple(project.settings.production_environments)
+    prepared = prepare(tables, project.maps[0], envs)
+    base = AnalysisOptions(production_environments=envs)
     whole = analyze_window(prepared, base)
     lo = pd.Timestamp(whole.window[0], tz="UTC")
     windows = []

@@ -41,6 +41,7 @@ class RepoInput:
     path: str
     subtree: str | None = None
     branch: str | None = None
+    #: release-tag glob; None: detect the repository's scheme; "": no tag deployments
     deploy_tags: str | None = None
 
 
@@ -55,7 +56,8 @@ class AnalyzeInputs:
     band_year: int = 2023
     default_tz: str | None = None
     deploy_pattern: str = "deploy"
-    production_environment: str = "production"
+    #: production environment names (empty: the defaults of vsm_app.domain.environments)
+    production_environments: tuple[str, ...] = ()
     salt: str = ""
     cache_dir: Path | None = None
 
@@ -112,6 +114,7 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
         for p in parts:
             tables.sources.extend(p.sources)
             tables.warnings.extend(p.warnings)
+            tables.notes.extend(p.notes)
             for k, v in p.data_quality.items():
                 if isinstance(v, int | float) and not isinstance(v, bool):
                     tables.data_quality[k] = tables.data_quality.get(k, 0) + v
@@ -123,7 +126,7 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
         imported = import_files(
             inputs.files,
             ImportOptions(default_tz=inputs.default_tz, deploy_pattern=inputs.deploy_pattern,
-                          production_environment=inputs.production_environment,
+                          production_environments=inputs.production_environments,
                           salt=inputs.salt),
             _scaled(progress, git_share, 0.95), cancelled)
         errors = [str(e) for e in imported.errors]
@@ -138,7 +141,7 @@ def analyze_tables(tables: Tables, inputs: AnalyzeInputs) -> Any:
     return analyze(tables, inputs.vsm_map,
                    AnalysisOptions(since=inputs.since, until=inputs.until, period=inputs.period,
                                    band_year=inputs.band_year,
-                                   production_environments=(inputs.production_environment,)))
+                                   production_environments=inputs.production_environments))
 
 
 def run(inputs: AnalyzeInputs, progress: Progress | None = None,
@@ -196,7 +199,12 @@ def add_analyze_parser(sub: Any) -> None:
                    help="a git repository (repeatable); PATH:sub/dir restricts it to a sub-tree")
     for flag in ("ci", "prs", "deployments", "incidents"):
         a.add_argument(f"--{flag}", action="append", default=[], metavar="F")
-    a.add_argument("--deploy-tags", metavar="GLOB", help="release tags that are deployments")
+    a.add_argument("--deploy-tags", metavar="GLOB",
+                   help="release tags that are deployments (default: the repository's "
+                        "release-tag scheme, detected; '' for none)")
+    a.add_argument("--production-env", action="append", default=[], metavar="NAME",
+                   help="an environment name that is production (repeatable; default: "
+                        "production, prod, prd, live)")
     a.add_argument("--branch", metavar="NAME")
     a.add_argument("--since", metavar="DATE")
     a.add_argument("--until", metavar="DATE")
@@ -240,12 +248,14 @@ def inputs_from_project(project: Project) -> AnalyzeInputs:
                            period=project.settings.period, band_year=project.settings.band_year,
                            default_tz=project.settings.time_zone,
                            deploy_pattern=project.settings.deploy_pattern,
-                           production_environment=project.settings.production_environment,
+                           production_environments=tuple(
+                               project.settings.production_environments),
                            salt=project.settings.salt)
     for src in project.sources:
         if src.kind == "git":
-            inputs.repos.append(RepoInput(src.path, src.subtree, src.branch,
-                                          src.deploy_tags or project.settings.deploy_tags))
+            tags = src.deploy_tags if src.deploy_tags is not None \
+                else project.settings.deploy_tags
+            inputs.repos.append(RepoInput(src.path, src.subtree, src.branch, tags))
         else:
             inputs.files.append((src.kind, src.path))
     return inputs
@@ -295,8 +305,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for repo in inputs.repos:
         if args.branch:
             repo.branch = args.branch
-        if args.deploy_tags:
-            repo.deploy_tags = args.deploy_tags
+        if args.deploy_tags is not None:
+            repo.deploy_tags = args.deploy_tags.strip()
+    if args.production_env:
+        names = [n.strip() for n in args.production_env]
+        if not all(names):
+            raise BadInput("--production-env: give an environment name, e.g. production")
+        inputs.production_environments = tuple(names)
     for _, path in inputs.files:
         if not Path(path).is_file():
             raise BadInput(f"{path}: no such file")
@@ -321,6 +336,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise BadInput(str(e)) from None
     finally:
         progress.close()
+    for note in measurement.tables.notes:
+        print(f"note: {note}", file=sys.stderr)
     for w in measurement.tables.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if measurement.import_errors:

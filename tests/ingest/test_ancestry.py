@@ -166,7 +166,16 @@ def test_matches_naive_reachability(data: st.DataObject) -> None:
                     stack.append(p)
         return seen
 
-    ok = sorted((r for r in rows if r[3] == "success"), key=lambda r: r[2])  # stable sort
+    ok = [r for r in rows if r[3] == "success"]
+
+    def order(r: tuple[str, str, float, str]) -> tuple[float, int, int]:
+        # same instant: the one with more same-instant deployments among its strict
+        # ancestors deploys later (an ancestor first), then by name (d0 before d1)
+        mine = int(r[1][1:])
+        tied = {int(q[1][1:]) for q in ok if q[2] == r[2]} - {mine}
+        return r[2], len(tied & ancestors(mine)), int(r[0][1:])
+
+    ok = sorted(ok, key=order)  # (list.sort would empty ``ok`` while order() reads it)
     shipped: dict[int, str] = {}
     for dep_id, commit, _, _ in ok:
         for c in ancestors(int(commit[1:])):

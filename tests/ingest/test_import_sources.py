@@ -209,8 +209,10 @@ def test_ci_runs_link_to_the_change_they_built(linked: tuple[Tables, ImportResul
 def test_deployments_by_ancestry_replace_tags(linked: tuple[Tables, ImportResult]) -> None:
     tables, _ = linked
     deps = tables.deployments.set_index("deployment_id")
-    # production deployments from the exports replace the tag; staging D4 is left out
-    assert sorted(deps.index) == ["D1", "D2", "D3", "D9"]
+    # production deployments from the exports replace the tag; staging D4 is kept apart
+    assert sorted(deps.index) == ["D1", "D2", "D3", "D4", "D9"]
+    assert deps["is_production"].to_dict() == {"D1": True, "D2": True, "D3": True,
+                                               "D4": False, "D9": True}
     assert deps.loc["D1", "repo"] == "shop"  # the repository holding its commit
     assert any("replaced by 4 from deployment exports" in w for w in tables.warnings)
     ch = tables.changes.set_index("change_id")
@@ -220,7 +222,18 @@ def test_deployments_by_ancestry_replace_tags(linked: tuple[Tables, ImportResult
     assert ch.loc[M3, "deployment_id"] == "D2"
     assert ch.loc[M3, "deployed_at"] == utc("2024-01-05 12:00")
     assert not bool(ch.loc[M3, "first_deployment"])
-    assert pd.isna(ch.loc[C4, "deployed_at"])  # D3 failed
+    assert pd.isna(ch.loc[C4, "deployed_at"])  # D3 failed; D4 went to staging only
+
+
+def test_other_environments_become_deployed_environment_events(
+        linked: tuple[Tables, ImportResult]) -> None:
+    tables, _ = linked
+    # D4 (staging, success, 2024-01-06 11:05) deploys c4, whose history holds every change
+    ev = tables.events[tables.events["event"] == "deployed:staging"]
+    assert dict(zip(ev["change_id"], ev["at"], strict=True)) == {
+        C1: utc("2024-01-06 11:05"), C2: utc("2024-01-06 11:05"),
+        M3: utc("2024-01-06 11:05"), C4: utc("2024-01-06 11:05")}
+    assert set(tables.events["event"]) == {"deployed:staging"}
 
 
 def test_incidents_link_to_the_deployment_that_shipped_their_sha(
@@ -240,7 +253,8 @@ def test_reports_and_data_quality(linked: tuple[Tables, ImportResult]) -> None:
         "gh_pr_list_with_reviews.json": ("gh_pr_list", 3, 2, 0),
         "gh_run_list_link.json": ("gh_run_list", 5, 4, 0),
         "deployments_a.csv": ("generic_deployments_csv", 3, 2, 0),
-        "deployments_b.csv": ("generic_deployments_csv", 3, 1, 2),  # D2 again, D4 staging
+        # D2 again (skipped); D4 to staging is kept as a staging deployment, not skipped
+        "deployments_b.csv": ("generic_deployments_csv", 3, 1, 1),
         "incidents.csv": ("generic_incidents_csv", 3, 1, 0),
     }
     dq = tables.data_quality

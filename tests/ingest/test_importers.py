@@ -295,15 +295,22 @@ def test_deploy_detection_by_name_and_environment(tmp_path: Path) -> None:
     f = tmp_path / "jobs.json"
     f.write_text(json.dumps(jobs))
     r = import_files([("ci", str(f))])
+    # the name decides whether a job deploys; the environment whether that is production
     flags = dict(zip(r.ci_runs["run_id"], r.ci_runs["is_deploy"], strict=True))
-    assert flags == {"job/1": True, "job/2": False, "job/3": False}
+    assert flags == {"job/1": True, "job/2": True, "job/3": False}
+    prod = dict(zip(r.ci_runs["run_id"], r.ci_runs["is_production"], strict=True))
+    assert prod == {"job/1": True, "job/2": False, "job/3": True}  # no environment: production
     deps = r.ci_deployments()
-    assert deps["deployment_id"].tolist() == ["ci/job/1"]  # no run_attempt: no suffix
-    assert deps["finished_at"].tolist() == [utc("2024-01-01 10:03:00")]
+    assert deps["deployment_id"].tolist() == ["ci/job/1", "ci/job/2"]  # no run_attempt
+    assert deps["is_production"].tolist() == [True, False]
+    assert deps["environment"].tolist()[1] == "staging"
+    assert deps["finished_at"].tolist() == [utc("2024-01-01 10:03:00")] * 2
     custom = import_files([("ci", str(f))], ImportOptions(deploy_pattern="^test$",
-                                                          production_environment="staging"))
+                                                          production_environments=("staging",)))
     flags = dict(zip(custom.ci_runs["run_id"], custom.ci_runs["is_deploy"], strict=True))
     assert flags == {"job/1": False, "job/2": False, "job/3": True}
+    prod = dict(zip(custom.ci_runs["run_id"], custom.ci_runs["is_production"], strict=True))
+    assert prod == {"job/1": True, "job/2": True, "job/3": True}
 
 
 # -- reviews ------------------------------------------------------------------------------

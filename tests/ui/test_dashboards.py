@@ -81,8 +81,8 @@ def app_window(qtbot: Any, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
     qtbot.waitExposed(w)
     controller = w.measure
     m = demo["measurement"]
-    env = project.settings.production_environment
-    controller.data = MeasuredData(m.tables, prepare(m.tables, project.maps[0], (env,)))
+    envs = tuple(project.settings.production_environments)
+    controller.data = MeasuredData(m.tables, prepare(m.tables, project.maps[0], envs))
     controller.measured.emit(controller.data)
     controller.result = m.result
     controller.result_changed.emit(m.result)

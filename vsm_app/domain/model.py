@@ -366,6 +366,7 @@ class DataSource:
     path: str
     id: str = field(default_factory=lambda: new_id("src"))
     branch: str | None = None
+    #: release-tag glob; None: the project's setting (by default, detected); "": none
     deploy_tags: str | None = None
     subtree: str | None = None
     format: str | None = None  # auto-detected format name, remembered for display
@@ -377,9 +378,13 @@ class ProjectSettings:
     time_zone: str | None = None  # default zone for naive timestamps; None = naive is an error
     band_year: int = 2023
     period: str = "week"  # day | week | month
-    deploy_tags: str = "v*"
+    #: release-tag glob of git sources that set none; None: detect each repository's scheme;
+    #: "": no tag deployments
+    deploy_tags: str | None = None
     deploy_pattern: str = "deploy"
-    production_environment: str = "production"
+    #: environment names that are production (empty: production, prod, prd, live; see
+    #: vsm_app.domain.environments)
+    production_environments: list[str] = field(default_factory=list)
     salt: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 

@@ -146,6 +146,8 @@ class SourceReport:
     linked: int = 0
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
+    #: source-specific facts added after the DESIGN keys (a repository's ``release_tags``)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,6 +156,7 @@ class SourceReport:
             "records": self.records,
             "linked": self.linked,
             "skipped": self.skipped,
+            **self.extra,
         }
 
 
@@ -171,3 +174,5 @@ class Tables:
     #: counters such as ``{"negative_spans": 3, "unlinked_ci_runs": 12}`` and warnings
     data_quality: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: facts worth telling that are not problems ("release tags 'v[0-9]*[0-9]' (detected): …")
+    notes: list[str] = field(default_factory=list)

@@ -12,6 +12,7 @@ of the branch, oldest first), so ``vsm_app.ingest.git`` reuses :func:`label_reac
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from vsm_app.domain.tables import UTC_NS
 __all__ = [
     "ParentGraph",
     "assign_deployments",
+    "deployment_order",
+    "environment_events",
     "label_reachable",
+    "natural_key",
     "parent_graph",
     "remember_graph",
     "resolve_shas",
@@ -216,11 +220,44 @@ def _deploy_time(deployments: pd.DataFrame) -> pd.Series:
     return finished.fillna(started).astype(UTC_NS)
 
 
-def successful_in_order(deployments: pd.DataFrame) -> pd.DataFrame:
-    """Successful deployments with a known time, sorted by time (stable), with column ``_at``.
+def natural_key(text: object) -> tuple[tuple[int, object], ...]:
+    """Sort key that orders the numbers inside a name by value: ``v1.9`` before ``v1.10``."""
+    parts = re.split(r"(\d+)", "" if text is None or text is pd.NA else str(text))
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")
+
+
+def _strict_ancestors_in(graph: ParentGraph, start: int, members: set[int]) -> int:
+    """How many of ``members`` (positions, ``start`` excluded) are strict ancestors of
+    ``start``: one walk of its history."""
+    wanted = members - {start}
+    if start < 0 or not wanted:
+        return 0
+    first, extra = graph.first_parent, graph.extra_parents
+    seen = {start}
+    stack = [start]
+    found = 0
+    while stack and found < len(wanted):
+        c = stack.pop()
+        for p in (first[c], *extra.get(c, ())):
+            if p >= 0 and p not in seen:
+                seen.add(p)
+                if p in wanted:
+                    found += 1
+                stack.append(p)
+    return found
+
+
+def successful_in_order(deployments: pd.DataFrame, graph: ParentGraph | None = None
+                        ) -> pd.DataFrame:
+    """Successful deployments with a known time, in deployment order, with column ``_at``.
 
     ``status`` is compared case-insensitively with ``success``; a frame without a ``status``
     column counts every row as successful (git tags have no status of their own).
+
+    Order: by time; deployments at the same instant by **ancestry** (a deployment of an
+    ancestor of another's commit deployed first; needs ``graph``), then by name with the
+    numbers in it compared by value (``v1.9`` before ``v1.10``). A ``deploy_order`` column
+    computed earlier (:func:`deployment_order`) is used as it is.
     """
     at = _deploy_time(deployments)
     if "status" in deployments:
@@ -230,7 +267,49 @@ def successful_in_order(deployments: pd.DataFrame) -> pd.DataFrame:
     keep = ok.to_numpy(dtype=bool) & at.notna().to_numpy()
     out = deployments.loc[keep].copy()
     out["_at"] = at[keep]
-    return out.sort_values("_at", kind="stable")
+    if "deploy_order" in out and out["deploy_order"].notna().all() and graph is None:
+        return out.sort_values(["_at", "deploy_order"], kind="stable")
+    ids = out["deployment_id"] if "deployment_id" in out else pd.Series(
+        [None] * len(out), index=out.index)
+    out["_name"] = [natural_key(x) for x in ids.tolist()]
+    out["_tie"] = 0
+    if graph is not None and len(out) > 1:
+        tied = out["_at"].duplicated(keep=False).to_numpy()
+        if tied.any():
+            pos = resolve_shas(graph.index, out["sha"].tolist()) if "sha" in out else \
+                np.full(len(out), -1)
+            tie = np.zeros(len(out), dtype=np.int64)
+            groups = pd.Series(np.arange(len(out)))[tied].groupby(
+                out["_at"].to_numpy()[tied], sort=False)
+            for _, rows in groups:
+                members = {int(pos[r]) for r in rows if pos[r] >= 0}
+                if len(members) < 2:
+                    continue
+                for r in rows:
+                    tie[r] = _strict_ancestors_in(graph, int(pos[r]), members)
+            out["_tie"] = tie
+    out = out.sort_values(["_at", "_tie", "_name"], kind="stable")
+    return out.drop(columns=["_tie", "_name"])
+
+
+def deployment_order(commits: pd.DataFrame, deployments: pd.DataFrame,
+                     graph: ParentGraph | None = None) -> pd.Series:
+    """Rank (0, 1, …) of each successful deployment in deployment order
+    (:func:`successful_in_order`); ``<NA>`` for the others. Index: that of ``deployments``."""
+    g = graph if graph is not None else parent_graph(commits)
+    ordered = successful_in_order(deployments.drop(columns=["deploy_order"], errors="ignore"),
+                                  g)
+    rank = pd.Series(pd.NA, index=deployments.index, dtype="Int64")
+    rank.loc[ordered.index] = np.arange(len(ordered), dtype=np.int64)
+    return rank
+
+
+def _production(deployments: pd.DataFrame) -> pd.DataFrame:
+    """The production rows (``is_production`` decided at ingest; absent or NA = production)."""
+    if "is_production" not in deployments:
+        return deployments
+    flag = deployments["is_production"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+    return deployments.loc[flag]
 
 
 def _group_keys(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[object, ...]]:
@@ -263,29 +342,35 @@ def assign_deployments(commits: pd.DataFrame, changes: pd.DataFrame, deployments
         A copy of ``changes``. A change is shipped by the earliest successful deployment whose
         commit contains its merge commit; ``deployed_at`` is that deployment's ``finished_at``
         (or ``started_at``). Changes no deployment reaches keep ``NaT`` (in progress).
-        ``first_deployment`` is True for changes of the first deployment that ships anything
-        (per repository): it has no predecessor, so their lead time is unknown.
+        ``first_deployment`` is True for changes of the first deployment that ships at least
+        one of ``changes`` (per repository): it has no predecessor, so their lead time is
+        unknown. Only production deployments ship (an ``is_production`` column, when
+        present, says which); deployments at the same instant are ordered by ancestry.
     """
     g = graph if graph is not None else parent_graph(commits)
     out = changes.copy()
-    ordered = successful_in_order(deployments)
+    ordered = successful_in_order(_production(deployments), g)
     roots = resolve_shas(g.index, ordered["sha"].tolist()) if len(ordered) else \
         np.empty(0, dtype=np.int64)
     labels = label_reachable(g, roots.tolist())
-
-    # the first deployment that ships anything, per repository
-    is_first = np.zeros(len(ordered), dtype=bool)
-    seen: set[tuple[object, ...]] = set()
-    for k, key in enumerate(_group_keys(ordered, ["repo"])):
-        if roots[k] >= 0 and key not in seen:
-            seen.add(key)
-            is_first[k] = True
 
     pos = resolve_shas(g.index, out["merge_sha"].tolist()) if len(out) else \
         np.empty(0, dtype=np.int64)
     lab = np.full(len(out), -1, dtype=np.int64)
     known = pos >= 0
     lab[known] = labels[pos[known]]
+
+    # the first deployment that ships at least one change, per repository: a tag on an
+    # orphan history (docs) or on a commit outside the branch ships none
+    ships = np.zeros(len(ordered), dtype=bool)
+    ships[np.unique(lab[lab >= 0])] = True
+    is_first = np.zeros(len(ordered), dtype=bool)
+    seen: set[tuple[object, ...]] = set()
+    for k, key in enumerate(_group_keys(ordered, ["repo"])):
+        if ships[k] and key not in seen:
+            seen.add(key)
+            is_first[k] = True
+
     # take(-1, allow_fill=True) gives NaT / <NA>: changes no deployment reaches
     deployed = pd.Series(ordered["_at"].array.take(lab, allow_fill=True), index=out.index)
     deployed = deployed.astype(UTC_NS)
@@ -300,6 +385,51 @@ def assign_deployments(commits: pd.DataFrame, changes: pd.DataFrame, deployments
     return out
 
 
+def environment_events(commits: pd.DataFrame, changes: pd.DataFrame,
+                       deployments: pd.DataFrame, graph: ParentGraph | None = None
+                       ) -> pd.DataFrame:
+    """``deployed:<environment>`` events of the non-production environments.
+
+    For each environment (name trimmed and lower-cased) of the rows with ``is_production``
+    False, a change's event is the time of the earliest successful deployment to that
+    environment whose commit contains it (the same walk as :func:`assign_deployments`).
+    Returns the long events table (``change_id``, ``event``, ``at``).
+    """
+    cols = {"change_id": "string", "event": "string", "at": UTC_NS}
+    empty_events = pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
+    if "is_production" not in deployments or not len(changes) or not len(deployments):
+        return empty_events
+    other = deployments.loc[~deployments["is_production"].astype("boolean").fillna(True)
+                            .to_numpy(dtype=bool)]
+    if not len(other):
+        return empty_events
+    g = graph if graph is not None else parent_graph(commits)
+    env = other["environment"].astype("string").str.strip().str.lower() \
+        if "environment" in other else pd.Series(pd.NA, index=other.index, dtype="string")
+    pos = resolve_shas(g.index, changes["merge_sha"].tolist())
+    frames = []
+    for name in sorted(env.dropna().unique()):
+        if not name:
+            continue
+        ordered = successful_in_order(other.loc[env.eq(name).fillna(False).to_numpy()], g)
+        if not len(ordered):
+            continue
+        roots = resolve_shas(g.index, ordered["sha"].tolist())
+        labels = label_reachable(g, roots.tolist())
+        lab = np.where(pos >= 0, labels[np.maximum(pos, 0)], -1)
+        hit = lab >= 0
+        if not hit.any():
+            continue
+        frames.append(pd.DataFrame({
+            "change_id": changes["change_id"].astype("string").to_numpy()[hit],
+            "event": f"deployed:{name}",
+            "at": ordered["_at"].array.take(lab[hit]),
+        }))
+    if not frames:
+        return empty_events
+    return pd.concat(frames, ignore_index=True).astype(cols)
+
+
 def rollback_flags(commits: pd.DataFrame, deployments: pd.DataFrame,
                    graph: ParentGraph | None = None) -> pd.Series:
     """True for a successful deployment of a strict ancestor of the previous one (a rollback).
@@ -310,7 +440,7 @@ def rollback_flags(commits: pd.DataFrame, deployments: pd.DataFrame,
     """
     g = graph if graph is not None else parent_graph(commits)
     flags = pd.Series(False, index=deployments.index, dtype=bool)
-    ordered = successful_in_order(deployments)
+    ordered = successful_in_order(deployments, g)
     if len(ordered) < 2:
         return flags
     roots = resolve_shas(g.index, ordered["sha"].tolist())

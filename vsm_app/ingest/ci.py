@@ -27,9 +27,11 @@ Rules (the lead copies them into docs/metrics.md):
 - Re-runs: one row per (run_id, attempt). ``latest_attempt`` is True on the highest attempt
   of each run id: use those rows for pass/fail; the others show re-run cost.
 - Deploy detection: ``is_deploy`` when the workflow, job or stage name matches the deploy
-  pattern (regex, case-insensitive, default ``deploy``) and the row's environment is the
-  production environment (default ``production``, case-insensitive). None of these CI
-  exports carries an environment, so for them the name match alone decides.
+  pattern (regex, case-insensitive, default ``deploy``), whatever the environment.
+  ``is_production`` says whether that environment is production
+  (:func:`vsm_app.domain.environments.is_production`: no environment named, or a production
+  name). A deploy to another environment (staging, canary) is a deployment of that
+  environment, never a DORA deployment, and never a build run.
 
 Extra columns beyond DESIGN §3: ``level`` (run | job | stage), ``job`` (job or stage name),
 ``parent_id`` (the run a job/stage belongs to), ``latest_attempt``, ``format``, ``source``.
@@ -44,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from vsm_app.domain.environments import is_production
 from vsm_app.domain.tables import conform
 from vsm_app.ingest.deployments import environment_names
 from vsm_app.ingest.detect import Parsed
@@ -84,10 +87,10 @@ def _lower(values: list[Any]) -> pd.Series:
                       for v in values], dtype="object")
 
 
-def flag_deploys(frame: pd.DataFrame, pattern: str, production_environment: str) -> pd.Series:
-    """``is_deploy`` for CI rows: name matches ``pattern`` and environment is production.
+def flag_deploys(frame: pd.DataFrame, pattern: str) -> pd.Series:
+    """``is_deploy`` for CI rows: the workflow, job or stage name matches ``pattern``.
 
-    Rows without an environment are decided by the name alone.
+    The environment does not matter here (see :func:`production_rows`).
     """
     if frame.empty:
         return pd.Series(False, index=frame.index, dtype=bool)
@@ -101,10 +104,14 @@ def flag_deploys(frame: pd.DataFrame, pattern: str, production_environment: str)
         if col in frame:
             hit = frame[col].astype("string").str.contains(rx, regex=True)
             names |= hit.fillna(False).astype(bool)
-    env = frame["environment"].astype("string").str.strip().str.casefold() \
-        if "environment" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
-    env_ok = env.isna() | env.eq(production_environment.strip().casefold()).fillna(False)
-    return (names & env_ok.astype(bool)).astype(bool)
+    return names.astype(bool)
+
+
+def production_rows(frame: pd.DataFrame, names: tuple[str, ...] | None = None) -> pd.Series:
+    """``is_production`` for CI rows: no environment named, or a production name."""
+    env = frame["environment"] if "environment" in frame else \
+        pd.Series(pd.NA, index=frame.index, dtype="string")
+    return pd.Series(is_production(env, None, names), index=frame.index, dtype=bool)
 
 
 def mark_latest_attempt(frame: pd.DataFrame) -> pd.Series:
@@ -141,8 +148,8 @@ def _finish(data: dict[str, Any], fmt: str, path: str, options: ImportOptions, c
         if col not in frame:
             frame[col] = pd.Series(pd.NA, index=frame.index, dtype="string")
     frame = conform(frame, "ci_runs")
-    frame["is_deploy"] = flag_deploys(frame, options.deploy_pattern,
-                                      options.production_environment)
+    frame["is_deploy"] = flag_deploys(frame, options.deploy_pattern)
+    frame["is_production"] = production_rows(frame, options.production_environments)
     frame["latest_attempt"] = mark_latest_attempt(frame)
     return Parsed("ci_runs", frame, len(cols), notes=notes or [])
 

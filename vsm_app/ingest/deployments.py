@@ -19,10 +19,11 @@ Rules (for docs/metrics.md):
   deciding (latest non-inactive, final) status. GitLab: the ``deployable`` job's
   ``started_at``/``finished_at`` (else the deployment's ``created_at``/``updated_at``).
   DevLake: the commit's ``startedDate``/``finishedDate`` else the deployment's.
-- Environment: stored lower-case. ``is_production`` is True when the environment equals the
-  production environment (case-insensitive), GitHub says ``production_environment: true``,
-  or the source names no environment (a deployment export without environments lists
-  production releases).
+- Environment: stored lower-case. ``production_flag`` is the source's own word (GitHub's
+  ``production_environment: true``), NA where the source says nothing. ``is_production`` is
+  decided by :func:`vsm_app.domain.environments.is_production` (the flag, no environment
+  named, or a production name), the same rule the DORA step applies. Other environments are
+  kept: they become ``deployed:<environment>`` events, never DORA deployments.
 - A DevLake deployment of several commits (repositories) gives one row per commit, id
   ``<id>/<n>``. A generic row without an id gets ``<sha[:12]>@<time>`` so the same row in
   two files is still recognised as one deployment.
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from vsm_app.domain.environments import is_production as production_mask
 from vsm_app.domain.tables import UTC_NS, conform
 from vsm_app.ingest.detect import DEPLOYMENT_COLUMNS, Parsed
 from vsm_app.ingest.errors import ImportProblem
@@ -88,14 +90,11 @@ def environment_names(values: list[Any]) -> list[str | None]:
     return out
 
 
-def is_production(environment: pd.Series, production_environment: str,
+def is_production(environment: pd.Series, names: tuple[str, ...] | str | None = None,
                   flag: pd.Series | None = None) -> pd.Series:
-    """Production deployments: environment matches, the source flags it, or no environment."""
-    env = environment.astype("string")
-    ok = env.isna() | env.eq(production_environment.strip().casefold()).fillna(False)
-    if flag is not None:
-        ok |= flag.fillna(False).astype(bool)
-    return ok.astype(bool)
+    """Production deployments (:func:`vsm_app.domain.environments.is_production`)."""
+    return pd.Series(production_mask(environment, flag, names), index=environment.index,
+                     dtype=bool)
 
 
 def _finish(data: dict[str, Any], fmt: str, path: str, options: ImportOptions,
@@ -103,11 +102,13 @@ def _finish(data: dict[str, Any], fmt: str, path: str, options: ImportOptions,
     frame = pd.DataFrame(data)
     frame["source"] = fmt
     frame["path"] = path
+    frame["production_flag"] = pd.Series(
+        [True if f is True else pd.NA for f in flag] if flag is not None else pd.NA,
+        index=frame.index, dtype="boolean")
     frame["is_production"] = is_production(
         frame["environment"] if "environment" in frame else
         pd.Series(pd.NA, index=frame.index, dtype="string"),
-        options.production_environment,
-        None if flag is None else pd.Series(flag, index=frame.index, dtype="object"))
+        options.production_environments, frame["production_flag"])
     return conform(frame, "deployments")
 
 
@@ -331,7 +332,8 @@ def from_ci_runs(ci_runs: pd.DataFrame) -> pd.DataFrame:
         "status": dep["conclusion"].astype("string").fillna("in_progress"),
         "source": "ci:" + dep["format"].astype("string") if "format" in dep else "ci",
         "path": dep["source"].astype("string") if "source" in dep else pd.NA,
-        "is_production": True,
+        "is_production": (dep["is_production"].astype(bool) if "is_production" in dep
+                          else True),
     })
     return conform(frame.reset_index(drop=True), "deployments")
 

@@ -24,7 +24,6 @@ textconv program, no signature verification, no fsmonitor hook.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import hashlib
 import logging
 import os
@@ -43,11 +42,12 @@ from git.exc import GitCommandError, GitCommandNotFound, InvalidGitRepositoryErr
 
 from vsm_app.domain.kinds import DEFAULT_KIND, DEFAULT_PREFIXES, has_kind_prefix, kind_from_subject
 from vsm_app.domain.tables import SourceReport, Tables, conform, empty
-from vsm_app.ingest import changescache, gitcache
+from vsm_app.ingest import changescache, gitcache, release_tags
 from vsm_app.ingest.ancestry import (
     ParentGraph,
     assign_deployments,
     label_reachable,
+    natural_key,
     parent_graph_from_lists,
     remember_graph,
     resolve_shas,
@@ -56,6 +56,7 @@ from vsm_app.ingest.ancestry import (
 __all__ = [
     "Cancelled",
     "GitError",
+    "detect_release_tags",
     "GitOptions",
     "add_change_sizes",
     "fill_sizes",
@@ -74,7 +75,8 @@ class GitOptions:
 
     path: str  #: repository path
     branch: str | None = None  #: default: the repository's HEAD branch
-    deploy_tags: str | None = None  #: glob such as ``v*``; None: no tag deployments
+    #: glob such as ``v*``; None: detect the release-tag scheme; "": no tag deployments
+    deploy_tags: str | None = None
     subtree: str | None = None  #: monorepo path: only changes touching it are kept
     since: pd.Timestamp | None = None
     until: pd.Timestamp | None = None
@@ -297,13 +299,15 @@ def _epoch(b: bytes) -> int | None:
         return None
 
 
-def _read_tags(g: _Git, glob: str) -> tuple[list[_Tag], int]:
-    """Tags whose short name matches ``glob`` (fnmatch, case-sensitive), and how many were skipped.
+def _read_tags(g: _Git, glob: str | None, subtree: str | None = None
+               ) -> tuple[list[_Tag], int, release_tags.TagScheme]:
+    """The release tags (:mod:`vsm_app.ingest.release_tags`), how many matching tags were
+    skipped, and the scheme used: ``glob`` when given, else the detected one.
 
-    The glob is matched here in Python, so no user text reaches git.
+    Names are matched here in Python, so no user text reaches git.
     """
     out = g.check(["for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags"], "listing tags")
-    tags: list[_Tag] = []
+    rows: list[tuple[str, list[bytes]]] = []
     skipped = 0
     for line in out.split(b"\n"):
         if not line:
@@ -312,8 +316,17 @@ def _read_tags(g: _Git, glob: str) -> tuple[list[_Tag], int]:
         if len(f) != 8:
             skipped += 1
             continue
-        name = f[0].decode("utf-8", "surrogateescape").removeprefix("refs/tags/")
-        if not fnmatch.fnmatchcase(name, glob):
+        rows.append((f[0].decode("utf-8", "surrogateescape").removeprefix("refs/tags/"), f))
+    names = [n for n, _ in rows]
+    if glob is None:
+        when = [next((e for e in (_epoch(f[5]), _epoch(f[6]), _epoch(f[7])) if e is not None),
+                     0) for _, f in rows]
+        scheme = release_tags.detect(names, when, subtree)
+    else:
+        scheme = release_tags.given(glob, names)
+    tags: list[_Tag] = []
+    for name, f in rows:
+        if scheme.pattern is None or not release_tags.matches(scheme.pattern, name):
             continue
         otype, oname, ptype, pname = (x.decode("ascii", "replace") for x in f[1:5])
         tagger, cdate, pcdate = _epoch(f[5]), _epoch(f[6]), _epoch(f[7])
@@ -336,8 +349,24 @@ def _read_tags(g: _Git, glob: str) -> tuple[list[_Tag], int]:
                 skipped += 1
         else:  # a tag of a tree or a blob: not a release
             skipped += 1
-    tags.sort(key=lambda t: (t.at, t.name))
-    return tags, skipped
+    tags.sort(key=lambda t: (t.at, natural_key(t.name)))
+    scheme.matched = len(tags)
+    return tags, skipped, scheme
+
+
+def detect_release_tags(path: str, subtree: str | None = None,
+                        glob: str | None = None) -> release_tags.TagScheme:
+    """The release-tag scheme of the repository at ``path`` (the detected one, or what
+    ``glob`` matches): for the app's Add repository dialog. One ``for-each-ref``.
+
+    Raises
+    ------
+    GitError
+        The path is not a readable repository.
+    """
+    with _open(path) as (_repo, g):
+        _tags, _skipped, scheme = _read_tags(g, glob, subtree)
+    return scheme
 
 
 # --------------------------------------------------------------------------- history
@@ -835,8 +864,10 @@ def _tag_deployments(tags: list[_Tag], label: str) -> pd.DataFrame:
         "deployment_id": pd.array([f"{label}@{t.name}" for t in tags], dtype="string"),
         "sha": pd.array([t.sha for t in tags], dtype="string"),
         "environment": pd.array(["production"] * len(tags), dtype="string"),
-        # a tag is one instant: the release starts and finishes when it is tagged
-        "started_at": at,
+        # a release tag is a production release by its nature, whatever names are configured
+        "production_flag": pd.array([True] * len(tags), dtype="boolean"),
+        # a tag is one instant, the finish: it gives no start (never a measured zero)
+        "started_at": pd.Series(pd.NaT, index=range(len(tags)), dtype="datetime64[ns, UTC]"),
         "finished_at": at,
         "status": pd.array(["success"] * len(tags), dtype="string"),
         "source": pd.array(["git-tags"] * len(tags), dtype="string"),
@@ -919,8 +950,12 @@ def run(options: GitOptions, progress: Progress | None = None,
         shallow = g.is_shallow()
         tags: list[_Tag] = []
         tags_skipped = 0
-        if options.deploy_tags:
-            tags, tags_skipped = _read_tags(g, options.deploy_tags)
+        scheme: release_tags.TagScheme | None = None
+        if options.deploy_tags != "":  # None: detect the scheme; "": no tag deployments
+            tags, tags_skipped, scheme = _read_tags(g, options.deploy_tags, options.subtree)
+        suggestion: release_tags.TagScheme | None = None
+        if options.deploy_tags and not tags and scheme is not None and scheme.total:
+            suggestion = _read_tags(g, None, options.subtree)[2]
         roots = list(dict.fromkeys([tip, *(t.sha for t in tags)]))
         layer = _changes_entry(g, git_dir, ref, tip, roots, tags, label, options, cache_dir)
         built_before = changescache.load(layer) if layer is not None else None
@@ -952,9 +987,16 @@ def run(options: GitOptions, progress: Progress | None = None,
     changes, deployments = _in_window(changes, deployments, _as_utc(options.since),
                                       _as_utc(options.until))
 
+    notes: list[str] = []
+    if scheme is not None:
+        notes.append(scheme.sentence(options.path))
     if options.deploy_tags and not tags:
-        warnings.append(f"{options.path}: no tag matches {options.deploy_tags!r}: no deployments "
-                        f"from tags, so changes are measured up to merge only")
+        hint = ""
+        if suggestion is not None and suggestion.pattern is not None:
+            hint = (f" (this repository's release tags look like {suggestion.pattern!r}: "
+                    f"{suggestion.matched} tag(s))")
+        warnings.append(f"{options.path}: no tag matches {options.deploy_tags!r}{hint}: no "
+                        f"deployments from tags, so changes are measured up to merge only")
     if shallow:
         oldest = commits["commit_time"].min()
         when = f" before {oldest:%Y-%m-%d}" if pd.notna(oldest) else ""
@@ -970,8 +1012,10 @@ def run(options: GitOptions, progress: Progress | None = None,
     linked = int(commits["change_id"].notna().sum())
     src = SourceReport(path=options.path, format="git", records=len(commits),
                        linked=linked, skipped=tags_skipped, problems=list(warnings))
+    if scheme is not None:
+        src.extra["release_tags"] = scheme.to_json()
     tables = Tables(commits=commits, changes=changes, deployments=deployments,
-                    sources=[src], warnings=warnings)
+                    sources=[src], warnings=warnings, notes=notes)
     tables.data_quality = {
         "commits_author_after_commit": skew,
         "tags_skipped": tags_skipped,

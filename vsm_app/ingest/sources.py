@@ -65,7 +65,8 @@ class ImportOptions:
 
     default_tz: str | None = None  #: zone for naive timestamps; None = they are an error
     deploy_pattern: str = "deploy"  #: regex on workflow/job/stage names (case-insensitive)
-    production_environment: str = "production"
+    #: production environment names (empty: the defaults, see vsm_app.domain.environments)
+    production_environments: tuple[str, ...] = ()
     salt: str = ""  #: per-project salt for hashing author logins
     incident_label: str = "incident"  #: GitHub issue label that marks an incident
 
@@ -379,16 +380,25 @@ def _pr_head_changes(prs: pd.DataFrame, pr_change: pd.Series) -> pd.Series:
 
 
 def _select_deployments(tables: Tables, imported: ImportResult
-                        ) -> tuple[pd.DataFrame, str | None]:
+                        ) -> tuple[pd.DataFrame, str | None, pd.DataFrame]:
+    """Production deployments of the most explicit family, its name, and the deployments to
+    other environments (kept for ``deployed:<environment>`` events).
+
+    Other environments come from one family too, the most explicit that has any: deployment
+    exports, else CI deploy runs (the same staging deployment is often in both).
+    """
     explicit = imported.deployments
-    if "is_production" in explicit:
-        explicit = explicit[explicit["is_production"].astype(bool)]
-    if len(explicit):
-        return explicit, "deployment exports"
+    prod = explicit["is_production"].astype(bool) if "is_production" in explicit else \
+        pd.Series(True, index=explicit.index)
     from_ci = imported.ci_deployments()
-    if len(from_ci):
-        return from_ci, "CI deploy runs"
-    return tables.deployments, None
+    ci_prod = from_ci["is_production"].astype(bool) if "is_production" in from_ci else \
+        pd.Series(True, index=from_ci.index)
+    others = explicit[~prod] if (~prod).any() else from_ci[~ci_prod]
+    if prod.any():
+        return explicit[prod], "deployment exports", others
+    if ci_prod.any():
+        return from_ci[ci_prod], "CI deploy runs", others
+    return tables.deployments, None, others
 
 
 def link(tables: Tables, imported: ImportResult) -> Tables:
@@ -401,7 +411,7 @@ def link(tables: Tables, imported: ImportResult) -> Tables:
     data-quality counters: ``unlinked_*``, ``negative_*`` spans and ``clock_skew_*``.
     """
     out = replace(tables, sources=list(tables.sources), warnings=list(tables.warnings),
-                  data_quality=dict(tables.data_quality))
+                  data_quality=dict(tables.data_quality), notes=list(tables.notes))
     shas = _ShaMap.build(tables.commits, tables.changes)
     # copies: linking twice (new git options) must not count twice
     copies = [replace(r, problems=list(r.problems)) for r in imported.reports]
@@ -431,7 +441,7 @@ def link(tables: Tables, imported: ImportResult) -> Tables:
     out.ci_runs = runs
 
     # deployments: the most explicit source wins, then ancestry
-    chosen, origin = _select_deployments(tables, imported)
+    chosen, origin, others = _select_deployments(tables, imported)
     chosen = chosen.copy()
     known = shas.known(chosen["sha"]) if len(chosen) else np.zeros(0, dtype=bool)
     if origin is not None:
@@ -442,22 +452,34 @@ def link(tables: Tables, imported: ImportResult) -> Tables:
         dq["unlinked_deployments"] = int((~known).sum())
     if origin == "deployment exports":
         _set_linked(reports, chosen, pd.Series(known, index=chosen.index), column="path")
-    if len(imported.deployments) and "is_production" in imported.deployments:
-        other = imported.deployments[~imported.deployments["is_production"].astype(bool)]
-        for path, k in other["path"].value_counts().items():
+    if len(others):
+        others = _repo_from_commits(others.copy(), tables.commits)
+        for path, k in others["path"].value_counts().items():
             rep = reports.get(str(path))
             if rep is not None:
-                envs = ", ".join(sorted(other.loc[other["path"].eq(path), "environment"]
+                envs = ", ".join(sorted(others.loc[others["path"].eq(path), "environment"]
                                         .dropna().astype(str).unique()))
-                rep.skipped += int(k)
-                rep.problems.append(f"{int(k)} deployment(s) to other environments "
-                                    f"({envs or 'unnamed'}) not counted")
-    out.deployments = conform(chosen.reset_index(drop=True), "deployments")
+                rep.problems.append(
+                    f"{int(k)} deployment(s) to other environments ({envs or 'unnamed'}): "
+                    f"kept as deployed:<environment> events, not counted as production "
+                    f"deployments")
+    chosen = chosen.assign(is_production=True)
+    others = others.assign(is_production=False)
+    both = [f for f in (chosen, others) if len(f)]
+    deps = pd.concat(both, ignore_index=True) if both else chosen
+    out.deployments = conform(deps.reset_index(drop=True), "deployments")
     out.deployments["is_rollback"] = ancestry.rollback_flags(tables.commits, out.deployments,
                                                              graph=shas.graph)
+    out.deployments["deploy_order"] = ancestry.deployment_order(
+        tables.commits, out.deployments, graph=shas.graph)
     changes = ancestry.assign_deployments(tables.commits, changes, out.deployments,
                                           graph=shas.graph)
     out.changes = changes
+    env_events = ancestry.environment_events(tables.commits, changes, out.deployments,
+                                             graph=shas.graph)
+    if len(env_events):
+        given = [f for f in (tables.events, env_events) if f is not None and len(f)]
+        out.events = conform(pd.concat(given, ignore_index=True), "events")
 
     # incidents → the deployment that shipped their sha
     inc = imported.incidents.copy()

@@ -290,6 +290,24 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
     return m
 
 
+def _production_environments(r: _Reader, ps: dict[str, Any]) -> list[str]:
+    """``production_environments`` (a list of names); files written before it hold one
+    ``production_environment`` name, whose old default ``production`` reads as the defaults."""
+    where = "$.settings"
+    if "production_environments" in ps:
+        names = r.arr(r.get(ps, "production_environments", where, list),
+                      f"{where}.production_environments")
+        for i, n in enumerate(names):
+            if not isinstance(n, str):
+                raise r.fail(f"{where}.production_environments[{i}]",
+                             f"expected a string, found {_kind(n)}")
+        return [n.strip() for n in names if n.strip()]
+    old = r.get(ps, "production_environment", where, str, None, nullable=True)
+    if old is None or old.strip().casefold() in ("", "production"):
+        return []
+    return [old.strip()]
+
+
 def project_from_dict(doc: Any, path: str | None = None) -> Project:
     """Build a project from a parsed document, migrating older versions first."""
     r = _Reader(path)
@@ -313,10 +331,10 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
         time_zone=r.get(ps, "time_zone", "$.settings", str, None, nullable=True),
         band_year=r.get(ps, "band_year", "$.settings", int, 2023),
         period=r.get(ps, "period", "$.settings", str, "week"),
-        deploy_tags=r.get(ps, "deploy_tags", "$.settings", str, defaults.deploy_tags),
+        deploy_tags=r.get(ps, "deploy_tags", "$.settings", str, defaults.deploy_tags,
+                          nullable=True),
         deploy_pattern=r.get(ps, "deploy_pattern", "$.settings", str, defaults.deploy_pattern),
-        production_environment=r.get(ps, "production_environment", "$.settings", str,
-                                     defaults.production_environment),
+        production_environments=_production_environments(r, ps),
         salt=r.get(ps, "salt", "$.settings", str, defaults.salt),
     )
     if settings.band_year not in (2023, 2024):

@@ -51,7 +51,7 @@ def ingest_and_prepare(inputs: AnalyzeInputs, vsm_map: ValueStreamMap | None,
     """The worker function: read every source, link, and prepare the analysis."""
     tables, errors = ingest(inputs, progress, cancelled)
     progress(0.97, "preparing the analysis")
-    prepared = prepare(tables, vsm_map, (inputs.production_environment,))
+    prepared = prepare(tables, vsm_map, inputs.production_environments)
     progress(1.0, "measured")
     return MeasuredData(tables, prepared, errors)
 
@@ -133,8 +133,7 @@ class MeasurementController(QObject):
                                production_environments=self._environments())
 
     def _environments(self) -> tuple[str, ...]:
-        return (self.project.settings.production_environment if self.project
-                else "production",)
+        return tuple(self.project.settings.production_environments) if self.project else ()
 
     def _map_copy(self) -> ValueStreamMap | None:
         """The map's bindings for a worker: a copy, never shared with the GUI thread."""

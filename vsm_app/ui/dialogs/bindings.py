@@ -146,8 +146,10 @@ class BindingPreviewer:
         self.matrix = matrix
         pc = data.prepared.changes
         finish = pc["finish"].to_numpy(dtype=np.int64)
-        self.cohort = in_window(finish, *window) if window is not None else finish != NAT
         self.flow_time_s = pc["flow_time_s"].to_numpy(dtype=np.float64)
+        # the engine's duration cohort: finished in the window, with a flow time
+        finished = in_window(finish, *window) if window is not None else finish != NAT
+        self.cohort = finished & ~np.isnan(self.flow_time_s)
         self.window = window
 
     def preview(self, segments: list[Segment]) -> BindingPreview:
@@ -213,8 +215,12 @@ class BindingsDialog(QDialog):
                                                    for s in vsm_map.stages}
         self.previewer = self._make_previewer()
         self._events = list(dict.fromkeys(
-            [*EVENTS, *(seg.from_event for segs in self.bindings.values() for seg in segs),
+            [*EVENTS, *self._loaded_events(),
+             *(seg.from_event for segs in self.bindings.values() for seg in segs),
              *(seg.to_event for segs in self.bindings.values() for seg in segs)]))
+        self._event_help = dict(EVENT_HELP) | {
+            e: f"deployed to {e.split(':', 1)[1]} (another environment than production)"
+            for e in self._events if e.startswith("deployed:")}
 
         self.stage_list = QListWidget()
         self.stage_list.setObjectName("stageList")
@@ -283,6 +289,14 @@ class BindingsDialog(QDialog):
         self.stage_list.setCurrentRow(row if vsm_map.stages else -1)
 
     # -- measurement -----------------------------------------------------------------------------
+    def _loaded_events(self) -> list[str]:
+        """Event names the measured data holds beyond DESIGN §3's (``deployed:staging``)."""
+        data = getattr(self.controller, "data", None) if self.controller is not None else None
+        events = getattr(getattr(data, "tables", None), "events", None)
+        if events is None or not len(events):
+            return []
+        return sorted(str(e) for e in events["event"].dropna().unique() if e not in EVENTS)
+
     def _make_previewer(self) -> BindingPreviewer | None:
         c = self.controller
         data = getattr(c, "data", None) if c is not None else None
@@ -356,8 +370,9 @@ class BindingsDialog(QDialog):
         r = self.table.rowCount()
         self.table.insertRow(r)
         events = [(e, e) for e in self._events]
-        self.table.setCellWidget(r, self.FROM, self._combo(events, seg.from_event, EVENT_HELP))
-        self.table.setCellWidget(r, self.TO, self._combo(events, seg.to_event, EVENT_HELP))
+        help_ = self._event_help
+        self.table.setCellWidget(r, self.FROM, self._combo(events, seg.from_event, help_))
+        self.table.setCellWidget(r, self.TO, self._combo(events, seg.to_event, help_))
         self.table.setCellWidget(r, self.KIND, self._combo(list(KIND_TEXT.items()),
                                                            _kind(seg), {}))
         self.table.setCellWidget(r, self.PREVIEW, QLabel())
