@@ -114,9 +114,13 @@ def test_sentence_for_a_fall_and_for_an_offset():
                                 "added 3h, offset elsewhere.")
 
 
-def test_spearman_needs_three_weeks():
-    weekly = pd.DataFrame({"Review": [1.0, 2, 3, 4], "Merge": [4.0, 3, 2, 1],
-                           "CI": [np.nan, np.nan, 1, 2], "lead": [10.0, 20, 30, 35]})
+def test_spearman_needs_ten_weeks():
+    # ten weeks: Review's wait rises with lead time (rho 1), Merge's falls (rho -1); CI has
+    # a wait in nine of them only, below the documented minimum of ten
+    lead = [10.0, 20, 30, 35, 40, 50, 60, 70, 80, 90]
+    weekly = pd.DataFrame({"Review": [float(k) for k in range(1, 11)],
+                           "Merge": [float(k) for k in range(10, 0, -1)],
+                           "CI": [np.nan] + [float(k) for k in range(9)], "lead": lead})
     rho, why = wait_lead_correlation(weekly, "lead", ["Review", "Merge", "CI"])
     assert rho["Review"] == 1.0 and rho["Merge"] == -1.0
-    assert rho["CI"] is None and "needs 3" in why["CI"]
+    assert rho["CI"] is None and why["CI"].startswith("9 week(s)") and "needs 10" in why["CI"]

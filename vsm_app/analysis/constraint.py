@@ -26,7 +26,8 @@ Rank correlation
 ----------------
 Per stage: Spearman's ρ (``DataFrame.corr(method="spearman")``) between the weekly median
 wait of the stage and the weekly median lead time, over the ISO weeks of the window where
-both exist; needs at least 3 such weeks, else None (with the reason).
+both exist; needs at least 10 such weeks (:data:`vsm_app.analysis.coverage.MIN_WEEKS`), else
+None (with the reason).
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ import pandas as pd
 
 from vsm_app.domain.durations import format_duration
 
+from .coverage import MIN_WEEKS as MIN_CORRELATION_WEEKS
 from .stages import KINDS, StageDurations, col
 
 OTHER = "(other)"
-MIN_WEEKS = 3
+#: weeks with both series a rank correlation needs (see analysis.coverage)
+MIN_WEEKS = MIN_CORRELATION_WEEKS
 
 
 def pick_constraint(summary: pd.DataFrame) -> tuple[str | None, float | None, str | None]:

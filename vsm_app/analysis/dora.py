@@ -5,10 +5,13 @@ Which deployments count
 -----------------------
 *Deployments* are the **successful production** rows of the deployments table: ``status`` is
 ``success`` (case-insensitive; when the table carries no status at all, every row is
-successful, as for git tags), ``environment`` is missing or one of the production names
-(``production``, ``prod`` by default), and the row has a time: ``finished_at``, else
-``started_at``. They are ordered by that time (then ``deployment_id``). A deployment belongs to
-a window or period by that time.
+successful, as for git tags), the row is production by the one rule of
+:func:`vsm_app.domain.environments.is_production` (its source's own ``production_flag``, no
+environment named, or a production name: ``production``, ``prod``, ``prd``, ``live`` unless
+others are configured), and the row has a time: ``finished_at``, else ``started_at``. They are
+ordered by that time, then by ``deploy_order`` (ingest's order: at the same instant an ancestor
+deploys first), then by ``deployment_id`` with numbers compared by value. A deployment belongs
+to a window or period by that time.
 
 Failures (change failure rate)
 ------------------------------
@@ -23,7 +26,10 @@ A deployment *failed* when any of these holds:
 * **revert**: a change shipped by a *later* deployment reverts one of its changes
   (``changes.is_revert`` and ``changes.reverts`` = the reverted ``change_id``). A revert
   shipped by the same deployment as the change it reverts never reached production alone and
-  fails nothing.
+  fails nothing. Chains of reverts follow DORA's meaning (remediation of a failure): a revert
+  of a revert re-applies a change and remedies nothing; a revert that is itself reverted
+  later restored nothing that failed. So a revert counts only when it *removes* a change (it
+  is 1, 3, 5… reverts deep) and no change reverts it.
 * **rollback**: the next deployment of the same repository and environment is a rollback
   (``deployments.is_rollback``, computed at ingest: it ships an ancestor of the previous
   deployment's sha). The **rolled-back** deployment (the previous one) counts as failed; the
@@ -70,10 +76,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vsm_app.domain.environments import DEFAULT_PRODUCTION_ENVIRONMENTS, is_production
+from vsm_app.ingest.ancestry import natural_key
+
 from .events import lookup, object_keys, text_in
 from .periods import NAT, NS_PER_DAY, NS_PER_S, WEEK_S, in_window, span_s, to_ns
 
-PRODUCTION_ENVIRONMENTS: tuple[str, ...] = ("production", "prod")
+#: the default production names (configured names replace them; see domain.environments)
+PRODUCTION_ENVIRONMENTS: tuple[str, ...] = DEFAULT_PRODUCTION_ENVIRONMENTS
 FAILED_CONCLUSIONS = frozenset({"failure", "failed", "error", "errored", "timed_out",
                                 "startup_failure"})
 SUCCESS_CONCLUSIONS = frozenset({"success", "succeeded", "successful", "passed"})
@@ -115,7 +125,9 @@ def production_deployments(deployments: pd.DataFrame,
     at = _times(deployments, "finished_at", "started_at")
     status = _str(deployments, "status")
     ok = text_in(status, {"success"}) if status.notna().any() else np.ones(n, dtype=bool)
-    env_ok = text_in(_str(deployments, "environment"), environments, missing=True)
+    env_ok = is_production(_str(deployments, "environment"),
+                           deployments["production_flag"] if "production_flag" in deployments
+                           else None, environments)
     keep = ok & env_ok & (at != NAT)
     frame = pd.DataFrame({
         "deployment_id": object_keys(_str(deployments, "deployment_id")),
@@ -127,8 +139,13 @@ def production_deployments(deployments: pd.DataFrame,
     }).loc[keep]
     no_id = frame["deployment_id"].isna().to_numpy()
     frame.loc[no_id, "deployment_id"] = [f"\x00dep{i}" for i in np.flatnonzero(no_id)]
-    frame = frame.sort_values(["at", "deployment_id"], kind="stable").drop_duplicates(
-        "deployment_id").reset_index(drop=True)
+    order = pd.to_numeric(deployments["deploy_order"], errors="coerce") \
+        if "deploy_order" in deployments else pd.Series(np.nan, index=deployments.index)
+    frame["_order"] = order.loc[keep].to_numpy(dtype=np.float64)
+    frame["_name"] = [natural_key(x) for x in frame["deployment_id"].tolist()]
+    frame = frame.sort_values(["at", "_order", "_name"], kind="stable", na_position="last") \
+        .drop_duplicates("deployment_id").drop(columns=["_order", "_name"]) \
+        .reset_index(drop=True)
     frame["pos"] = np.arange(len(frame), dtype=np.int64)
     return frame
 
@@ -189,7 +206,9 @@ def prepare_dora(changes: pd.DataFrame, deployments: pd.DataFrame, incidents: pd
     is_revert = _bool(changes, "is_revert")
     target = lookup(_str(changes, "change_id"), _str(changes, "reverts"))
     quality["reverts_unresolved"] = int((is_revert & (target < 0)).sum())
-    rv = is_revert & (target >= 0) & (dep_of_change >= 0)
+    remedy = remedying_reverts(is_revert, target)
+    quality["reverts_not_remedies"] = int((is_revert & (target >= 0) & ~remedy).sum())
+    rv = remedy & (dep_of_change >= 0)
     rv_by = dep_of_change[rv]
     rv_target_dep = np.where(target[rv] >= 0, dep_of_change[target[rv]], -1)
     later = (rv_target_dep >= 0) & (rv_by > rv_target_dep)
@@ -257,6 +276,27 @@ def prepare_dora(changes: pd.DataFrame, deployments: pd.DataFrame, incidents: pd
         quality=quality)
 
 
+def remedying_reverts(is_revert: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Reverts that remedy a failure: they remove a change (an odd number of reverts deep:
+    a revert of a revert re-applies the original) and no change reverts them.
+
+    ``target`` is the position of the reverted change (-1 when unknown).
+    """
+    n = len(is_revert)
+    linked = is_revert & (target >= 0)
+    # depth: 1 for a revert of a plain change, depth(target) + 1 for a revert of a revert
+    depth = np.where(linked, 1, 0).astype(np.int64)
+    for _ in range(64):  # chains are short; the bound only guards against a cycle in bad data
+        t = np.maximum(target, 0)
+        nxt = np.where(linked & linked[t], depth[t] + 1, depth)
+        if np.array_equal(nxt, depth):
+            break
+        depth = nxt
+    reverted = np.zeros(n, dtype=bool)
+    reverted[target[linked]] = True
+    return linked & (depth % 2 == 1) & ~reverted
+
+
 def _incidents(incidents: pd.DataFrame, deps: pd.DataFrame, changes: pd.DataFrame,
                dep_of_change: np.ndarray, quality: dict[str, int]) -> pd.DataFrame:
     """Incidents with ``opened``, ``resolved`` (ns) and the position of their deployment."""
@@ -288,7 +328,7 @@ def _incidents(incidents: pd.DataFrame, deps: pd.DataFrame, changes: pd.DataFram
 def _deploy_runs(ci_runs: pd.DataFrame, environments: tuple[str, ...],
                  quality: dict[str, int]) -> pd.DataFrame:
     deploy = _bool(ci_runs, "is_deploy")
-    env_ok = text_in(_str(ci_runs, "environment"), environments, missing=True)
+    env_ok = is_production(_str(ci_runs, "environment"), None, environments)
     keep = deploy & env_ok
     conclusion = _str(ci_runs, "conclusion")
     failed = text_in(conclusion, FAILED_CONCLUSIONS)[keep]

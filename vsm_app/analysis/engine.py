@@ -13,10 +13,19 @@ Two steps, so that moving the window is cheap:
 Windows
 -------
 ``[since, until)``, half-open, UTC (a naive timestamp is taken as UTC). Without ``since`` /
-``until`` the window runs from the UTC midnight before the earliest to the UTC midnight after
-the latest of: change finish times, deployment times, incident openings. A change belongs to
-the window by its finish time (``deployed_at``, else ``merged_at``; lead time by
-``deployed_at``), a deployment by its time, an incident and a recovery by their start.
+``until`` the window covers the delivery data: from the UTC midnight before the earliest to
+the UTC midnight after the latest change finish or deployment time (incidents do not stretch
+it; those outside are counted in data quality). A change belongs to the window by its finish
+time (``deployed_at``, else ``merged_at``; lead time by ``deployed_at``), a deployment by its
+time, an incident and a recovery by their start.
+
+One cohort for durations
+------------------------
+Every duration statistic (flow time, stage medians/p85/shares, the constraint's wait p85,
+efficiency, the weekly stage waits, the decomposition) is computed over the same changes: those
+finished in the window **that have a flow time**. A change whose finish is only an upper
+bound (shipped by the first deployment) or whose flow time is negative contributes no
+duration anywhere; it still counts as finished (velocity, distribution, load).
 
 The lead-time decomposition compares ``compare_to`` (the "before" window) with the analysis
 window; without ``compare_to`` it compares the first half of the window with the second half
@@ -37,6 +46,7 @@ from vsm_app.domain.model import ValueStreamMap
 from vsm_app.domain.tables import EVENTS, Tables, conform
 
 from . import constraint as cons
+from . import coverage as cov
 from .bands import bands_of
 from .dora import PRODUCTION_ENVIRONMENTS, DoraPrepared, dora_window, lead_times, prepare_dora
 from .events import event_matrix, wide_events
@@ -57,12 +67,14 @@ from .periods import (
     window_label,
 )
 from .stages import (
+    KINDS,
     OK,
     UNBOUND,
     StageDurations,
     StageSpec,
     active_total_s,
     bound_events,
+    col,
     segment_quality,
     stage_durations,
     stage_specs,
@@ -104,6 +116,8 @@ class Prepared:
     dora: DoraPrepared
     specs: list[StageSpec]
     extent: tuple[int, int] | None
+    #: which events each change has (bool, one column per event): names missing data
+    event_present: pd.DataFrame = field(default_factory=pd.DataFrame)
     sources: list[dict[str, Any]] = field(default_factory=list)
     ingest_quality: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -164,18 +178,25 @@ def prepare(tables: Tables, vsm_map: ValueStreamMap | None,
     dora = prepare_dora(changes, deployments, tables.incidents, tables.ci_runs, tables.commits,
                         production_environments)
 
-    times = [finish[finish != NAT], dora.deployments["at"].to_numpy(dtype=np.int64),
-             dora.incidents["opened"].to_numpy(dtype=np.int64)]
+    # the default window covers the delivery data (changes and deployments); incidents
+    # outside it are counted in data quality, never stretch it
+    times = [finish[finish != NAT], dora.deployments["at"].to_numpy(dtype=np.int64)]
     allt = np.concatenate([t[t != NAT] for t in times])
-    if not len(allt):  # nothing finished, deployed or opened: fall back to first commits
+    if not len(allt):  # nothing finished or deployed: fall back to first commits
         allt = start[start != NAT]
+    if not len(allt):  # no changes at all: the incidents are all there is
+        opened = dora.incidents["opened"].to_numpy(dtype=np.int64)
+        allt = opened[opened != NAT]
     extent = None
     if len(allt):
         lo = int(allt.min()) // NS_PER_DAY * NS_PER_DAY
         hi = (int(allt.max()) // NS_PER_DAY + 1) * NS_PER_DAY
         extent = (lo, hi)
+    present = pd.DataFrame({c: matrix[c].to_numpy(dtype=np.int64) != NAT for c in matrix},
+                           index=pd.RangeIndex(len(changes)))
     return Prepared(
         changes=pc, durations=durations, dora=dora, specs=specs, extent=extent,
+        event_present=present,
         sources=[s.to_json() for s in tables.sources],
         ingest_quality=dict(tables.data_quality), warnings=list(tables.warnings),
         production_environments=production_environments)
@@ -293,6 +314,8 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
     fkey = np.zeros(len(pc), dtype=np.int64)
     fkey[cohort] = period_of(finish[cohort])
     flow_s = pc["flow_time_s"].to_numpy(dtype=np.float64)
+    # the duration cohort: finished in the window with a flow time (module docstring)
+    timed = cohort & ~np.isnan(flow_s)
     active_s = pc["active_s"].to_numpy(dtype=np.float64)
     weeks = (end - start) / NS_PER_S / WEEK_S
     days = (end - start) / NS_PER_DAY
@@ -355,17 +378,24 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
         "reasons": flow_reasons,
     }
 
-    # -- stages
-    summary = stage_summary(dur, cohort, flow_s)
-    sbp = stages_by_period(dur, cohort, fkey, flow_s, pidx)
-    stages_json = [_stage_json(row) for row in summary.to_dict("records")]
+    # -- stages: over the duration cohort, like flow time
+    summary = stage_summary(dur, timed, flow_s)
+    sbp = stages_by_period(dur, timed, fkey, flow_s, pidx)
+    n_timed = int(timed.sum())
+    stages_json = [_stage_json(row, n_timed) for row in summary.to_dict("records")]
 
     # -- DORA
     deployed = pc["deployed"].to_numpy(dtype=np.int64)
     lead_s = pc["lead_time_s"].to_numpy(dtype=np.float64)
     dw = dora_window(prepared.dora, lead_s, deployed, start, end, periods, period_of)
     dora_json = dict(dw.summary)
-    dora_json["bands"] = bands_of(dora_json, options.band_year)
+    bands = bands_of(dora_json, options.band_year)
+    band_cov, band_why = cov.band_coverage(dora_json)
+    for metric in band_why:
+        bands[metric] = None
+    bands["coverage"] = band_cov
+    bands["reasons"] = band_why
+    dora_json["bands"] = bands
     # keep DESIGN keys first, extras after
     order = ["deployment_frequency_per_week", "deployment_days_per_week", "lead_time_median_s",
              "change_failure_rate", "recovery_time_median_s", "rework_rate",
@@ -375,10 +405,11 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
 
     # -- bottleneck
     bottleneck, weekly, by_period_constraint = _bottleneck(
-        prepared, options, start, end, summary, sbp, cohort, flow_s, lead_s, deployed, pidx)
+        prepared, options, start, end, summary, sbp, timed, flow_s, lead_s, deployed, pidx,
+        fkey)
 
     # -- data quality
-    dq = _data_quality(prepared, cohort, deployed, start, end)
+    dq = _data_quality(prepared, cohort, timed, deployed, start, end)
 
     # frames for charts: indexed by the period start as a UTC timestamp
     stamps = pd.Index(ns_to_timestamps(pidx.to_numpy()), name="period")
@@ -394,7 +425,10 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
         constraint_by_period=by_period_constraint.set_axis(stamps))
 
 
-def _stage_json(row: dict[str, Any]) -> dict[str, Any]:
+def _stage_json(row: dict[str, Any], n_timed: int) -> dict[str, Any]:
+    def share_of(key: str) -> float | None:
+        return float(row.get(key) or 0) / n_timed if n_timed else None
+
     return {
         "name": row["stage"],
         "wait_median_s": _opt(row.get("wait_median_s")),
@@ -411,6 +445,9 @@ def _stage_json(row: dict[str, Any]) -> dict[str, Any]:
         "wait_negative": int(row.get("wait_negative") or 0),
         "active_negative": int(row.get("active_negative") or 0),
         "bound": bool(row["bound"]),
+        # share of the changes with a flow time that have the value (see analysis.coverage)
+        "wait_coverage": share_of("wait_count"),
+        "active_coverage": share_of("active_count"),
     }
 
 
@@ -429,15 +466,26 @@ def _compare_windows(options: AnalysisOptions, start: int, end: int
 
 
 def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: int,
-                summary: pd.DataFrame, sbp: pd.DataFrame, cohort: np.ndarray,
-                flow_s: np.ndarray, lead_s: np.ndarray, deployed: np.ndarray, pidx: pd.Index
-                ) -> tuple[dict[str, Any], pd.DataFrame, pd.Series]:
+                summary: pd.DataFrame, sbp: pd.DataFrame, timed: np.ndarray,
+                flow_s: np.ndarray, lead_s: np.ndarray, deployed: np.ndarray, pidx: pd.Index,
+                fkey: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame, pd.Series]:
     dur = prepared.durations
     pc = prepared.changes
-    reasons: dict[str, str] = {}
+    reasons: dict[str, Any] = {}
+    coverage: dict[str, Any] = {}
+
+    # the constraint, given only on enough data (analysis.coverage)
+    c_cov = cov.constraint_coverage(dur.specs, dur.values, timed, prepared.event_present)
+    coverage["constraint"] = c_cov
     stage, share, why = cons.pick_constraint(summary)
     if why:
         reasons["stage"] = why
+    elif c_cov["verdict"] == "withheld":
+        reasons["stage"] = "withheld: " + "; ".join(c_cov["reasons"]) + (
+            f". {c_cov['needs']}." if c_cov["needs"] else "")
+        stage, share = None, None
+    if why and c_cov["needs"]:
+        reasons["stage"] = f"{why}. {c_cov['needs']}."
     p85 = None
     if stage is not None:
         p85 = _opt(summary.loc[summary["stage"] == stage, "wait_p85_s"].iloc[0])
@@ -456,27 +504,49 @@ def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: i
         value[mb], dur.values.loc[mb], value[ma], dur.values.loc[ma], dur,
         (window_label(b0, b1), window_label(a0, a1)),
         ((iso(b0), iso(b1)), (iso(a0), iso(a1))))
+    nb, na = int(mb.sum()), int(ma.sum())
+    noun = "lead time" if measure == "lead_time" else "flow time"
+    d_cov: dict[str, Any] = {"before_changes": nb, "after_changes": na,
+                             "minimum_changes": cov.MIN_CHANGES,
+                             "unattributed": list(dec.unattributed)}
     if dec.reason:
         reasons["lead_time_contributions"] = dec.reason
+        d_cov["verdict"] = "withheld"
+    elif min(nb, na) < cov.MIN_CHANGES:
+        which = "before" if nb < na else "after"
+        reasons["lead_time_contributions"] = (
+            f"withheld: {min(nb, na)} change(s) with a {noun} in the {which} window "
+            f"({(dec.before if which == 'before' else dec.after)['label']}); a decomposition "
+            f"needs {cov.MIN_CHANGES} in each: widen the window")
+        d_cov["verdict"] = "withheld"
+        dec.contributions, dec.detail, dec.sentence = {}, {}, None
+        dec.total_s = None
+    else:
+        d_cov["verdict"] = "given"
+    coverage["lead_time_contributions"] = d_cov
 
-    # weekly series for the rank correlation
+    # weekly series for the rank correlation (duration cohort)
     weeks = period_frame(start, end, "week").index
     names = [sp.name for sp in dur.specs]
     wait_cols = dur.columns("wait")
     wk = np.zeros(len(pc), dtype=np.int64)
     fin = pc["finish"].to_numpy(dtype=np.int64)
-    wk[cohort] = period_start_ns(fin[cohort], "week")
-    waits = dur.values.loc[cohort, wait_cols]
+    wk[timed] = period_start_ns(fin[timed], "week")
+    waits = dur.values.loc[timed, wait_cols]
     waits.columns = names
-    weekly = waits.groupby(wk[cohort]).median().reindex(weeks)
+    weekly = waits.groupby(wk[timed]).median().reindex(weeks)
     lw = in_window(at, start, end) & ok
     lead_col = f"{measure}_median_s"
     weekly[lead_col] = pd.Series(value[lw]).groupby(
         period_start_ns(at[lw], "week")).median().reindex(weeks)
     bound_names = [sp.name for sp in dur.specs if sp.wait]
     corr, corr_reasons = cons.wait_lead_correlation(weekly, lead_col, bound_names)
+    coverage["correlations"] = {
+        "weeks": {n: int(weekly[[n, lead_col]].dropna().shape[0]) for n in bound_names},
+        "minimum_weeks": cons.MIN_WEEKS,
+    }
 
-    # constraint of each period
+    # constraint of each period, under the same minimums as the window's
     ws = sbp.loc[sbp["kind"] == "wait"].drop_duplicates(["period", "stage"])
     ws = ws.assign(p85=ws["p85_s"].fillna(-np.inf), order=ws["stage"].map(
         {n: i for i, n in enumerate(names)}))
@@ -485,6 +555,8 @@ def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: i
                          ascending=[True, False, False, True]).drop_duplicates("period")
     by_period = pd.Series(top["stage"].to_numpy(), index=top["period"].to_numpy(),
                           dtype=object).reindex(pidx)
+    allowed = _periods_with_coverage(dur, timed, fkey, pidx)
+    by_period = by_period.where(allowed)
 
     out: dict[str, Any] = {
         "stage": stage,
@@ -502,15 +574,35 @@ def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: i
                    "central fifth of each window; (other) = change − Σ stages"),
         "correlations": corr,
         "reasons": reasons | ({"correlations": corr_reasons} if corr_reasons else {}),
+        "coverage": coverage,
     }
     return out, weekly, by_period
 
 
-def _data_quality(prepared: Prepared, cohort: np.ndarray, deployed: np.ndarray, start: int,
-                  end: int) -> dict[str, Any]:
+def _periods_with_coverage(dur: StageDurations, timed: np.ndarray, fkey: np.ndarray,
+                           pidx: pd.Index) -> pd.Series:
+    """Per period: whether a constraint may be named (the window's minimums, per period)."""
+    keys = fkey[timed]
+    n = pd.Series(1, index=range(len(keys))).groupby(keys).sum().reindex(pidx, fill_value=0) \
+        if len(keys) else pd.Series(0, index=pidx)
+    bound = [col(i, k) for i, sp in enumerate(dur.specs) for k in KINDS if sp.segments(k)]
+    if not bound:
+        return pd.Series(False, index=pidx)
+    measured = dur.values.loc[timed, bound].notna().groupby(keys).sum() \
+        .reindex(pidx, fill_value=0) if len(keys) else pd.DataFrame(0, index=pidx,
+                                                                     columns=bound)
+    share = measured.div(n.where(n > 0), axis=0).fillna(0.0)
+    kinds_ok = (share >= cov.MIN_STAGE_KIND_COVERAGE).sum(axis=1)
+    need = math.ceil(cov.MIN_MEASURED_STAGE_KINDS * len(bound))
+    return (n >= cov.MIN_CHANGES) & (kinds_ok >= need)
+
+
+def _data_quality(prepared: Prepared, cohort: np.ndarray, timed: np.ndarray,
+                  deployed: np.ndarray, start: int, end: int) -> dict[str, Any]:
     pc = prepared.changes
     dur = prepared.durations
-    segs = segment_quality(dur, cohort)
+    segs = segment_quality(dur, timed)
+    opened = prepared.dora.incidents["opened"].to_numpy(dtype=np.int64)
     lead_w = in_window(deployed, start, end)
     dq: dict[str, Any] = {
         "changes_total": int(len(pc)),
@@ -523,6 +615,9 @@ def _data_quality(prepared: Prepared, cohort: np.ndarray, deployed: np.ndarray, 
         "negative_spans": int(sum(int(s["negative"]) for s in segs.values())),
         "negative_flow_times": int(pc["negative_flow"].to_numpy(dtype=bool)[cohort].sum()),
         "negative_lead_times": int(pc["negative_lead"].to_numpy(dtype=bool)[lead_w].sum()),
+        "changes_with_flow_time": int(timed.sum()),
+        "incidents_outside_window": int(((opened != NAT) & ~in_window(opened, start, end))
+                                        .sum()),
         "segments": segs,
     }
     dq.update(prepared.dora.quality)
