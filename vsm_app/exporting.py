@@ -212,11 +212,13 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
     """Render the report of ``project`` to ``out`` (.html or .pdf); needs a Q(Gui)Application.
 
     The current state map gets the measured overlay. Before writing, the report's text is
-    checked against ``identities`` (author names and addresses): a match raises
-    :class:`vsm_app.analysis.privacy.IdentityLeakError` and nothing is written.
+    checked against ``identities`` (author names and addresses) by
+    :func:`vsm_app.analysis.privacy.check_output`: a match raises
+    :class:`vsm_app.analysis.privacy.IdentityLeakError` (naming the text and where) and
+    nothing is written.
     """
-    from .analysis.privacy import assert_no_identities
-    from .report.data import build_report_data, measured_overlay
+    from .analysis.privacy import check_output
+    from .report.data import build_report_data, measured_overlay, user_texts
     from .report.target import check_cancel, report_progress, write_target
 
     pdir = Path(project_path).resolve().parent if project_path is not None else None
@@ -231,8 +233,9 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
         current = [m for m in project.maps if m.kind == "current"]
         overlays = {m.id: measured_overlay(m, doc) for m in current}
         ladders = measured_ladders(current, doc)
+    typed = user_texts(project, data)
     if identities:
-        assert_no_identities(data.all_text(), identities)
+        check_output(typed, [data.all_text()], identities)
     report_progress(progress, 0.05, "drawing the maps")
     if out.suffix.lower() == ".html":
         from .report.html import render_html
@@ -247,7 +250,7 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
                                          measured_ladder=ladders.get(m.id))
         text = render_html(data, images)
         if identities:
-            assert_no_identities(text, identities)
+            check_output(typed, [text], identities)
         check_cancel(cancelled)
         report_progress(progress, 0.95, f"writing {out.name}")
         write_target(out, text.encode("utf-8"))
@@ -258,12 +261,21 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
                                            page_size=page_size, progress=progress,
                                            cancelled=cancelled, measured_ladders=ladders)
         if identities:
-            assert_no_identities(drawn_text, identities)
+            check_output(typed, [drawn_text], identities)
         check_cancel(cancelled)
         report_progress(progress, 0.97, f"writing {out.name}")
         write_target(out, pdf)
     report_progress(progress, 1.0, "done")
     return out
+
+
+def identity_leak_message(e: Any) -> str:
+    """The sentence for a refused report: which names, in which of the user's texts."""
+    if e.leaks:
+        return ("the report would show a person's name or e-mail address from the git "
+                f"history: {e.where()}. Remove or reword it and export again")
+    return ("the report's own text would show a person's name or e-mail address from the git "
+            f"history ({', '.join(repr(f) for f in e.found)}); this is a bug: please report it")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -286,9 +298,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                      not_measured_reason=why, page_size=args.page_size,
                      identities=project_identities(project, args.project), progress=progress)
     except IdentityLeakError as e:
-        raise _bad(f"{args.project}: the report would show {len(e.found)} author name(s) or "
-                   "e-mail address(es) from the git history (in a stage owner, a note or an "
-                   "item?); remove them and run the report again") from None
+        raise _bad(f"{args.project}: {identity_leak_message(e)}") from None
     finally:
         progress.close()
     size = target.stat().st_size

@@ -178,9 +178,15 @@ def test_gui_report_refuses_an_author_name(qtbot: Any, tmp_path: Path, dialogs: 
 
     w = _demo_window(qtbot)
     ctl = install_export_actions(w)
-    w.project.maps[0].rename(sorted(demo_identities())[0])
+    person = sorted(i for i in demo_identities() if " " in i)[0]  # a full name
+    w.project.maps[0].rename(f"Flow of {person}")
     with qtbot.waitSignal(ctl.failed, timeout=30_000):
         task = ctl.run_report_export(ReportExportOptions(str(tmp_path / "r.html")))
     _wait_done(qtbot, ctl, task)
-    assert "author name" in dialogs.errors[0][1]
+    title, text, details = dialogs.errors[0]
+    assert text == "The export failed."
+    # the message names the person, the text and where it is; no traceback in it
+    assert f"{person!r} in a map name ('Flow of {person}')" in details
+    assert "Traceback" not in details and "Error" not in details
+    assert dialogs.traces[0].startswith("Traceback")  # only behind "Show Details…"
     assert list(tmp_path.iterdir()) == []

@@ -222,6 +222,39 @@ class ReportData:
         return "\n".join(x for x in out if x)
 
 
+# -- the user's own text (for the identity guard) ----------------------------------------------
+
+def user_texts(project: Project, data: ReportData | None = None) -> list[tuple[str, str]]:
+    """Every text of the report that a person typed, with where it is, in words.
+
+    ``(where, text)`` pairs: the project name, each map's name, stage names, owners and notes,
+    flow labels, kaizen bursts and sticky notes, improvement items, and the source paths as
+    the report shows them. The identity guard looks for names here first and names the place
+    (:func:`vsm_app.analysis.privacy.check_output`).
+    """
+    out: list[tuple[str, str]] = [("the project name", project.name)]
+    for m in project.maps:
+        on = f"on map {m.name!r}"
+        out.append(("a map name", m.name))
+        for st in m.stages:
+            out += [(f"a stage name {on}", st.name),
+                    (f"the owner of stage {st.name!r} {on}", st.owner),
+                    (f"the notes of stage {st.name!r} {on}", st.notes)]
+        for f in m.flows:
+            out.append((f"a flow label {on}", f.label))
+        for k in m.kaizens.values():
+            out.append((f"a kaizen burst {on}", k.text))
+        for n in m.notes.values():
+            out.append((f"a sticky note {on}", n.text))
+    if data is not None:
+        for it in data.items:
+            out += [("the title of an improvement item", it.title),
+                    (f"the owner team of improvement item {it.title!r}", it.owner_team),
+                    (f"the commitment of improvement item {it.title!r}", it.commitment)]
+        out += [("a data source path", s.path) for s in data.sources]
+    return [(where, text) for where, text in out if text]
+
+
 # -- maps -------------------------------------------------------------------------------------
 
 def ladder_totals(m: classic.ClassicMetrics, day_length_s: float) -> list[tuple[str, str]]:

@@ -531,7 +531,12 @@ class ExportController(QObject):
     def run_report_export(self, opts: ReportExportOptions) -> Task | None:
         """Measure the project and write the report (in a worker)."""
         from ...analysis.privacy import IdentityLeakError
-        from ...exporting import measure_project, project_identities, write_report
+        from ...exporting import (
+            identity_leak_message,
+            measure_project,
+            project_identities,
+            write_report,
+        )
 
         target = self._check(opts.path, (".html", ".pdf"))
         if target is None:
@@ -555,10 +560,7 @@ class ExportController(QObject):
                              progress=lambda f, t: report_progress(progress, 0.6 + 0.4 * f, t),
                              cancelled=cancelled)
             except IdentityLeakError as e:
-                raise ValueError(
-                    f"the report would show {len(e.found)} author name(s) or e-mail "
-                    "address(es) from the git history (in a stage owner, a note or a map "
-                    "name?); remove them and export again") from None
+                raise ValueError(identity_leak_message(e)) from None
             return target
 
         self._remember_folder(target)
@@ -623,7 +625,8 @@ class ExportController(QObject):
             self.finished.emit(result)
 
         def on_failed(message: str, details: str) -> None:
-            self._error(f"The export failed: {message}", trace=details)
+            # the message in words; the traceback only in the box's Details section
+            self._error("The export failed.", _sentence(message), trace=details)
 
         def on_cancelled() -> None:
             self._status("Export cancelled; nothing was written")
@@ -645,6 +648,15 @@ class ExportController(QObject):
         self.task, self.progress_dialog = task, dlg
         task.start()
         return task
+
+
+def _sentence(message: str) -> str:
+    """An error message as a sentence for a dialog (capital first letter, final stop)."""
+    text = message.strip()
+    if not text:
+        return "An unexpected error stopped it."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def messages_ask_excel(parent: QWidget | None) -> bool | None:
