@@ -60,9 +60,11 @@ def test_git_only_json_and_changes_csv(tmp_path: Path, repo) -> None:
     rows = list(csv.DictReader((tmp_path / "changes.csv").open()))
     assert list(rows[0]) == ["change_id", "sha", "kind", "first_commit_at", "pr_opened_at",
                              "first_review_at", "approved_at", "merged_at", "deployed_at",
-                             "deployment_id", "lead_time_s"]
+                             "deployment_id", "lead_time_s", "lead_time_note"]
     by_sha = {row["sha"]: row for row in rows}
     assert by_sha[shas["c1"]]["lead_time_s"] == ""  # shipped by the first deployment
+    assert by_sha[shas["c1"]]["lead_time_note"].startswith("left out: shipped by the first")
+    assert by_sha[shas["m"]]["lead_time_note"] == ""
     assert float(by_sha[shas["m"]]["lead_time_s"]) == 30 * H
     assert by_sha[shas["m"]]["first_commit_at"] == at(20).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert by_sha[shas["c4"]]["kind"] == "defect"
@@ -131,3 +133,49 @@ def test_two_repositories_and_a_monorepo_subtree(tmp_path: Path) -> None:
     only_api = json.loads(sub.stdout)
     assert only_api["changes"] == 2  # the two commits touching services/api
     assert only_api["dora"]["lead_time_median_s"] == 10 * H
+
+
+def test_without_options_the_release_tags_are_detected_and_said(tmp_path: Path, repo) -> None:
+    path, _ = repo
+    r = vsm("analyze", "--repo", str(path), "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (f"note: {path}: release tags 'v[0-9]*[0-9]' (detected): 2 of 2 tag(s) are "
+            "deployments") in r.stderr
+    out = json.loads(r.stdout)
+    assert out["deployments"] == 2 and out["dora"]["lead_time_median_s"] == 25 * H
+    assert out["sources"][0]["release_tags"]["pattern"] == "v[0-9]*[0-9]"
+    off = vsm("analyze", "--repo", str(path), "--deploy-tags", "", "--json", cwd=tmp_path)
+    assert off.returncode == 0, off.stderr
+    assert json.loads(off.stdout)["deployments"] == 0 and "release tags" not in off.stderr
+
+
+def test_production_env_option(tmp_path: Path, repo) -> None:
+    path, shas = repo
+    (tmp_path / "deps.csv").write_text(
+        "deployment_id,sha,environment,finished_at\n"
+        f"a,{shas['c1']},live,{at(10).isoformat()}\n"
+        f"b,{shas['c4']},eu-prod,{at(50).isoformat()}\n")
+    base = ["analyze", "--repo", str(path), "--deployments", "deps.csv", "--json"]
+    default = json.loads(vsm(*base, cwd=tmp_path).stdout)
+    assert default["deployments"] == 1  # live is a default production name, eu-prod is not
+    both = vsm(*base, "--production-env", "eu-prod", "--production-env", "LIVE", cwd=tmp_path)
+    assert both.returncode == 0, both.stderr
+    assert json.loads(both.stdout)["deployments"] == 2
+    bad = vsm(*base, "--production-env", " ", cwd=tmp_path)
+    assert bad.returncode == 2 and "--production-env" in bad.stderr
+
+
+def test_export_changes_leaves_a_negative_lead_time_empty_with_why(tmp_path: Path) -> None:
+    b = RepoBuilder(tmp_path / "repo")
+    b.commit("feat: first", 0)
+    b.tag("v1.0.0", 1)
+    # authored at h40 (a clock ahead) but committed at h5 and released at h10
+    skewed = b.commit("feat: skewed clock", 40, commit_hours=5)
+    b.tag("v1.1.0", 10)
+    r = vsm("analyze", "--repo", str(b.path), "--json", "--export-changes", "c.csv",
+            cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    row = next(x for x in csv.DictReader((tmp_path / "c.csv").open()) if x["sha"] == skewed)
+    assert row["lead_time_s"] == ""
+    assert row["lead_time_note"] == "left out: deployed before its first commit (clock skew)"
+    assert json.loads(r.stdout)["data_quality"]["negative_lead_times"] == 1

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .domain.model import Project, ValueStreamMap
@@ -165,19 +166,43 @@ def run(inputs: AnalyzeInputs, progress: Progress | None = None,
 
 CHANGE_COLUMNS = ("change_id", "sha", "kind", "first_commit_at", "pr_opened_at",
                   "first_review_at", "approved_at", "merged_at", "deployed_at",
-                  "deployment_id", "lead_time_s")
+                  "deployment_id", "lead_time_s", "lead_time_note")
+
+#: why a change's lead_time_s is empty (the rules of the DORA lead time, docs/metrics.md §6)
+LEAD_TIME_NOTES = {
+    "first_deployment": "left out: shipped by the first deployment (no earlier deployment to "
+                        "measure from)",
+    "negative": "left out: deployed before its first commit (clock skew)",
+    "not_deployed": "not deployed yet",
+    "no_first_commit": "no first commit time",
+}
 
 
 def changes_export_frame(changes: pd.DataFrame) -> pd.DataFrame:
-    """One row per change with the columns of DESIGN §6 (times in ISO 8601 UTC)."""
+    """One row per change with the columns of DESIGN §6 (times in ISO 8601 UTC).
+
+    ``lead_time_s`` follows the metrics' own rule (:func:`vsm_app.analysis.dora.lead_times`):
+    empty where the metric leaves the change out, and ``lead_time_note`` says why.
+    """
+    from .analysis.dora import lead_times
+    from .analysis.periods import NAT, to_ns
+
     out = pd.DataFrame({"change_id": changes["change_id"], "sha": changes["merge_sha"],
                         "kind": changes["kind"]})
     for col in CHANGE_COLUMNS[3:9]:
         out[col] = changes[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     out["deployment_id"] = changes["deployment_id"]
-    lead = (changes["deployed_at"] - changes["first_commit_at"]).dt.total_seconds()
-    first = changes["first_deployment"].astype(bool)
-    out["lead_time_s"] = lead.where(~first)
+    start = to_ns(changes["first_commit_at"])
+    deployed = to_ns(changes["deployed_at"])
+    first = changes["first_deployment"].astype(bool).to_numpy()
+    lead, negative = lead_times(start, deployed, first)
+    out["lead_time_s"] = lead
+    note = np.full(len(out), "", dtype=object)
+    note[deployed == NAT] = LEAD_TIME_NOTES["not_deployed"]
+    note[(deployed != NAT) & (start == NAT)] = LEAD_TIME_NOTES["no_first_commit"]
+    note[negative & ~first] = LEAD_TIME_NOTES["negative"]
+    note[first & (deployed != NAT)] = LEAD_TIME_NOTES["first_deployment"]
+    out["lead_time_note"] = note
     return out[list(CHANGE_COLUMNS)]
 
 
