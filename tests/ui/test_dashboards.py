@@ -167,7 +167,14 @@ def test_constraint_headline_and_waterfall_add_up(app_window: Any, demo: dict[st
                                                   ) -> None:
     b = demo["measurement"].result.to_json()["bottleneck"]
     panel = app_window.dashboards.constraint
-    assert panel.headline.text() == f"Constraint: {b['stage']} — {b['share'] * 100:.0f} % of waiting"
+    cov = b["coverage"]["constraint"]
+    # the verdict with what it rests on: the demo binds 5 stages and measures them all
+    assert (cov["stages_measured"], cov["stages_bound"]) == (5, 5)
+    assert panel.headline.text() == (
+        f"Constraint: {b['stage']} — {b['share'] * 100:.0f} % of waiting · 5 of 5 stages, "
+        f"{cov['changes']:,} changes")
+    assert panel.coverage.text() == (f"Rests on 5 of 5 stages measured (8 of 8 stage-kinds), "
+                                     f"{cov['changes']} changes.")
     assert b["stage"] == "Review"
     assert panel.sentence.text() == b["sentence"]
     assert app_window.dashboards.dora.banner.text().startswith(f"Constraint: {b['stage']}")

@@ -211,6 +211,58 @@ def band_coverage(dora: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], d
 __all__ = [
     "EVENT_SOURCES", "MIN_CHANGES", "MIN_DEPLOYMENTS_BAND", "MIN_DEPLOYMENTS_CFR_BAND",
     "MIN_MEASURED_STAGE_KINDS", "MIN_RECOVERIES_BAND", "MIN_STAGE_KIND_COVERAGE", "MIN_WEEKS",
-    "band_coverage", "constraint_coverage", "coverage_statement", "source_of",
-    "stage_kind_coverage", "what_would_measure",
+    "band_coverage", "constraint_coverage", "constraint_coverage_of", "constraint_tag_note", "coverage_sentence",
+    "coverage_short", "coverage_statement", "source_of", "stage_kind_coverage",
+    "what_would_measure", "withheld_advice",
 ]
+
+
+# -- words for the UI and the report (from an ``analyze --json`` document) -------------------
+
+def constraint_coverage_of(bottleneck: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """``bottleneck.coverage.constraint`` of a document (empty when absent: older baselines)."""
+    return ((bottleneck or {}).get("coverage") or {}).get("constraint") or {}
+
+
+def coverage_short(bottleneck: Mapping[str, Any] | None) -> str:
+    """"4 of 5 stages, 128 changes": what the constraint rests on, for a tag or a banner."""
+    c = constraint_coverage_of(bottleneck)
+    if not c:
+        return ""
+    n = int(c.get("changes") or 0)
+    return (f"{int(c.get('stages_measured') or 0)} of {int(c.get('stages_bound') or 0)} "
+            f"stages, {n:,} change{'s' if n != 1 else ''}")
+
+
+def constraint_tag_note(bottleneck: Mapping[str, Any] | None) -> str:
+    """"4 of 5 stages": the constraint tag's coverage on the map (the changes are in its
+    tooltip)."""
+    c = constraint_coverage_of(bottleneck)
+    if not c:
+        return ""
+    return f"{int(c.get('stages_measured') or 0)} of {int(c.get('stages_bound') or 0)} stages"
+
+
+def coverage_sentence(bottleneck: Mapping[str, Any] | None) -> str:
+    """"Rests on 4 of 5 stages measured (7 of 8 stage-kinds), 128 changes." (or "")."""
+    c = constraint_coverage_of(bottleneck)
+    statement = c.get("statement")
+    return f"Rests on {statement}." if statement else ""
+
+
+def withheld_advice(bottleneck: Mapping[str, Any] | None) -> str:
+    """Why no constraint is named and what data would make it possible (or "")."""
+    b = bottleneck or {}
+    if b.get("stage"):
+        return ""
+    c = constraint_coverage_of(b)
+    parts = [str(r) for r in c.get("reasons") or []]
+    if not parts:
+        why = (b.get("reasons") or {}).get("stage")
+        if isinstance(why, str):
+            return why if why.endswith(".") else why + "."
+        return ""
+    text = "; ".join(parts)
+    text = text[0].upper() + text[1:] + "."
+    needs = c.get("needs")
+    return f"{text} {needs}." if needs else text

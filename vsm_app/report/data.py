@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.bands import METRIC_KEYS as METRIC_KEYS_OF_BANDS
+from ..analysis.coverage import constraint_tag_note, coverage_sentence, withheld_advice
 from ..domain import classic
 from ..domain.durations import format_duration
 from ..domain.improvement import read_items
@@ -57,6 +59,10 @@ def fmt_dur(x: float | None, day_length_s: float = 86_400.0) -> str:
 
 def band_label(band: str | None) -> str:
     return band.capitalize() if band else ""
+
+
+#: the band cell of a metric whose band is withheld for too little data (analysis.coverage)
+BAND_WITHHELD = "withheld"
 
 
 # -- the report's parts ---------------------------------------------------------------------
@@ -152,6 +158,10 @@ class ConstraintSection:
     contributions: list[tuple[str, float]]  # (stage or "(other)", seconds)
     correlations: list[tuple[str, str]]  # (stage, Spearman rho text)
     reasons: list[str]
+    #: what the constraint rests on: "Rests on 4 of 5 stages measured (…), 128 changes."
+    coverage: str = ""
+    #: when no constraint is named: why, and what data would make it possible
+    advice: str = ""
 
 
 @dataclass
@@ -213,7 +223,8 @@ class ReportData:
         out += [s.name for s in self.stages]
         if self.constraint:
             c = self.constraint
-            out += [c.stage or "", c.sentence, c.before, c.after, *c.reasons]
+            out += [c.stage or "", c.sentence, c.before, c.after, *c.reasons, c.coverage,
+                    c.advice]
             out += [n for n, _ in c.contributions]
         out += [t.title for t in self.trends] + [t.note for t in self.trends]
         out += [s.path for s in self.sources] + self.quality_notes
@@ -304,12 +315,19 @@ def dora_lines(dora: Mapping[str, Any]) -> list[MetricLine]:
     def note(key: str, text: str) -> str:
         return _reason(dora, key) or text
 
+    withheld = bands.get("reasons") or {}
+
+    def band(metric: str) -> str:
+        if _num(dora.get(METRIC_KEYS_OF_BANDS[metric])) is not None and metric in withheld:
+            return BAND_WITHHELD
+        return band_label(bands.get(metric))
+
     lead_p85 = _num(dora.get("lead_time_p85_s"))
-    return [
+    lines = [
         MetricLine("deployment_frequency", "Deployment frequency",
                    f"{fmt_number(dora.get('deployment_frequency_per_week'), 2)} per week"
                    if _num(dora.get("deployment_frequency_per_week")) is not None else "—",
-                   band_label(bands.get("deployment_frequency")),
+                   band("deployment_frequency"),
                    note("deployment_frequency_per_week",
                         f"{counts.get('deployments', 0)} successful production deployments")),
         MetricLine("deployment_days", "Deployment days",
@@ -319,20 +337,20 @@ def dora_lines(dora: Mapping[str, Any]) -> list[MetricLine]:
                         f"{counts.get('deployment_days', 0)} days with a deployment")),
         MetricLine("lead_time", "Lead time for changes (median)",
                    fmt_dur(dora.get("lead_time_median_s")),
-                   band_label(bands.get("lead_time")),
+                   band("lead_time"),
                    note("lead_time_median_s",
                         (f"p85 {fmt_dur(lead_p85)}; " if lead_p85 is not None else "")
                         + f"{counts.get('changes_with_lead_time', 0)} changes, first commit "
                         "→ deployed")),
         MetricLine("change_failure_rate", "Change failure rate",
                    fmt_pct(dora.get("change_failure_rate")),
-                   band_label(bands.get("change_failure_rate")),
+                   band("change_failure_rate"),
                    note("change_failure_rate",
                         f"{counts.get('failed_deployments', 0)} of "
                         f"{counts.get('deployments', 0)} deployments caused a failure")),
         MetricLine("recovery_time", "Failed deployment recovery time (median)",
                    fmt_dur(dora.get("recovery_time_median_s")),
-                   band_label(bands.get("recovery_time")),
+                   band("recovery_time"),
                    note("recovery_time_median_s",
                         f"{counts.get('recoveries', 0)} recoveries")),
         MetricLine("rework_rate", "Rework rate", fmt_pct(dora.get("rework_rate")), "",
@@ -344,6 +362,10 @@ def dora_lines(dora: Mapping[str, Any]) -> list[MetricLine]:
                         f"{counts.get('failed_deploy_runs', 0)} of "
                         f"{counts.get('deploy_runs', 0)} deploy runs failed")),
     ]
+    for line in lines:
+        if line.band == BAND_WITHHELD:
+            line.note = f"{line.note}; band withheld: {withheld[line.key]}"
+    return lines
 
 
 def flow_lines(flow: Mapping[str, Any]) -> list[MetricLine]:
@@ -430,10 +452,14 @@ def constraint_section(bottleneck: Mapping[str, Any]) -> ConstraintSection:
     sentence = bottleneck.get("sentence") or ""
     if not sentence and stage:
         sentence = f"The constraint is {stage}: it holds the largest share of waiting."
+    advice = withheld_advice(bottleneck)
+    if advice:  # said once, in its own paragraph
+        reasons = [r for r in reasons if not r.startswith("stage:")]
     return ConstraintSection(
         stage=str(stage) if stage else None, share=fmt_pct(bottleneck.get("share")),
         sentence=sentence, measure=measure, before=window(before), after=window(after),
-        contributions=contributions, correlations=corr, reasons=reasons)
+        contributions=contributions, correlations=corr, reasons=reasons,
+        coverage=coverage_sentence(bottleneck), advice=advice)
 
 
 # -- data quality ----------------------------------------------------------------------------
@@ -614,6 +640,8 @@ class OverlayData:
     text: str
     heat_color: str | None
     is_constraint: bool
+    #: what the constraint rests on ("4 of 5 stages"), in its tag on the map
+    constraint_note: str = ""
 
 
 def measured_overlay(vsm_map: ValueStreamMap, analysis: Mapping[str, Any]
@@ -627,6 +655,7 @@ def measured_overlay(vsm_map: ValueStreamMap, analysis: Mapping[str, Any]
     """
     by_name = {str(s.get("name")): s for s in analysis.get("stages") or []}
     constraint = (analysis.get("bottleneck") or {}).get("stage")
+    note = constraint_tag_note(analysis.get("bottleneck"))
     day = vsm_map.settings.day_length_s
     figures = classic.compute(vsm_map)  # the estimates the data boxes show
     out: dict[str, OverlayData] = {}
@@ -635,9 +664,10 @@ def measured_overlay(vsm_map: ValueStreamMap, analysis: Mapping[str, Any]
         if not st.segments or s is None or not s.get("bound", True):
             continue  # as on screen: an unbound stage shows nothing
         fig = figures.stage(st.id)
+        is_constraint = st.name == constraint
         out[st.id] = OverlayData(overlay_text(s, day, fig.wait_time_s, fig.process_time_s),
                                  heat_color(s.get("wait_share")) or NO_WAIT_COLOR,
-                                 st.name == constraint)
+                                 is_constraint, note if is_constraint else "")
     return out
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from . import svgcharts
-from .data import MetricLine, ReportData, Trend
+from .data import BAND_WITHHELD, MetricLine, ReportData, Trend
 
 CSS = """
 :root { --ink: #1d2330; --muted: #5d6675; --rule: #c9d0db; --soft: #f3f5f8; }
@@ -56,6 +56,7 @@ figure.wide { max-width: 660px; }
              padding: 6px 12px; min-width: 130px; }
 .totals b { display: block; font-size: 19px; }
 .muted { color: var(--muted); }
+.coverage { color: var(--muted); font-style: italic; margin-top: -4px; }
 ul.notes li { margin: 2px 0; }
 footer { margin-top: 36px; color: var(--muted); font-size: 13px;
          border-top: 1px solid var(--rule); padding-top: 8px; }
@@ -85,6 +86,8 @@ def _e(text: object) -> str:
 
 
 def _band(band: str) -> str:
+    if band == BAND_WITHHELD:  # too little data for a band: said in the note
+        return '<span class="muted">withheld</span>'
     return f'<span class="band {_e(band.lower())}">{_e(band)}</span>' if band else ""
 
 
@@ -158,8 +161,14 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
     parts.append("<nav><strong>Contents</strong><ol>" + "".join(
         f'<li><a href="#{k}">{_e(v)}</a></li>' for k, v in toc) + "</ol></nav>")
 
-    if data.measured and data.constraint is not None and data.constraint.sentence:
-        parts.append(f'<p class="callout">{_e(data.constraint.sentence)}</p>')
+    if data.measured and data.constraint is not None and (data.constraint.sentence
+                                                          or data.constraint.advice):
+        c0 = data.constraint
+        head = (f"Constraint: {c0.stage}. " if c0.stage
+                else f"No constraint named: {c0.advice} ")
+        parts.append(f'<p class="callout">{_e(head + c0.sentence)}'
+                     + (f'<br><span class="muted">{_e(c0.coverage)}</span>' if c0.coverage
+                        else "") + "</p>")
     elif not data.measured:
         parts.append(f'<p class="callout">Not measured: {_e(data.not_measured_reason)}. '
                      "The maps below show the workshop estimates only.</p>")
@@ -216,6 +225,10 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
                 parts.append(f"<p>The constraint is <strong>{_e(c.stage)}</strong>: the "
                              f"stage with the largest share of waiting ({_e(c.share)} of all "
                              "flow time).</p>")
+            else:
+                parts.append(f"<p><strong>No constraint named.</strong> {_e(c.advice)}</p>")
+            if c.coverage:
+                parts.append(f'<p class="coverage">{_e(c.coverage)}</p>')
             if c.sentence:
                 parts.append(f'<p class="callout">{_e(c.sentence)}</p>')
             if c.before and c.after:

@@ -152,7 +152,7 @@ class MapPicture:
                 ov = _as_overlay(v)
                 self.overlay[sid] = ov
                 self.scene.stage_item(sid).set_overlay(ov.text or None, ov.heat_color,
-                                                       ov.is_constraint)
+                                                       ov.is_constraint, ov.constraint_note)
         set_ladder = getattr(self.scene, "set_measured_ladder", None)
         if measured_ladder is not None and callable(set_ladder):
             set_ladder(measured_ladder)  # the ladder in measured mode, as on screen
@@ -533,7 +533,7 @@ def overlay_from_scene(scene: MapScene) -> dict[str, OverlayData]:
         text, color, constraint = item.overlay()
         if text or color is not None or constraint:
             out[item.model_id] = OverlayData(text or "", color.name() if color is not None
-                                             else None, constraint)
+                                             else None, constraint, item.constraint_note())
     return out
 
 

@@ -22,7 +22,8 @@ estimate of the data box above it::
 measured; :func:`vsm_app.report.heat.overlay_text`); the tooltip holds both in full ("est 8h ·
 measured 23h 13 min", p85 and counts). The process box is
 tinted and the label filled with the heat colour of the stage's wait share; the constraint
-(the engine's ``bottleneck.stage``) gets the alert outline and the CONSTRAINT tag. A bound stage
+(the engine's ``bottleneck.stage``) gets the alert outline and the CONSTRAINT tag saying what it
+rests on ("CONSTRAINT · 4 of 5 stages"; the changes are in its tooltip). A bound stage
 with nothing measured in the window says "no data in window"; an unbound stage shows nothing.
 """
 
@@ -35,6 +36,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..analysis.coverage import (
+    constraint_tag_note,
+    coverage_sentence,
+    coverage_short,
+    withheld_advice,
+)
 from ..analysis.stages import stage_specs
 from ..domain import classic
 from ..domain.durations import format_duration
@@ -71,10 +78,12 @@ class StageOverlay:
     wait_median_s: float | None
     active_median_s: float | None
     details: str
+    #: what the constraint rests on ("4 of 5 stages"), in its tag on the map
+    constraint_note: str = ""
 
 
 def _details(s: Mapping[str, Any], est_wait_s: float | None, est_process_s: float | None,
-             day: float, is_constraint: bool) -> str:
+             day: float, is_constraint: bool, coverage: str = "") -> str:
     lines = []
     for kind, word, est in (("wait", "Wait", est_wait_s), ("active", "Work", est_process_s)):
         med = _num(s.get(f"{kind}_median_s"))
@@ -92,6 +101,8 @@ def _details(s: Mapping[str, Any], est_wait_s: float | None, est_process_s: floa
                         else ""))
     if is_constraint:
         lines.append("The constraint: the largest share of flow time spent waiting")
+        if coverage:
+            lines.append(coverage)
     return "\n".join(lines) or NO_DATA_TEXT
 
 
@@ -120,7 +131,9 @@ def stage_overlays(vsm_map: ValueStreamMap, result: Mapping[str, Any],
     if names is None:
         names = {sp.stage_id: sp.name for sp in stage_specs(vsm_map) if sp.stage_id}
     by_name = {str(s.get("name")): s for s in result.get("stages") or []}
-    constraint = (result.get("bottleneck") or {}).get("stage")
+    bottleneck = result.get("bottleneck") or {}
+    constraint = bottleneck.get("stage")
+    note, coverage = constraint_tag_note(bottleneck), coverage_sentence(bottleneck)
     day = vsm_map.settings.day_length_s
     out: dict[str, StageOverlay] = {}
     for st in vsm_map.stages:
@@ -137,7 +150,8 @@ def stage_overlays(vsm_map: ValueStreamMap, result: Mapping[str, Any],
             heat_color=heat_color(s.get("wait_share")) or NO_WAIT_COLOR,
             is_constraint=is_constraint, wait_median_s=_num(s.get("wait_median_s")),
             active_median_s=_num(s.get("active_median_s")),
-            details=_details(s, est_wait, est_process, day, is_constraint))
+            details=_details(s, est_wait, est_process, day, is_constraint, coverage),
+            constraint_note=note if is_constraint else "")
     return out
 
 
@@ -166,14 +180,20 @@ def measured_ladder(vsm_map: ValueStreamMap, result: Mapping[str, Any],
     day = vsm_map.settings.day_length_s
     dora = result.get("dora") or {}
     flow = result.get("flow") or {}
-    constraint = (result.get("bottleneck") or {}).get("stage")
+    bottleneck = result.get("bottleneck") or {}
+    constraint = bottleneck.get("stage")
+    short = coverage_short(bottleneck)
+    if constraint:
+        named = f"{constraint} ({short})" if short else str(constraint)
+    else:
+        named = f"withheld ({short})" if short else "—"
     summary = (
         (window_text(*result_window(result)), ""),  # the window, as the box's first line
         ("Lead time (median)", format_duration(_num(dora.get("lead_time_median_s")), day)),
         ("Flow time (median)", format_duration(_num(flow.get("flow_time_median_s")), day)),
         ("Flow efficiency", fmt_pct(_num(flow.get("efficiency")), 0)),
         ("Changes finished", f"{int(result.get('changes') or 0):,}"),
-        ("Constraint", str(constraint) if constraint else "—"),
+        ("Constraint", named),
     )
     return MeasuredLadder(
         wait_s={sid: o.wait_median_s for sid, o in overlays.items()},
@@ -194,16 +214,23 @@ def measured_ladders(maps: Sequence[ValueStreamMap], result: Mapping[str, Any]
 
 
 def status_text(result: Mapping[str, Any]) -> str:
-    """The plain-language constraint sentence for the status bar."""
+    """The plain-language constraint sentence for the status bar, with what it rests on."""
     b = result.get("bottleneck") or {}
     stage = b.get("stage")
+    short = coverage_short(b)
     if not stage:
-        why = (b.get("reasons") or {}).get("stage")
-        return f"No constraint found{': ' + why if why else ''}."
+        advice = withheld_advice(b)
+        head = "No constraint named" + (f" ({short})" if short else "")
+        return f"{head}: {advice}" if advice else f"{head}."
     share = _num(b.get("share"))
     head = f"Constraint: {stage}"
+    detail = []
     if share is not None:
-        head += f" ({fmt_pct(share, 0)} of flow time is spent waiting there)"
+        detail.append(f"{fmt_pct(share, 0)} of flow time is spent waiting there")
+    if short:
+        detail.append(f"rests on {short}")
+    if detail:
+        head += f" ({'; '.join(detail)})"
     sentence = b.get("sentence")
     return f"{head}. {sentence}" if sentence else f"{head}."
 
@@ -361,7 +388,7 @@ class MeasuredOverlay(QObject):
             if o is None:
                 item.clear_overlay()
             else:
-                item.set_overlay(o.text, o.heat_color, o.is_constraint)
+                item.set_overlay(o.text, o.heat_color, o.is_constraint, o.constraint_note)
         scene.set_measured_ladder(measured_ladder(m, doc, overlays)
                                   if self.measured_ladder else None)
         self._painted.add(m.id)

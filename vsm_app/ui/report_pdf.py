@@ -34,7 +34,7 @@ from PySide6.QtSvg import QSvgRenderer
 
 from ..domain.model import Project
 from ..report import html as report_html
-from ..report.data import MetricLine, ReportData
+from ..report.data import BAND_WITHHELD, MetricLine, ReportData
 from ..report.target import check_cancel, report_progress
 from .export import PAGE_SIZES, MapPicture
 
@@ -207,6 +207,9 @@ class _Pdf:
         if not band:
             return
         size = 7.5
+        if band == BAND_WITHHELD:  # too little data for a band: the note says why
+            self.text(rect.adjusted(0, 1.5, 0, 0), "withheld", size + 0.5, color=MUTED)
+            return
         fm = QFontMetricsF(self.font(size, True), self.w)
         w = fm.horizontalAdvance(band.upper()) / self.k + 8
         box = QRectF(rect.left(), rect.top() + 1, w, 11)
@@ -316,8 +319,13 @@ def _title_page(doc: _Pdf, data: ReportData) -> None:
                       color=MUTED, gap=2)
     doc.paragraph(f"Generated {data.generated_on}", 10, color=MUTED, gap=22)
     if data.measured:
-        if data.constraint is not None and data.constraint.sentence:
-            doc.callout(data.constraint.sentence, 13)
+        c0 = data.constraint
+        if c0 is not None and (c0.sentence or c0.advice):
+            head = f"Constraint: {c0.stage}. " if c0.stage else \
+                f"No constraint named: {c0.advice} "
+            doc.callout(head + c0.sentence, 13)
+            if c0.coverage:
+                doc.paragraph(c0.coverage, 10, color=MUTED)
         keys = ("lead_time", "deployment_frequency", "change_failure_rate", "recovery_time")
         head = [m for m in data.dora if m.key in keys]
         doc.subheading(f"DORA at a glance (bands: DORA {data.band_year} report)")
@@ -420,6 +428,10 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
                 if c.stage:
                     doc.paragraph(f"The constraint is {c.stage}: the stage with the largest "
                                   f"share of waiting ({c.share} of all flow time).", 11)
+                else:
+                    doc.paragraph(f"No constraint named. {c.advice}", 11)
+                if c.coverage:
+                    doc.paragraph(c.coverage, 10, color=MUTED)
                 if c.sentence:
                     doc.callout(c.sentence)
                 if c.before and c.after:

@@ -191,6 +191,7 @@ class StageItem(MovableItem):
         self._overlay_text: str | None = None
         self._overlay_color: QColor | None = None
         self._constraint = False
+        self._constraint_note = ""
         self._hovered = False
         self._highlight = False
 
@@ -209,7 +210,7 @@ class StageItem(MovableItem):
         self.update()
 
     def set_overlay(self, text: str | None, heat_color: QColor | str | None = None,
-                    is_constraint: bool = False) -> None:
+                    is_constraint: bool = False, constraint_note: str = "") -> None:
         """Show measured data on the stage: a label under the box, a heat tint, a constraint mark.
 
         Parameters
@@ -221,10 +222,13 @@ class StageItem(MovableItem):
             Tint of the process box (``None``: no tint).
         is_constraint
             Draw the box as the stream's constraint (thick alert border and a tag).
+        constraint_note
+            What the constraint rests on ("4 of 5 stages"), shown in its tag.
         """
         self._overlay_text = text or None
         self._overlay_color = QColor(heat_color) if heat_color is not None else None
         self._constraint = bool(is_constraint)
+        self._constraint_note = constraint_note if is_constraint else ""
         self.update()
 
     def clear_overlay(self) -> None:
@@ -234,6 +238,10 @@ class StageItem(MovableItem):
     def overlay(self) -> tuple[str | None, QColor | None, bool]:
         """The overlay shown now: (text, heat colour, is constraint)."""
         return self._overlay_text, self._overlay_color, self._constraint
+
+    def constraint_note(self) -> str:
+        """What the constraint tag says it rests on ("" when not the constraint)."""
+        return self._constraint_note
 
     def set_drop_highlight(self, on: bool) -> None:
         """Highlight as the target of a connection being drawn."""
@@ -374,7 +382,9 @@ class StageItem(MovableItem):
         if content.above_takt:
             tags.append(("> takt", c.q("alert"), QColor("#ffffff")))
         if self._constraint:
-            tags.append(("CONSTRAINT", c.q("alert"), QColor("#ffffff")))
+            tag = f"CONSTRAINT · {self._constraint_note}" if self._constraint_note \
+                else "CONSTRAINT"
+            tags.append((tag, c.q("alert"), QColor("#ffffff")))
         for text, bg, fg in tags:
             w = tfm.horizontalAdvance(text) + 12
             r = QRectF(x_right - w, -20, w, 17)

@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ...analysis.coverage import coverage_sentence, coverage_short, withheld_advice
 from ...domain.durations import format_duration
 from .base import Chart, Series, TimeChart, role_color
 from .data import PeriodAxis, column, period_axis
@@ -34,16 +35,20 @@ MEDIUM_PX = 700
 
 
 def constraint_headline(bottleneck: dict[str, Any] | None) -> str:
-    """``Constraint: Review — 43 % of waiting`` (or why there is none)."""
+    """``Constraint: Review — 43 % of waiting · 4 of 5 stages, 128 changes`` (or that none is
+    named, and on what: the reasons and the advice are in :func:`withheld_advice`)."""
     b = bottleneck or {}
     stage = b.get("stage")
+    short = coverage_short(b)
     if not stage:
+        if short:
+            return f"No constraint named · {short}"
         why = (b.get("reasons") or {}).get("stage") or "no measured waiting in this window"
         return f"No constraint found: {why}"
     share = b.get("share")
     part = f" — {share * 100:.0f} % of waiting" if isinstance(share, int | float) and \
         math.isfinite(share) else ""
-    return f"Constraint: {stage}{part}"
+    return f"Constraint: {stage}{part}" + (f" · {short}" if short else "")
 
 
 class ConstraintBanner(QLabel):
@@ -64,7 +69,8 @@ class ConstraintBanner(QLabel):
         text = constraint_headline(b)
         sentence = b.get("sentence")
         self.setText(text)
-        self.setToolTip(sentence or "")
+        self.setToolTip("\n".join(t for t in (coverage_sentence(b), withheld_advice(b),
+                                               sentence) if t))
 
 
 class WaterfallChart(Chart):
@@ -273,7 +279,11 @@ class ConstraintPanel(QWidget):
         self.compare = QLabel("")
         self.compare.setObjectName("hint")
         self.compare.setWordWrap(True)
-        for lab in (self.headline, self.sentence, self.compare):
+        #: what the verdict rests on, and (when withheld) what data would make it possible
+        self.coverage = QLabel("")
+        self.coverage.setObjectName("constraintCoverage")
+        self.coverage.setWordWrap(True)
+        for lab in (self.headline, self.sentence, self.compare, self.coverage):
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.waterfall = WaterfallChart()
         self.by_period = TimeChart("Constraint each week",
@@ -289,6 +299,7 @@ class ConstraintPanel(QWidget):
         text_lay = QVBoxLayout(self.text_block)
         text_lay.setContentsMargins(0, 0, 0, 0)
         text_lay.setSpacing(6)
+        text_lay.addWidget(self.coverage)
         text_lay.addWidget(self.sentence)
         text_lay.addWidget(self.compare)
         text_lay.addStretch(1)
@@ -351,12 +362,15 @@ class ConstraintPanel(QWidget):
         self.headline.setText(NOT_MEASURED)
         self.sentence.setText("")
         self.compare.setText("")
+        self.coverage.setText("")
         self.waterfall.set_bottleneck(None)
 
     def set_result(self, result: Any) -> None:
         """The window's constraint, sentence and waterfall."""
         b = getattr(result, "bottleneck", None) or {}
         self.headline.setText(constraint_headline(b))
+        self.coverage.setText(" ".join(t for t in (coverage_sentence(b), withheld_advice(b))
+                                       if t))
         sentence = b.get("sentence")
         reasons = b.get("reasons") or {}
         self.sentence.setText(sentence or reasons.get("lead_time_contributions") or "")

@@ -182,14 +182,14 @@ class BandChip(QLabel):
         self._theme: ChartTheme | None = None
 
     def set_band(self, band: str | None, tooltip: str, state: str = "band") -> None:
-        """``band`` (elite/high/medium/low); None shows ``—`` (state ``null``) or ``no band``
-        (state ``unbanded``)."""
+        """``band`` (elite/high/medium/low); None shows ``—`` (state ``null``), ``no band``
+        (state ``unbanded``) or ``band withheld`` (state ``withheld``: too little data)."""
         self.band = band
         self._state = state if band is None else "band"
         if band is not None:
             self.setText(BAND_NAMES.get(band, band.capitalize()))
         else:
-            self.setText("—" if state == "null" else "no band")
+            self.setText({"null": "—", "withheld": "band withheld"}.get(state, "no band"))
         self.setToolTip(tooltip)
         self._restyle()
 
@@ -309,8 +309,12 @@ class MetricTile(QFrame):
             what = spec.title.lower()
             self.band_chip.set_band(None, NO_BAND_TIP.format(what=what), "unbanded")
         elif value is None or bands.get(spec.band) is None:
-            self.band_chip.set_band(None, reason or "No value in this window, so no band",
-                                    "null")
+            withheld = (bands.get("reasons") or {}).get(spec.band)
+            if value is not None and withheld:
+                self.band_chip.set_band(None, f"Band withheld: {withheld}", "withheld")
+            else:
+                self.band_chip.set_band(None, reason or "No value in this window, so no band",
+                                        "null")
         else:
             band = str(bands[spec.band])
             self.band_chip.set_band(band, f"DORA {year} performance band: "
