@@ -165,3 +165,30 @@ def test_estimates_survive_round_trip(tmp_path: Path) -> None:
     save_project(p, tmp_path / "e.vsm")
     q = load_project(tmp_path / "e.vsm")
     assert q.maps[0].stage(s.id).estimates == s.estimates
+
+
+def test_measurement_settings_round_trip_and_old_files_still_load(tmp_path: Path) -> None:
+    p = Project("m", [software_delivery()])
+    p.settings.production_environments = ["prod-eu", "live"]
+    p.settings.deploy_tags = None  # detect each repository's release tags
+    p.sources.append(DataSource("git", str(tmp_path / "a"), deploy_tags=""))  # tags off
+    p.sources.append(DataSource("git", str(tmp_path / "b")))  # the project's setting
+    save_project(p, tmp_path / "p.vsm")
+    doc = json.loads((tmp_path / "p.vsm").read_text())
+    assert doc["settings"]["production_environments"] == ["prod-eu", "live"]
+    assert doc["settings"]["deploy_tags"] is None
+    assert [s.get("deploy_tags") for s in doc["sources"]] == ["", None]
+    q = load_project(tmp_path / "p.vsm")
+    assert q.settings.production_environments == ["prod-eu", "live"]
+    assert [s.deploy_tags for s in q.sources] == ["", None]
+    # a file written before: one production_environment name, tags "v*"
+    old = dict(doc)
+    old["settings"] = {"deploy_tags": "v*", "production_environment": "prod-eu"}
+    r = loads(json.dumps(old))
+    assert r.settings.production_environments == ["prod-eu"] and r.settings.deploy_tags == "v*"
+    old["settings"] = {"production_environment": "production"}  # the old default
+    assert loads(json.dumps(old)).settings.production_environments == []
+    old["settings"] = {"production_environments": ["prod", 3]}
+    with pytest.raises(ProjectFileError, match=r"production_environments\[1\]: expected a "
+                                               "string, found a number"):
+        loads(json.dumps(old))

@@ -101,7 +101,10 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
     for src in project.sources:
         d = asdict(src)
         d["path"] = rel(src.path)
-        sources.append(_clean(d))
+        kept = _clean(d)
+        if src.deploy_tags == "":  # "" means no tag deployments; absent means the default
+            kept["deploy_tags"] = ""
+        sources.append(kept)
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,

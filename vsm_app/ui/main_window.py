@@ -51,6 +51,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QLabel,
     QLineEdit,
@@ -67,7 +68,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.durations import format_duration
-from ..domain.model import Project, ValueStreamMap
+from ..domain.model import Project, ProjectSettings, ValueStreamMap
 from ..domain.templates import software_delivery
 from ..paths import user_data_dir
 from ..storage import autosave
@@ -265,7 +266,8 @@ class MainWindow(QMainWindow):
         self.overlay = MeasuredOverlay(self, self.measure)
         self._build_measured_actions()
         A = self.actions_by_name
-        for n in ("add_repository", "add_files", None, "reingest", "cancel_ingest"):
+        for n in ("add_repository", "add_files", "edit_source", None, "measurement_settings",
+                  None, "reingest", "cancel_ingest"):
             if n is None:
                 self.data_menu.insertSeparator(self._data_menu_end)
             else:
@@ -404,8 +406,12 @@ class MainWindow(QMainWindow):
             self.actions_by_name[n].setChecked(True)
         a("bind_stages", "&Bind stages to data…", self.edit_bindings, "Ctrl+B",
           tip="Which measured spans of a change each stage stands for")
+        a("measurement_settings", "Measurement &settings…", self.edit_measurement_settings,
+          tip="Production environments, release tags and deploy jobs: how deployments are "
+              "recognised")
         for act in (self.sources.add_repository_action, self.sources.add_files_action,
-                    self.sources.reingest_action, self.sources.cancel_action):
+                    self.sources.edit_action, self.sources.reingest_action,
+                    self.sources.cancel_action):
             self.addAction(act)  # Ctrl+R works wherever the focus is
             self.actions_by_name[act.objectName().removeprefix("action.")] = act
 
@@ -644,6 +650,25 @@ class MainWindow(QMainWindow):
         self.bindings_dialog = dlg
         dlg.open()
         return dlg
+
+    def edit_measurement_settings(self) -> QDialog:
+        """Data ▸ Measurement settings…: OK applies the settings as one undo step."""
+        from .dialogs.measurement_settings import MeasurementSettingsDialog
+
+        dlg = MeasurementSettingsDialog(self.project.settings, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self.apply_measurement_settings(dlg.result_settings))
+        dlg.open()
+        return dlg
+
+    def apply_measurement_settings(self, new: ProjectSettings | None) -> bool:
+        """Apply measurement settings (one undo step; the data is read again)."""
+        from .source_commands import MeasurementSettingsCommand
+
+        if new is None or new == self.project.settings:
+            return False
+        self.undo_stack.push(MeasurementSettingsCommand(self.project, new))
+        return True
 
     def _on_ingest_progress(self, fraction: float, message: str) -> None:
         if not self.sources.is_ingesting():

@@ -1,4 +1,4 @@
-"""Undo commands for a project's data sources (add, remove).
+"""Undo commands for a project's data sources (add, remove, edit) and measurement settings.
 
 Like the map commands in :mod:`vsm_app.ui.commands`, these change only the model: they edit
 ``Project.sources`` and emit ``Project.sources_changed``; the sources dock and the measurement
@@ -7,11 +7,13 @@ follow that signal (the main window re-ingests after every change, undo and redo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from ..domain.model import DataSource, ModelError, Project
+from ..domain.model import DataSource, ModelError, Project, ProjectSettings
 
 
 def source_name(source: DataSource) -> str:
@@ -59,3 +61,52 @@ class RemoveSourceCommand(QUndoCommand):
     def undo(self) -> None:
         self.project.sources.insert(self.index, self.source)
         self.project.sources_changed.emit()
+
+
+class EditSourceCommand(QUndoCommand):
+    """Change a source's settings (branch, release tags, sub-tree…); undo restores them."""
+
+    def __init__(self, project: Project, source_id: str, **changes: Any) -> None:
+        index = next((i for i, s in enumerate(project.sources) if s.id == source_id), None)
+        if index is None:
+            raise ModelError(f"no data source with id {source_id!r}")
+        self.project, self.index = project, index
+        self.before = project.sources[index]
+        self.after = replace(self.before, **changes)
+        super().__init__(f"Edit data source {source_name(self.after)}")
+
+    def _put(self, source: DataSource) -> None:
+        self.project.sources[self.index] = source
+        self.project.sources_changed.emit()
+
+    def redo(self) -> None:
+        self._put(self.after)
+
+    def undo(self) -> None:
+        self._put(self.before)
+
+
+class MeasurementSettingsCommand(QUndoCommand):
+    """Change how the project's data is read (production environments, release tags, deploy
+    pattern). Emits ``sources_changed``: the measurement is read again, as after a source
+    edit."""
+
+    def __init__(self, project: Project, settings: ProjectSettings) -> None:
+        super().__init__("Change measurement settings")
+        self.project = project
+        self.before = _copy(project.settings)
+        self.after = _copy(settings)
+
+    def _put(self, settings: ProjectSettings) -> None:
+        self.project.settings = _copy(settings)
+        self.project.sources_changed.emit()
+
+    def redo(self) -> None:
+        self._put(self.after)
+
+    def undo(self) -> None:
+        self._put(self.before)
+
+
+def _copy(settings: ProjectSettings) -> ProjectSettings:
+    return replace(settings, production_environments=list(settings.production_environments))

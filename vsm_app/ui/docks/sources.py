@@ -24,6 +24,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -37,6 +38,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -61,7 +63,12 @@ from ...domain.tables import SourceReport
 from ...ingest.detect import FormatInfo, detect, supported_formats
 from ...ingest.errors import ImportProblem
 from ..dialogs import messages
-from ..source_commands import AddSourceCommand, RemoveSourceCommand, source_name
+from ..source_commands import (
+    AddSourceCommand,
+    EditSourceCommand,
+    RemoveSourceCommand,
+    source_name,
+)
 
 #: detected format family → DataSource.kind (review exports go with pull requests)
 FAMILY_TO_KIND = {"ci": "ci", "prs": "prs", "reviews": "prs", "deployments": "deployments",
@@ -217,15 +224,29 @@ class SourcesModel(QAbstractTableModel):
         """The format shown: what the ingest read, else what was detected when added."""
         s = self.source(row)
         if s.kind == "git":
-            parts = [f"branch {s.branch}" if s.branch else "default branch",
-                     f"tags {s.deploy_tags or self._project_tags()}"]
-            return "git · " + ", ".join(parts)
+            return "git · " + ", ".join([f"branch {s.branch}" if s.branch else "default branch",
+                                         self.tags_text(row)])
         rep = self.report(row)
         name = (rep.format if rep is not None else None) or s.format
         return self._titles.get(name, name) if name else KIND_TEXT.get(s.kind, s.kind)
 
-    def _project_tags(self) -> str:
-        return self.project.settings.deploy_tags if self.project is not None else "v*"
+    def tags_text(self, row: int) -> str:
+        """The release tags of a git source: what the last ingest used and matched, else
+        the setting (a glob, detected, or none)."""
+        s = self.source(row)
+        rep = self.report(row)
+        found = rep.extra.get("release_tags") if rep is not None else None
+        if isinstance(found, dict):
+            if found.get("pattern") is None:
+                return "no release tags found"
+            how = "detected" if found.get("detected") else "given"
+            return (f"tags {found['pattern']} ({how}): {found.get('matched', 0):,} of "
+                    f"{found.get('total', 0):,}")
+        tags = s.deploy_tags if s.deploy_tags is not None else (
+            self.project.settings.deploy_tags if self.project is not None else None)
+        if tags == "":
+            return "no tag deployments"
+        return f"tags {tags}" if tags else "release tags detected automatically"
 
     def problems(self, row: int) -> list[str]:
         """The problems of one source: its report's, its file errors and a failed ingest's."""
@@ -300,33 +321,81 @@ class SourcesModel(QAbstractTableModel):
 
 # -- dialogs -------------------------------------------------------------------------------------------
 
-class RepositoryDialog(QDialog):
-    """Folder, branch, deploy tag glob and optional sub-tree of a git repository to add."""
+def release_tags_text(scheme: Any) -> str:
+    """What a release-tag scheme finds, in one line for the dialog and the panel."""
+    if scheme is None:
+        return ""
+    if scheme.pattern is None:
+        return (f"No release tags found ({scheme.total} tag{'s' if scheme.total != 1 else ''}, "
+                "none looks like a version such as v1.2.3): no deployments from tags.")
+    how = "Detected" if scheme.detected else "Your pattern"
+    text = (f"{how}: {scheme.pattern} — {scheme.matched} of {scheme.total} tags are "
+            f"releases")
+    if scheme.prereleases_left_out:
+        text += f" ({scheme.prereleases_left_out} pre-releases left out)"
+    text += "."
+    if scheme.detected and scheme.other_families:
+        shown = ", ".join(f"{p} ({n})" for p, n in scheme.other_families[:3])
+        text += f" Other tag families: {shown}."
+    return text
 
-    def __init__(self, path: str = "", deploy_tags: str = "v*",
-                 parent: QWidget | None = None) -> None:
+
+class RepositoryDialog(QDialog):
+    """Folder, branch, release tags and optional sub-tree of a git repository.
+
+    Release tags: left empty, the repository's scheme is detected (and shown under the
+    field, with how many tags it matches); a glob overrides it; *No deployments from tags*
+    turns tags off. With ``source`` the dialog edits that source's settings (its folder is
+    fixed).
+    """
+
+    def __init__(self, path: str = "", deploy_tags: str | None = None,
+                 parent: QWidget | None = None, *, source: DataSource | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add git repository")
+        self.source = source
+        self.scheme: Any = None  # the release-tag scheme last shown under the field
+        self.setWindowTitle("Repository settings" if source is not None
+                            else "Add git repository")
         self.setObjectName("repositoryDialog")
+        if source is not None:
+            path, deploy_tags = source.path, source.deploy_tags
         form = QFormLayout()
         row = QHBoxLayout()
         self.path_edit = QLineEdit(path)
         self.path_edit.setPlaceholderText("folder that holds .git")
-        self.path_edit.editingFinished.connect(self._fill_branches)
+        self.path_edit.editingFinished.connect(self._path_changed)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
+        if source is not None:
+            self.path_edit.setReadOnly(True)
+            browse.setEnabled(False)
         form.addRow("Repository", row)
         self.branch_combo = QComboBox()
         self.branch_combo.setEditable(True)
         self.branch_combo.lineEdit().setPlaceholderText("default branch (HEAD)")
         form.addRow("Branch", self.branch_combo)
-        self.tags_edit = QLineEdit(deploy_tags)
-        self.tags_edit.setToolTip("Release tags that are production deployments, e.g. v* "
-                                  "(empty: no tag deployments)")
-        form.addRow("Deploy tags", self.tags_edit)
-        self.subtree_edit = QLineEdit()
+        self.tags_edit = QLineEdit(deploy_tags or "")
+        self.tags_edit.setObjectName("releaseTagsEdit")
+        self.tags_edit.setPlaceholderText("detected automatically")
+        self.tags_edit.setToolTip(
+            "Release tags that are production deployments, as a glob (v*, release-*, "
+            "pkg@*). Leave empty to use the repository's own release-tag scheme, detected "
+            "from its tags. Pre-releases (rc, beta, dev…) never count unless the glob "
+            "names them.")
+        self.no_tags_check = QCheckBox("No deployments from tags")
+        self.no_tags_check.setObjectName("noTagsCheck")
+        self.no_tags_check.setChecked(deploy_tags == "")
+        tags_row = QHBoxLayout()
+        tags_row.addWidget(self.tags_edit, 1)
+        tags_row.addWidget(self.no_tags_check)
+        form.addRow("Release tags", tags_row)
+        self.tags_info = QLabel()
+        self.tags_info.setObjectName("releaseTagsInfo")
+        self.tags_info.setWordWrap(True)
+        form.addRow("", self.tags_info)
+        self.subtree_edit = QLineEdit(source.subtree or "" if source is not None else "")
         self.subtree_edit.setPlaceholderText("optional, e.g. services/checkout")
         self.subtree_edit.setToolTip("A monorepo service: only changes touching this folder")
         form.addRow("Sub-tree", self.subtree_edit)
@@ -343,14 +412,28 @@ class RepositoryDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.error_label)
         lay.addWidget(buttons)
-        self.resize(520, self.sizeHint().height())
+        self.resize(560, self.sizeHint().height())
+        self._tags_timer = QTimer(self)
+        self._tags_timer.setSingleShot(True)
+        self._tags_timer.setInterval(250)
+        self._tags_timer.timeout.connect(self.update_tags_info)
+        self.tags_edit.textChanged.connect(lambda _t: self._tags_timer.start())
+        self.subtree_edit.editingFinished.connect(self.update_tags_info)
+        self.no_tags_check.toggled.connect(self._no_tags_toggled)
         self._fill_branches()
+        if source is not None and source.branch:
+            self.branch_combo.setEditText(source.branch)
+        self._no_tags_toggled(self.no_tags_check.isChecked())
 
     def _browse(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Git repository", self.path_edit.text())
         if path:
             self.path_edit.setText(path)
-            self._fill_branches()
+            self._path_changed()
+
+    def _path_changed(self) -> None:
+        self._fill_branches()
+        self.update_tags_info()
 
     def _fill_branches(self) -> None:
         current = self.branch_combo.currentText()
@@ -358,13 +441,44 @@ class RepositoryDialog(QDialog):
         self.branch_combo.addItems(repository_branches(self.path_edit.text().strip()))
         self.branch_combo.setEditText(current)
 
+    def _no_tags_toggled(self, off: bool) -> None:
+        self.tags_edit.setEnabled(not off)
+        self.update_tags_info()
+
+    def update_tags_info(self) -> None:
+        """Show which tags the field's pattern (or the detected scheme) makes deployments."""
+        self._tags_timer.stop()
+        if self.no_tags_check.isChecked():
+            self.tags_info.setText("Tags are not read: deployments come from other sources "
+                                   "(deployment exports, CI deploy jobs) or none.")
+            return
+        path = self.path_edit.text().strip()
+        if not path or not Path(path).expanduser().is_dir():
+            self.tags_info.setText("")
+            return
+        glob = self.tags_edit.text().strip() or None
+        subtree = self.subtree_edit.text().strip("/ ") or None
+        try:
+            from ...ingest.git import GitError, detect_release_tags
+
+            scheme = detect_release_tags(str(Path(path).expanduser()), subtree, glob)
+        except GitError as e:
+            self.tags_info.setText(str(e))
+            return
+        self.scheme = scheme
+        self.tags_info.setText(release_tags_text(scheme))
+        if scheme.detected and scheme.pattern:
+            self.tags_edit.setPlaceholderText(f"detected: {scheme.pattern}")
+
     def values(self) -> tuple[str, str | None, str | None, str | None]:
-        """(path, branch, deploy tag glob, sub-tree); empty fields are None."""
+        """(path, branch, release-tag glob, sub-tree); an empty branch or sub-tree is None;
+        the tags are None (detect), ``""`` (no tag deployments) or a glob."""
         def opt(text: str) -> str | None:
             return text.strip() or None
 
+        tags = "" if self.no_tags_check.isChecked() else opt(self.tags_edit.text())
         return (self.path_edit.text().strip(), opt(self.branch_combo.currentText()),
-                opt(self.tags_edit.text()), opt(self.subtree_edit.text().strip("/ ")))
+                tags, opt(self.subtree_edit.text().strip("/ ")))
 
     def accept(self) -> None:
         path, branch, _tags, subtree = self.values()
@@ -393,6 +507,13 @@ class ProblemsDialog(QDialog):
         lay.addWidget(self.text)
         lay.addWidget(buttons)
         self.resize(620, 320)
+
+
+def ask_repository_settings(source: DataSource, parent: QWidget | None
+                            ) -> RepositoryDialog | None:
+    """The settings dialog of a git source, accepted, or None (replaceable in tests)."""
+    dlg = RepositoryDialog(parent=parent, source=source)
+    return dlg if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
 def ask_repository_folder(parent: QWidget | None) -> str | None:
@@ -473,14 +594,17 @@ class SourcesDock(QDockWidget):
             "Add CI, pull request, deployment or incident exports (format detected)")
         self.remove_action = action("remove_source", "Remove", self.remove_selected,
                                     "Remove the selected sources")
+        self.edit_action = action("edit_source", "Settings…", self.edit_source,
+                                  "Change the selected repository's branch, release tags or "
+                                  "sub-tree")
         self.reingest_action = action("reingest", "Re-ingest", self.reingest,
                                       "Read every source again", "Ctrl+R")
         self.cancel_action = action("cancel_ingest", "Cancel", self.cancel,
                                     "Stop the ingest; the previous measurement stays")
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
-        for a in (self.add_repository_action, self.add_files_action, self.remove_action,
-                  self.reingest_action):
+        for a in (self.add_repository_action, self.add_files_action, self.edit_action,
+                  self.remove_action, self.reingest_action):
             b = QToolButton()
             b.setDefaultAction(a)
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -545,7 +669,10 @@ class SourcesDock(QDockWidget):
         has_project = self.project is not None
         for a in (self.add_repository_action, self.add_files_action):
             a.setEnabled(has_project)
-        self.remove_action.setEnabled(bool(self.selected_rows()))
+        rows = self.selected_rows()
+        self.remove_action.setEnabled(bool(rows))
+        self.edit_action.setEnabled(len(rows) == 1 and rows[0] < self.model.rowCount()
+                                    and self.model.source(rows[0]).kind == "git")
         self.reingest_action.setEnabled(bool(self.project and self.project.sources))
 
     def selected_rows(self) -> list[int]:
@@ -582,7 +709,7 @@ class SourcesDock(QDockWidget):
             messages.error(self, "Add repository", "Cannot add this repository.", problem)
             return None
         src = DataSource(kind="git", path=path, branch=branch or None,
-                         deploy_tags=deploy_tags or None, subtree=subtree or None, format="git")
+                         deploy_tags=deploy_tags, subtree=subtree or None, format="git")
         self._push([AddSourceCommand(self.project, src)], "Add repository")
         return src
 
@@ -642,11 +769,39 @@ class SourcesDock(QDockWidget):
             path = ask_repository_folder(self)
             if path is None:
                 return None
-        dlg = RepositoryDialog(path, self.project.settings.deploy_tags, self)
+        dlg = RepositoryDialog(path, None, self)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return None
         p, branch, tags, subtree = dlg.values()
         return self.add_repository(p, branch, tags, subtree)
+
+    def edit_source(self, row: int | None = None) -> bool:
+        """Change a git source's branch, release tags or sub-tree (one undo step).
+
+        Returns True when the settings changed (the measurement is read again)."""
+        if self.project is None:
+            return False
+        rows = self.selected_rows() if row is None else [row]
+        if len(rows) != 1:
+            return False
+        src = self.model.source(rows[0])
+        if src.kind != "git":
+            return False
+        dlg = ask_repository_settings(src, self)
+        if dlg is None:
+            return False
+        _path, branch, tags, subtree = dlg.values()
+        return self.apply_source_settings(src.id, branch=branch, deploy_tags=tags,
+                                          subtree=subtree)
+
+    def apply_source_settings(self, source_id: str, **changes: Any) -> bool:
+        """Push one undo command changing a source's settings (when they differ)."""
+        assert self.project is not None
+        src = next(s for s in self.project.sources if s.id == source_id)
+        if all(getattr(src, k) == v for k, v in changes.items()):
+            return False
+        self.undo_stack.push(EditSourceCommand(self.project, source_id, **changes))
+        return True
 
     def choose_files(self) -> list[DataSource]:
         paths = ask_export_files(self)
