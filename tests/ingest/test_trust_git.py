@@ -222,3 +222,19 @@ def test_staging_deployments_become_events_and_production_names_are_configurable
     inputs.production_environments = ("staging",)
     assert measure(inputs).to_json()["deployments"] == 1
     assert pd.isna(m.tables.changes.set_index("change_id").loc[c2, "pr_opened_at"])
+
+
+def test_an_old_version_tagged_late_is_not_a_rollback(tmp_path: Path) -> None:
+    b = RepoBuilder(tmp_path / "r")
+    one = b.commit("feat: one", 0)
+    two = b.commit("feat: two", 1)
+    b.tag("v0.10.0", 2)
+    b.commit("feat: three", 3)
+    b.tag("v0.11.0", 4)
+    # a higher version on an older commit (two, an ancestor of v0.11.0's): a rollback
+    b.tag("v0.11.1", 6, ref=two)
+    # a lower version tagged late on an even older commit: a maintenance/late tag
+    b.tag("v0.9.4", 20, ref=one)
+    m = measure(AnalyzeInputs(repos=[RepoInput(str(b.path))]))
+    flags = m.tables.deployments.set_index("tag")["is_rollback"].to_dict()
+    assert flags == {"v0.10.0": False, "v0.11.0": False, "v0.11.1": True, "v0.9.4": False}

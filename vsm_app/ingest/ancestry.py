@@ -430,13 +430,25 @@ def environment_events(commits: pd.DataFrame, changes: pd.DataFrame,
     return pd.concat(frames, ignore_index=True).astype(cols)
 
 
+def _tag_version(name: object) -> tuple[int, ...] | None:
+    """The version numbers of a release tag (``v1.10.2`` → (1, 10, 2)); None otherwise."""
+    from vsm_app.ingest.release_tags import parse
+
+    if not isinstance(name, str):
+        return None
+    v = parse(name)
+    return tuple(int(x) for x in v.version.split(".")) if v is not None else None
+
+
 def rollback_flags(commits: pd.DataFrame, deployments: pd.DataFrame,
                    graph: ParentGraph | None = None) -> pd.Series:
     """True for a successful deployment of a strict ancestor of the previous one (a rollback).
 
-    "Previous" is the previous successful deployment in time order of the same repository and
-    environment (when those columns exist). Unsuccessful deployments and deployments whose sha
-    is unknown are False. Index: that of ``deployments``.
+    "Previous" is the previous successful deployment in deployment order of the same
+    repository and environment (when those columns exist). Unsuccessful deployments and
+    deployments whose sha is unknown are False. A release tag (``tag`` column) whose version
+    is lower than the previous tag's is a maintenance or late-tagged release, never a
+    rollback. Index: that of ``deployments``.
     """
     g = graph if graph is not None else parent_graph(commits)
     flags = pd.Series(False, index=deployments.index, dtype=bool)
@@ -448,11 +460,20 @@ def rollback_flags(commits: pd.DataFrame, deployments: pd.DataFrame,
     first = g.first_parent
     extra = g.extra_parents
     previous: dict[tuple[object, ...], int] = {}
+    previous_version: dict[tuple[object, ...], tuple[int, ...] | None] = {}
+    versions = [_tag_version(t) for t in ordered["tag"].tolist()] if "tag" in ordered \
+        else [None] * len(ordered)
     for k, key in enumerate(_group_keys(ordered, ["repo", "environment"])):
         b = int(roots[k])
         a = previous.get(key, -1)
         previous[key] = b
+        va, vb = previous_version.get(key), versions[k]
+        previous_version[key] = vb
         if a < 0 or b < 0 or a == b or labels[b] > labels[a]:
+            continue
+        if va is not None and vb is not None and vb < va:
+            # a release tag with a lower version than the one before it is a maintenance or
+            # late-tagged release (0.9.4 tagged after 0.11.1), not a rollback
             continue
         # Exact test, walking from a. If b is an ancestor of x, every deployment containing x
         # contains b, so label[b] <= label[x]: commits with a smaller label cannot lead to b
