@@ -16,7 +16,10 @@ Rules (for docs/metrics.md):
 - Which deployments win (one source at a time, the most explicit): production deployments
   from deployment exports (GitHub/GitLab/DevLake/generic) replace CI deploy runs and
   release tags; otherwise CI deploy runs/jobs replace release tags; otherwise the tags stay.
-  Only production deployments (see ``deployments.is_production``) enter ``tables.deployments``.
+  Production is the one rule of :mod:`vsm_app.domain.environments`. Deployments to other
+  environments (from exports, else CI deploy jobs) are kept with ``is_production`` False:
+  they ship nothing (ancestry uses production only) and become ``deployed:<environment>``
+  events in ``tables.events``.
 - A pull request links to the change holding its merge (or squash) commit. A change holding
   several merged PRs (a branch of PRs merged at once) takes the earliest of their times; its
   ``pr_id`` and labels-kind come from the PR whose merge commit is the change's own commit,
