@@ -288,6 +288,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     measurement, why = _measure_or_bad(project, args.project)
     if measurement is None:
         print(f"note: {args.project}: {why}; the report shows the maps only", file=sys.stderr)
+    for n in (measurement.tables.notes if measurement is not None else []):
+        print(f"note: {n}", file=sys.stderr)
     for w in (measurement.tables.warnings if measurement is not None else []):
         print(f"warning: {w}", file=sys.stderr)
     t1 = time.perf_counter()

@@ -174,7 +174,7 @@ def test_constraint_headline_and_waterfall_add_up(app_window: Any, demo: dict[st
         f"Constraint: {b['stage']} — {b['share'] * 100:.0f} % of waiting · 5 of 5 stages, "
         f"{cov['changes']:,} changes")
     assert panel.coverage.text() == (f"Rests on 5 of 5 stages measured (8 of 8 stage-kinds), "
-                                     f"{cov['changes']} changes.")
+                                     f"{cov['changes']:,} changes.")
     assert b["stage"] == "Review"
     assert panel.sentence.text() == b["sentence"]
     assert app_window.dashboards.dora.banner.text().startswith(f"Constraint: {b['stage']}")

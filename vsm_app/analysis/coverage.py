@@ -169,7 +169,7 @@ def coverage_statement(stages_measured: int, stages_bound: int, kinds_measured: 
                        kinds_bound: int, changes: int) -> str:
     """"3 of 5 stages measured (5 of 8 stage-kinds), 128 changes"."""
     return (f"{stages_measured} of {stages_bound} stages measured ({kinds_measured} of "
-            f"{kinds_bound} stage-kinds), {changes} change{'s' if changes != 1 else ''}")
+            f"{kinds_bound} stage-kinds), {changes:,} change{'s' if changes != 1 else ''}")
 
 
 def band_coverage(dora: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:

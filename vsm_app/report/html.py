@@ -164,9 +164,9 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
     if data.measured and data.constraint is not None and (data.constraint.sentence
                                                           or data.constraint.advice):
         c0 = data.constraint
-        head = (f"Constraint: {c0.stage}. " if c0.stage
-                else f"No constraint named: {c0.advice} ")
-        parts.append(f'<p class="callout">{_e(head + c0.sentence)}'
+        head = f"Constraint: {c0.stage}." if c0.stage else f"No constraint named: {c0.advice}"
+        parts.append(f'<p class="callout">{_e(head)}'
+                     + (f"<br>{_e(c0.sentence)}" if c0.sentence else "")
                      + (f'<br><span class="muted">{_e(c0.coverage)}</span>' if c0.coverage
                         else "") + "</p>")
     elif not data.measured:

@@ -37,6 +37,7 @@ import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..analysis.coverage import (
+    constraint_coverage_of,
     constraint_tag_note,
     coverage_sentence,
     coverage_short,
@@ -182,11 +183,8 @@ def measured_ladder(vsm_map: ValueStreamMap, result: Mapping[str, Any],
     flow = result.get("flow") or {}
     bottleneck = result.get("bottleneck") or {}
     constraint = bottleneck.get("stage")
-    short = coverage_short(bottleneck)
-    if constraint:
-        named = f"{constraint} ({short})" if short else str(constraint)
-    else:
-        named = f"withheld ({short})" if short else "—"
+    cov = constraint_coverage_of(bottleneck)
+    named = str(constraint) if constraint else ("withheld" if cov else "—")
     summary = (
         (window_text(*result_window(result)), ""),  # the window, as the box's first line
         ("Lead time (median)", format_duration(_num(dora.get("lead_time_median_s")), day)),
@@ -194,6 +192,8 @@ def measured_ladder(vsm_map: ValueStreamMap, result: Mapping[str, Any],
         ("Flow efficiency", fmt_pct(_num(flow.get("efficiency")), 0)),
         ("Changes finished", f"{int(result.get('changes') or 0):,}"),
         ("Constraint", named),
+        *((("Stages measured", f"{int(cov.get('stages_measured') or 0)} of "
+                               f"{int(cov.get('stages_bound') or 0)}"),) if cov else ()),
     )
     return MeasuredLadder(
         wait_s={sid: o.wait_median_s for sid, o in overlays.items()},

@@ -224,7 +224,7 @@ class SourcesModel(QAbstractTableModel):
         """The format shown: what the ingest read, else what was detected when added."""
         s = self.source(row)
         if s.kind == "git":
-            return "git · " + ", ".join([f"branch {s.branch}" if s.branch else "default branch",
+            return "git · " + ", ".join([*([f"branch {s.branch}"] if s.branch else []),
                                          self.tags_text(row)])
         rep = self.report(row)
         name = (rep.format if rep is not None else None) or s.format

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...analysis.coverage import coverage_sentence, withheld_advice
 from ...analysis.dora import PRODUCTION_ENVIRONMENTS
 from ...analysis.indicators import INDICATORS, indicator_series
 from ...domain.durations import DurationError, format_duration, parse_duration
@@ -347,16 +348,23 @@ class ConstraintHeader(QFrame):
         stage = (bottleneck or {}).get("stage") or None
         self.stage = stage
         self.plan.setEnabled(stage is not None)
+        coverage = coverage_sentence(bottleneck)
         if stage is None:
-            self.name.setText("not measured")
-            self.share.setText("Measure the stream to find the stage where work waits most.")
-            self.sentence.setText("")
+            if coverage:  # measured, but too little data for a verdict: say on what
+                self.name.setText("withheld")
+                self.share.setText(withheld_advice(bottleneck))
+                self.sentence.setText(coverage)
+            else:
+                self.name.setText("not measured")
+                self.share.setText("Measure the stream to find the stage where work waits "
+                                   "most.")
+                self.sentence.setText("")
             self._tint(False)
             return
         self.name.setText(str(stage))
         share = (bottleneck or {}).get("share")
         self.share.setText(f"{fmt_value(share, 'ratio')} of all flow time is spent waiting "
-                           f"in {stage}: the largest wait share of any stage.")
+                           f"in {stage}: the largest wait share of any stage. {coverage}")
         self.sentence.setText(str((bottleneck or {}).get("sentence") or ""))
         self._tint(True)
 
