@@ -865,7 +865,8 @@ def _tag_deployments(tags: list[_Tag], label: str) -> pd.DataFrame:
         "sha": pd.array([t.sha for t in tags], dtype="string"),
         "environment": pd.array(["production"] * len(tags), dtype="string"),
         # a release tag is a production release by its nature, whatever names are configured
-        "production_flag": pd.array([True] * len(tags), dtype="boolean"),
+        # (plain bool: the changes cache stores no nullable-boolean column)
+        "production_flag": np.ones(len(tags), dtype=bool),
         # a tag is one instant, the finish: it gives no start (never a measured zero)
         "started_at": pd.Series(pd.NaT, index=range(len(tags)), dtype="datetime64[ns, UTC]"),
         "finished_at": at,
