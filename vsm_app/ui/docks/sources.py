@@ -451,6 +451,7 @@ class RepositoryDialog(QDialog):
         if self.no_tags_check.isChecked():
             self.tags_info.setText("Tags are not read: deployments come from other sources "
                                    "(deployment exports, CI deploy jobs) or none.")
+            self._fit_height()
             return
         path = self.path_edit.text().strip()
         if not path or not Path(path).expanduser().is_dir():
@@ -469,6 +470,17 @@ class RepositoryDialog(QDialog):
         self.tags_info.setText(release_tags_text(scheme))
         if scheme.detected and scheme.pattern:
             self.tags_edit.setPlaceholderText(f"detected: {scheme.pattern}")
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow the dialog when the wrapped line under the tags field needs more room."""
+        lay = self.layout()
+        if lay is not None:
+            lay.activate()
+            need = self.heightForWidth(self.width()) if self.hasHeightForWidth() \
+                else self.sizeHint().height()
+            if need > self.height():
+                self.resize(self.width(), need)
 
     def values(self) -> tuple[str, str | None, str | None, str | None]:
         """(path, branch, release-tag glob, sub-tree); an empty branch or sub-tree is None;
