@@ -192,3 +192,37 @@ def test_measurement_settings_round_trip_and_old_files_still_load(tmp_path: Path
     with pytest.raises(ProjectFileError, match=r"production_environments\[1\]: expected a "
                                                "string, found a number"):
         loads(json.dumps(old))
+
+
+def test_kaizen_votes_are_saved_and_old_files_load_without_them(tmp_path: Path) -> None:
+    p = rich_project(tmp_path)
+    m = p.maps[0]
+    voted = next(iter(m.kaizens.values()))
+    m.update_element(voted.id, votes=7)
+    m.add_element(KaizenBurst("Smaller PRs", x=200, y=-80))  # never voted on
+    path = tmp_path / "p.vsm"
+    save_project(p, path)
+    doc = json.loads(path.read_text())
+    saved = {k["text"]: k for k in doc["maps"][0]["kaizens"]}
+    assert saved["Review within 4h"]["votes"] == 7
+    assert "votes" not in saved["Smaller PRs"]  # a map without votes saves as before
+    q = load_project(path)
+    assert {k.text: k.votes for k in q.maps[0].kaizens.values()} == {
+        "Review within 4h": 7, "Smaller PRs": 0}
+    # a file written before dot voting (no "votes" key anywhere) loads with 0 votes
+    for k in doc["maps"][0]["kaizens"]:
+        k.pop("votes", None)
+    path.write_text(json.dumps(doc))
+    assert [k.votes for k in load_project(path).maps[0].kaizens.values()] == [0, 0]
+
+
+@pytest.mark.parametrize(("votes", "problem"), [(-1, "≥ 0"), ("3", "integer"), (2.5, "integer")])
+def test_bad_kaizen_votes_name_the_field(tmp_path: Path, votes, problem: str) -> None:
+    path = tmp_path / "p.vsm"
+    save_project(rich_project(tmp_path), path)
+    doc = json.loads(path.read_text())
+    doc["maps"][0]["kaizens"][0]["votes"] = votes
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ProjectFileError) as e:
+        load_project(path)
+    assert "$.maps[0].kaizens[0].votes" in str(e.value) and problem in str(e.value)

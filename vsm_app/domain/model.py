@@ -86,11 +86,14 @@ class Flow:
 
 @dataclass
 class KaizenBurst:
+    """An improvement idea on the map; ``votes`` is the dot-vote tally a workshop gave it."""
+
     text: str
     stage_id: str | None = None
     id: str = field(default_factory=lambda: new_id("kaizen"))
     x: float = 0.0
     y: float = 0.0
+    votes: int = 0
 
 
 @dataclass

@@ -94,7 +94,9 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
                         "kind": f.kind.value, "label": f.label})
                 for f in m.flows
             ],
-            "kaizens": [asdict(k) for k in m.kaizens.values()],
+            # votes only when given: a map never voted on saves as before
+            "kaizens": [{k: v for k, v in asdict(kz).items() if k != "votes" or v}
+                        for kz in m.kaizens.values()],
             "notes": [asdict(n) for n in m.notes.values()],
         })
     sources = []
@@ -280,10 +282,13 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
     for i, kd in enumerate(r.arr(r.get(d, "kaizens", where, list, []), f"{where}.kaizens")):
         w = f"{where}.kaizens[{i}]"
         kz = r.obj(kd, w)
+        votes = r.get(kz, "votes", w, int, 0)  # absent in files older than dot voting
+        if votes < 0:
+            raise r.fail(f"{w}.votes", f"expected a count ≥ 0, found {votes}")
         m.add_element(KaizenBurst(r.get(kz, "text", w, str),
                                   r.get(kz, "stage_id", w, str, None, nullable=True),
                                   r.get(kz, "id", w, str), r.get(kz, "x", w, float, 0.0),
-                                  r.get(kz, "y", w, float, 0.0)))
+                                  r.get(kz, "y", w, float, 0.0), votes))
     for i, nd in enumerate(r.arr(r.get(d, "notes", where, list, []), f"{where}.notes")):
         w = f"{where}.notes[{i}]"
         n = r.obj(nd, w)

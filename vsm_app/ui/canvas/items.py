@@ -645,17 +645,35 @@ class KaizenItem(MovableItem):
 
     kind = "kaizen"
     RX, RY = 80.0, 50.0
+    BADGE_D = 30.0
 
     def __init__(self, element_id: str) -> None:
         super().__init__(element_id)
         self.setZValue(Z_ELEMENT)
         self.text = ""
+        self.votes = 0
 
     def set_text(self, text: str) -> None:
         if text != self.text:
             self.text = text
-            self.setToolTip(text)
+            self._tooltip()
             self.update()
+
+    def set_votes(self, votes: int) -> None:
+        """The dot-vote tally, drawn as a badge on the burst's upper right (none at 0)."""
+        if votes != self.votes:
+            self.prepareGeometryChange()
+            self.votes = votes
+            self._tooltip()
+            self.update()
+
+    def _tooltip(self) -> None:
+        dots = f"\n{self.votes} dot vote{'s' if self.votes != 1 else ''}" if self.votes else ""
+        self.setToolTip(self.text + dots)
+
+    def _badge_rect(self) -> QRectF:
+        d = self.BADGE_D
+        return QRectF(self.RX * 0.62 - d / 2, -self.RY - d * 0.35, d, d)
 
     def _burst(self) -> QPolygonF:
         pts = []
@@ -667,7 +685,8 @@ class KaizenItem(MovableItem):
         return QPolygonF(pts)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-self.RX - 6, -self.RY - 6, 2 * self.RX + 12, 2 * self.RY + 12)
+        r = QRectF(-self.RX - 6, -self.RY - 6, 2 * self.RX + 12, 2 * self.RY + 12)
+        return r.united(self._badge_rect().adjusted(-2, -2, 2, 2)) if self.votes else r
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
@@ -692,6 +711,16 @@ class KaizenItem(MovableItem):
         for i, line in enumerate(lines):
             painter.drawText(QRectF(-self.RX, top + i * lh, 2 * self.RX, lh),
                              Qt.AlignmentFlag.AlignCenter, line)
+        if self.votes:
+            # the tally: a round badge in the burst's border colour, white count
+            b = self._badge_rect()
+            fill = c.q("kaizen_border")
+            painter.setPen(QPen(c.q("kaizen_fill"), 2.0))
+            painter.setBrush(fill)
+            painter.drawEllipse(b)
+            painter.setFont(font(14 if self.votes < 100 else 11, bold=True))
+            painter.setPen(QColor("#1d2330" if fill.lightness() > 150 else "#ffffff"))
+            painter.drawText(b, Qt.AlignmentFlag.AlignCenter, str(self.votes))
 
 
 class NoteItem(MovableItem):

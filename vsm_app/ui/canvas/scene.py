@@ -233,6 +233,7 @@ class MapScene(QGraphicsScene):
         if isinstance(el, KaizenBurst):
             item = KaizenItem(el.id)
             item.set_text(el.text)
+            item.set_votes(el.votes)
         else:
             item = NoteItem(el.id)
             item.set_content(el.text, el.color)
@@ -248,7 +249,9 @@ class MapScene(QGraphicsScene):
     def _on_element_changed(self, el: KaizenBurst | StickyNote) -> None:
         item = self._elements[el.id]
         if isinstance(item, KaizenItem):
+            assert isinstance(el, KaizenBurst)
             item.set_text(el.text)
+            item.set_votes(el.votes)
         else:
             assert isinstance(el, StickyNote)
             item.set_content(el.text, el.color)

@@ -39,27 +39,12 @@ from ...domain.model import (
     SegmentKind,
     ValueStreamMap,
 )
+from ...domain.numbers import parse_pca  # one %C&A reading (workshop proposals use it too)
 from .. import commands as cmd
 from ..canvas.scene import fmt_pct
 
 Parser = Callable[[str], Any]
 Formatter = Callable[[Any], str]
-
-
-def parse_pca(text: str) -> float | None:
-    """``85%``, ``85`` or ``0.85`` → 0.85; empty → None."""
-    t = text.strip().replace(",", ".")
-    if not t:
-        return None
-    try:
-        v = float(t[:-1].strip()) / 100.0 if t.endswith("%") else float(t)
-    except ValueError:
-        raise ValueError(f"{text!r}: expected a percentage such as 85% or 0.85") from None
-    if not t.endswith("%") and v > 1.0:
-        v /= 100.0
-    if not math.isfinite(v) or not 0.0 <= v <= 1.0:
-        raise ValueError(f"{text!r}: must be between 0 and 100 %")
-    return v
 
 
 def parse_count(text: str) -> float | None:
