@@ -601,6 +601,9 @@ class MainWindow(QMainWindow):
         # "Show baseline beside now": the map overlay and the DORA tiles show it
         improvement.baseline_shown.connect(self.overlay.set_baseline)
         improvement.baseline_shown.connect(self.dashboards.set_baseline)
+        # participants on their own devices: Workshop menu, inbox behind the properties
+        from .workshop_host import install_workshop_host
+        install_workshop_host(self, tabify_with=self.properties)
         if settings.get(settings.WINDOW_STATE).isEmpty():
             self._first_start_layout()
 
@@ -1293,6 +1296,8 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self._discard_autosave()
         self.autosave_timer.stop()
+        if getattr(self, "workshop_host", None) is not None:
+            self.workshop_host.close()  # the session's link stops working with the window
         self._stop_measuring()
         for ed in list(self._editors.values()):
             self._drop_editor(ed)

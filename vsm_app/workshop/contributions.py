@@ -385,14 +385,16 @@ def estimate_changes(current: Estimates, spreads: Mapping[str, Spread]) -> dict[
     return changes
 
 
-def note_position(vsm_map: ValueStreamMap, stage_id: str) -> tuple[float, float]:
+def note_position(vsm_map: ValueStreamMap, stage_id: str,
+                  taken: Iterable[tuple[float, float]] = ()) -> tuple[float, float]:
     """Where an accepted note for ``stage_id`` goes: above the stage, clear of its kaizen
-    bursts, in the lowest slot of that column no other note covers (notes stack upwards)."""
+    bursts, in the lowest slot of that column that no note covers (notes stack upwards).
+    ``taken`` adds the places of notes about to be added (several accepted at once)."""
     s = vsm_map.stage(stage_id)
     x = s.x + (STAGE_W - NOTE_W) / 2
     y = s.y + NOTE_FIRST_BOTTOM - NOTE_H
-    notes = list(vsm_map.notes.values())
-    while any(abs(n.x - x) < NOTE_W and abs(n.y - y) < NOTE_H for n in notes):
+    corners = [(n.x, n.y) for n in vsm_map.notes.values()] + list(taken)
+    while any(abs(nx - x) < NOTE_W and abs(ny - y) < NOTE_H for nx, ny in corners):
         y -= NOTE_H + NOTE_GAP
     return x, y
 
