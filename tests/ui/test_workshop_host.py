@@ -150,9 +150,9 @@ def test_contributions_arrive_grouped_by_stage_and_accept_as_undoable_commands(
     texts = row_texts(dock)
     assert texts[0][0] == "Review  (1 note, 3 estimates, 3 dots)"
     # the median of 1 h, 4 h and 1 d is 4 h; %C&A proposed twice: median of 80 % and 90 %
-    assert texts[1] == ("Median of 3 estimates:\nwait 4h (1h – 1d)\n%C&A 85 % (80 % – 90 %)",
-                        "Ana, Ben, Cy")
-    assert texts[2] == ("wait 1h, %C&A 80 %", "Ana")
+    assert texts[1:6] == [("Median of 3 estimates", "Ana, Ben, Cy"),
+                          ("= wait 4h (1h – 1d)", ""), ("= %C&A 85 % (80 % – 90 %)", ""),
+                          ("wait 1h, %C&A 80 %", "Ana"), ("wait 4h", "Ben")]
     assert ("● 3 dots on “Review within 4 h”", "Ana, Ben ×2") in texts
     assert ("Note: QA is <one> person", "Ana") in texts
     assert texts[-2][0] == "Team pulse  (3 anonymous answers)"

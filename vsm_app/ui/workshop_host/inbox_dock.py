@@ -45,7 +45,7 @@ from ...domain.durations import format_duration
 from ...domain.improvement import MIN_GROUP_SIZE
 from ...domain.model import ValueStreamMap
 from ...workshop.contributions import ESTIMATE_FIELDS, ESTIMATE_LABELS, Contribution, Kind, Spread
-from ...workshop.inbox import PULSE_GROUP, GroupKey
+from ...workshop.inbox import PULSE_GROUP, GroupKey, group_of
 from ..canvas.scene import fmt_pct
 from .host import (
     AcceptCommand,
@@ -106,8 +106,8 @@ class InboxDock(QWidget):
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Contribution", "From"])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.tree.setUniformRowHeights(False)
-        self.tree.setWordWrap(True)
+        # one line per row: with uniform heights the view lays out hundreds of rows cheaply
+        self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         hh = self.tree.header()
         hh.setStretchLastSection(False)
@@ -278,13 +278,22 @@ class InboxDock(QWidget):
             head.setData(0, ROLE, ("estimates", key))
             n = len(proposals)
             label = "Median of " + (f"{n} estimates" if n > 1 else "1 estimate")
-            # one line per field: the dock is narrow and the spread is the point
-            head.setText(0, f"{label}:\n" + "\n".join(
-                fmt_spread(spreads[k], day) for k in ESTIMATE_FIELDS if k in spreads))
+            head.setText(0, label)
             head.setText(1, who(proposals))
-            head.setTextAlignment(1, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            head.setToolTip(0, "Accept applies the medians; the spread of wait and process "
-                               "time is kept as the stage's min/max range")
+            tip = ("Accept applies the medians; the spread of wait and process time is kept "
+                   "as the stage's min/max range")
+            head.setToolTip(0, tip)
+            # one row per field (the dock is narrow and the spread is the point); selecting
+            # one stands for the median as a whole
+            for k in ESTIMATE_FIELDS:
+                if k in spreads:
+                    row = QTreeWidgetItem(head)
+                    row.setData(0, ROLE, ("estimates", key))
+                    row.setText(0, "= " + fmt_spread(spreads[k], day))
+                    row.setToolTip(0, tip)
+                    f = QFont(self.tree.font())
+                    f.setBold(True)
+                    row.setFont(0, f)
             for c in proposals:
                 row = QTreeWidgetItem(head)
                 row.setData(0, ROLE, ("contribution", c.id))
@@ -373,19 +382,27 @@ class InboxDock(QWidget):
 
     def _picked(self) -> list[tuple[str, Any]]:
         """What the selection stands for, without repeats: a selected group covers its rows,
-        a selected median covers its proposals."""
-        chosen: list[tuple[str, Any]] = []
-        items = self.tree.selectedItems()
-        covered: set[int] = set()
-        for it in items:
-            data = it.data(0, ROLE)
-            if data and data[0] in ("group", "estimates"):
-                covered |= {id(x) for x in self._walk(it)[1:]}
-        for it in items:
-            if id(it) in covered:
-                continue
-            chosen.append(it.data(0, ROLE))
-        return chosen
+        a selected median (or one of its field rows) covers its proposals."""
+        datas: list[Any] = []
+        for it in self.tree.selectedItems():
+            d = it.data(0, ROLE)
+            if d and d not in datas:
+                datas.append(d)
+        groups = {d[1] for d in datas if d[0] == "group"}
+        medians = {d[1] for d in datas if d[0] == "estimates"}
+
+        def covered(d: Any) -> bool:
+            if d[0] == "group":
+                return False
+            if d[0] == "pulse":
+                return PULSE_GROUP in groups
+            if d[0] in ("estimates", "dots"):
+                return d[1] in groups
+            c = self.inbox.contribution(d[1])
+            key = group_of(c)
+            return key in groups or (c.kind == Kind.ESTIMATE and key in medians)
+
+        return [d for d in datas if not covered(d)]
 
     # -- acting --------------------------------------------------------------------------------
     def _commands_for(self, picked: list[tuple[str, Any]]) -> tuple[list[AcceptCommand],
