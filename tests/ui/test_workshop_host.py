@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import xml.dom.minidom
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,8 @@ def test_contributions_arrive_grouped_by_stage_and_accept_as_undoable_commands(
     assert ("● 3 dots on “Review within 4 h”", "Ana, Ben ×2") in texts
     assert ("Note: QA is <one> person", "Ana") in texts
     assert texts[-2][0] == "Team pulse  (3 anonymous answers)"
-    assert texts[-1][0].startswith("Record as the SPACE round ")
+    assert texts[-1][0].startswith("Record as SPACE round ")
+    assert texts[-1][0].endswith(": 3 answers")
     assert not any("Ana" in t[1] or "Cy" in t[1] for t in texts[-2:])  # the pulse is anonymous
     dock.resize(460, 520)
     dock.grab().save(str(artifacts_dir / "workshop_inbox.png"))
@@ -192,13 +194,20 @@ def test_contributions_arrive_grouped_by_stage_and_accept_as_undoable_commands(
     window.undo_stack.redo()
 
     # the pulse: a SPACE round of team means (3 answers, the minimum group)
-    assert dock.select(lambda it: it.text(0).startswith("Record as the SPACE")) == 1
+    assert dock.select(lambda it: it.text(0).startswith("Record as SPACE")) == 1
     dock.accept_selected()
     (round_,) = read_surveys(window.project)
     assert round_.n_responses == 3 and round_.performance == pytest.approx(3.0)
     assert round_.comments == ["CI is slow"]
     assert row_texts(dock) == []
     assert dock.empty.isVisibleTo(dock)
+    # display names are for the session only: the saved project holds none of them
+    from vsm_app.storage.project_file import save_project
+    save_project(window.project, artifacts_dir.parent / "artifacts" / "workshop_saved.vsm")
+    saved = (artifacts_dir / "workshop_saved.vsm").read_text(encoding="utf-8")
+    assert "QA is <one> person" in saved and '"votes": 3' in saved
+    for name in ("Ana", "Ben", "Cy"):
+        assert re.search(rf"\b{name}\b", saved) is None, name
     # participants see their contributions taken up
     ana = c["people"][0]
     state = json.loads(ana.get(f"state?p={ana.id}")[1])
@@ -294,3 +303,52 @@ def test_clear_dot_votes_is_one_undo_step(window: Any) -> None:
     assert (a.votes, b.votes) == (0, 0)
     window.undo_stack.undo()
     assert (a.votes, b.votes) == (3, 2)
+
+
+def test_closing_the_window_stops_hosting(window: Any, qtbot: Any) -> None:
+    host = host_ui(window).host
+    server = host.start("127.0.0.1")
+    p = Participant(host.url, "Ana")
+    window.undo_stack.setClean()
+    window.close()
+    assert not host.is_hosting() and not server.session.is_open
+    server.stop(wait=True)  # the port closing (a helper thread) is done
+    with pytest.raises(OSError):
+        p.get("")
+
+
+def test_screenshot_window_with_the_inbox(window: Any, qtbot: Any, artifacts_dir: Path) -> None:
+    c = contribute(window, qtbot)
+    dock = c["dock"]
+    assert dock.select(lambda it: it.text(0).startswith("● 3 dots")) == 1
+    dock.accept_selected()
+    c["ui"].show_inbox()
+    window.set_theme("light")
+    window.current_editor().view.fit_to_view()
+    qtbot.waitUntil(lambda: "3 participants joined" in dock.status.text(), timeout=3000)
+    assert window.grab().save(str(artifacts_dir / "workshop_window.png"))
+
+
+def test_a_pulse_of_two_keeps_only_its_count(window: Any, qtbot: Any) -> None:
+    ui = host_ui(window)
+    ui.host.start("127.0.0.1")
+    for name, perf in (("Ana", 5), ("Ben", 1)):
+        assert Participant(ui.host.url, name).post("pulse", {"performance": perf})[0] == 200
+    dock = ui.inbox
+    qtbot.waitUntil(lambda: len(dock.rows()) == 3, timeout=3000)
+    texts = [t for t, _ in row_texts(dock)]
+    assert texts[1].endswith(": 2 answers")
+    assert texts[2] == "fewer than 3: only the count is kept"
+    assert dock.select(lambda it: it.text(0).startswith("Record as SPACE")) == 1
+    dock.accept_selected()
+    (round_,) = read_surveys(window.project)
+    assert (round_.n_responses, round_.performance, round_.comments) == (2, None, [])
+    # a third answer later the same week: the round is recorded again with all three
+    assert Participant(ui.host.url, "Cy").post("pulse", {"performance": 3})[0] == 200
+    qtbot.waitUntil(lambda: len(dock.rows()) >= 2, timeout=3000)
+    texts = [t for t, _ in row_texts(dock)]
+    assert texts[1].endswith(": 3 answers") and texts[2].startswith("with the 2 recorded")
+    dock.select(lambda it: it.text(0).startswith("Record as SPACE"))
+    dock.accept_selected()
+    (round_,) = read_surveys(window.project)
+    assert (round_.n_responses, round_.performance) == (3, pytest.approx(3.0))  # (5+1+3)/3

@@ -37,7 +37,7 @@ class WorkshopHostUI(QObject):
         self.host = WorkshopHost(window)
         self.invite_dialog: InviteDialog | None = None
         self.inbox = InboxDock(self.host, self.invite)
-        self.dock = make_dock("Workshop inbox", "workshop_inbox", self.inbox, window,
+        self.dock = make_dock("Inbox", "workshop_inbox", self.inbox, window,
                               scroll=False)
         self.actions: dict[str, QAction] = {}
         self.menu = self._build_menu()

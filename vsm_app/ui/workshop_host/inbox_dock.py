@@ -323,19 +323,26 @@ class InboxDock(QWidget):
         before = len(self.inbox.accepted_pulse(period))
         n = len(answers)
         group.setText(0, f"Team pulse  ({n} anonymous answer{'s' if n != 1 else ''})")
+        total = before + n
+        tip = ("Answers carry no name; the round holds team means only, shown from "
+               f"{MIN_GROUP_SIZE} answers (Improve ▸ Pulse)")
         row = QTreeWidgetItem(group)
         row.setData(0, ROLE, ("pulse",))
-        total = before + n
-        text = f"Record as the SPACE round {period}: {total} answer{'s' if total != 1 else ''}"
+        row.setText(0, f"Record as SPACE round {period}: {total} answer{'s' if total != 1 else ''}")
+        notes = []
         if before:
-            text += f" (with the {before} recorded earlier)"
+            notes.append(f"with the {before} recorded earlier this week")
         if total < MIN_GROUP_SIZE:
-            text += f"; fewer than {MIN_GROUP_SIZE}: only the count is kept"
+            notes.append(f"fewer than {MIN_GROUP_SIZE}: only the count is kept")
         if replaces_round(self.host.window.project, self.inbox, period):
-            text += f"; replaces the round recorded for {period}"
-        row.setText(0, text)
-        row.setToolTip(0, "Answers carry no name; the round holds team means only, shown "
-                          f"from {MIN_GROUP_SIZE} answers (Improve ▸ Pulse)")
+            notes.append(f"replaces the round recorded for {period}")
+        for text in notes:  # a row each: the dock is narrow
+            info = QTreeWidgetItem(row)
+            info.setData(0, ROLE, ("pulse",))
+            info.setText(0, text)
+            info.setToolTip(0, tip)
+        row.setToolTip(0, "\n".join([row.text(0), *notes, tip]))
+        row.setExpanded(True)
 
     # -- selection -----------------------------------------------------------------------------
     def _selected_keys(self) -> list[Any]:
