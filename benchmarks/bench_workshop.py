@@ -22,6 +22,7 @@ between the ticks of a 10 ms timer (target < 100 ms), its 99th percentile and th
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import json
 import os
@@ -275,6 +276,18 @@ def app_main(args: argparse.Namespace) -> int:
     host._publish_timer.timeout.connect(host.publish_now)
     facilitate = timed("facilitator's accept (median)", facilitate)
     accept_notes = timed("facilitator's accept (notes)", accept_notes)
+    collections: list[float] = []
+    gc_start = [0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            gc_start[0] = time.perf_counter()
+        else:
+            collections.append((time.perf_counter() - gc_start[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
     boss = QTimer()
     boss.setInterval(5000)
     boss.timeout.connect(facilitate)
@@ -318,6 +331,10 @@ def app_main(args: argparse.Namespace) -> int:
     for name, ms in slots.items():
         print(f"  GUI thread, {name}: {len(ms)} calls, median {statistics.median(ms):.1f} ms, "
               f"max {max(ms):.1f} ms")
+    gc.callbacks.remove(on_gc)
+    if collections:
+        print(f"  full garbage collections (any thread): {len(collections)}, longest "
+              f"{max(collections):.1f} ms")
     print(f"  GUI thread: longest gap {worst:.1f} ms, p99 {p99:.1f} ms, gaps > "
           f"{TARGET_GAP_MS:.0f} ms: {over} (target: longest < {TARGET_GAP_MS:.0f} ms) "
           f"{'OK' if worst < TARGET_GAP_MS else 'OVER'}")

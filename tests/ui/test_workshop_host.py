@@ -352,3 +352,23 @@ def test_a_pulse_of_two_keeps_only_its_count(window: Any, qtbot: Any) -> None:
     dock.accept_selected()
     (round_,) = read_surveys(window.project)
     assert (round_.n_responses, round_.performance) == (3, pytest.approx(3.0))  # (5+1+3)/3
+
+
+def test_a_busy_stage_draws_the_oldest_rows_and_counts_the_rest(
+        window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vsm_app.ui.workshop_host import inbox_dock
+
+    monkeypatch.setattr(inbox_dock, "ROWS_PER_KIND", 2)
+    c = contribute(window, qtbot)
+    texts = row_texts(c["dock"])
+    assert ("wait 1h, %C&A 80 %", "Ana") in texts and ("wait 4h", "Ben") in texts
+    assert ("wait 1d, %C&A 90 %", "Cy") not in texts
+    assert ("… 1 more proposal", "") in texts
+    more = next(it for it in c["dock"].rows() if it.text(0).startswith("…"))
+    assert not more.flags() & more.flags().ItemIsSelectable
+    # the median still counts every proposal; accepting the first shows the next
+    assert ("Median of 3 estimates", "Ana, Ben, Cy") in texts
+    assert c["dock"].select(lambda it: it.text(0) == "wait 1h, %C&A 80 %") == 1
+    c["dock"].accept_selected()
+    texts = row_texts(c["dock"])
+    assert ("wait 1d, %C&A 90 %", "Cy") in texts and not any(t.startswith("…") for t, _ in texts)

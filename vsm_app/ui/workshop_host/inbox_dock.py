@@ -60,6 +60,9 @@ from .host import (
 )
 
 REFRESH_MS = 150
+#: rows drawn per kind and stage (oldest first); the rest wait below, counted: a busy room
+#: cannot be read faster anyway, and the inbox then redraws in a few milliseconds
+ROWS_PER_KIND = 40
 ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -294,13 +297,14 @@ class InboxDock(QWidget):
                     f = QFont(self.tree.font())
                     f.setBold(True)
                     row.setFont(0, f)
-            for c in proposals:
+            for c in proposals[:ROWS_PER_KIND]:
                 row = QTreeWidgetItem(head)
                 row.setData(0, ROLE, ("contribution", c.id))
                 row.setText(0, ", ".join(f"{ESTIMATE_LABELS[k]} {fmt_estimate(k, v, day)}"
                                          for k, v in c.values.items()))
                 row.setToolTip(0, "as typed: " + c.summary())
                 row.setText(1, c.name)
+            self._more(head, len(proposals) - ROWS_PER_KIND, "proposal")
             head.setExpanded(True)
         for kid, dots in self.inbox.dots(key).items():
             idea = m.kaizens.get(kid) if m is not None else None
@@ -310,12 +314,28 @@ class InboxDock(QWidget):
             n = len(dots)
             row.setText(0, f"● {n} dot{'s' if n != 1 else ''} on “{text}”")
             row.setText(1, who(dots))
-        for c in self.inbox.pending(key, Kind.NOTE):
+        notes = self.inbox.pending(key, Kind.NOTE)
+        for c in notes[:ROWS_PER_KIND]:
             row = QTreeWidgetItem(group)
             row.setData(0, ROLE, ("contribution", c.id))
             row.setText(0, f"Note: {c.text}")
             row.setToolTip(0, c.text)
             row.setText(1, c.name)
+        self._more(group, len(notes) - ROWS_PER_KIND, "note")
+
+    def _more(self, parent: QTreeWidgetItem, n: int, what: str) -> None:
+        """``… 12 more notes``: not drawn one by one (they show as these are taken up; the
+        group's row accepts or rejects them all)."""
+        if n <= 0:
+            return
+        row = QTreeWidgetItem(parent)
+        row.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not selectable: it stands for no decision
+        row.setText(0, f"… {n} more {what}{'s' if n != 1 else ''}")
+        row.setToolTip(0, "They show here as the ones above are accepted or rejected; the "
+                          "stage's row accepts or rejects them all")
+        f = QFont(self.tree.font())
+        f.setItalic(True)
+        row.setFont(0, f)
 
     def _fill_pulse(self, group: QTreeWidgetItem) -> None:
         answers = self.inbox.pending(PULSE_GROUP)
