@@ -295,3 +295,40 @@ def test_every_interface_only_by_choice(vsm: ValueStreamMap) -> None:
         WorkshopServer(WorkshopSession(), "0.0.0.0")
     with pytest.raises(ValueError):
         WorkshopServer(WorkshopSession(), "::1")
+
+
+def test_other_methods_and_malformed_requests_get_the_same_guarded_answers(hosted) -> None:
+    session, server, c = hosted
+    for method in ("PUT", "DELETE", "OPTIONS"):
+        status, headers, body = c.request(method, c.base)
+        assert status == 501 and headers["content-type"].startswith("application/json")
+        assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert json.loads(body)["error"]
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"GARBAGE <script>\r\n\r\n")
+        # no HTTP version given: the answer is the bare JSON body (HTTP/0.9 style), escaped
+        answer = s.recv(300)
+        assert b"<" not in answer and json.loads(answer)["error"].startswith("Bad")
+
+
+def test_connections_over_the_cap_are_closed_at_once(vsm: ValueStreamMap) -> None:
+    session, server = serve(vsm, limits=Limits(max_connections=3))
+    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=5) for _ in range(3)]
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as extra:
+            extra.sendall(f"GET {urlsplit(server.url).path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert extra.recv(100) == b""  # closed unanswered: no thread for it
+        for s in idle:
+            s.close()
+        # the slots come back once the idle connections are gone
+        status = None
+        for _ in range(100):
+            try:
+                status = Client(server).get("")[0]
+                break
+            except OSError:
+                import time
+                time.sleep(0.02)
+        assert status == 200
+    finally:
+        server.stop(wait=True)

@@ -38,6 +38,7 @@ import logging
 import math
 import re
 import threading
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
@@ -88,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "vsm-app-workshop"
     sys_version = ""
-    timeout = 30  # an idle keep-alive connection gives its thread back after this long
+    timeout = 20  # an idle (or stalled) connection gives its thread back after this long
 
     # -- plumbing ---------------------------------------------------------------------------
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
@@ -111,6 +112,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """The standard library's own refusals (a malformed request line, an unsupported
+        method, headers too long) in the same JSON form and headers as every answer."""
+        self.close_connection = True
+        try:
+            self._error(code, message or HTTPStatus(code).phrase.lower())
+        except OSError:
+            pass
 
     def _json(self, status: int, doc: Any, extra: dict[str, str] | None = None) -> None:
         self._send(status, json_bytes(doc), "application/json; charset=utf-8", extra=extra)
@@ -279,6 +290,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    """One thread per connection, at most ``limits.max_connections`` at once: a connection
+    over the cap is closed at once (a flood of idle connections cannot use up threads)."""
+
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
@@ -286,7 +300,24 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], session: WorkshopSession) -> None:
         self.session = session
+        self._slots = threading.BoundedSemaphore(session.limits.max_connections)
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class WorkshopServer:

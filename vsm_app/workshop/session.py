@@ -66,6 +66,7 @@ class Limits:
     max_participants: int = 200
     max_pending: int = 5000
     max_streams: int = 250
+    max_connections: int = 400
     stream_heartbeat_s: float = 15.0
 
 
