@@ -372,3 +372,14 @@ def test_a_busy_stage_draws_the_oldest_rows_and_counts_the_rest(
     c["dock"].accept_selected()
     texts = row_texts(c["dock"])
     assert ("wait 1d, %C&A 90 %", "Cy") in texts and not any(t.startswith("…") for t, _ in texts)
+
+
+def test_the_workshop_menu_sits_before_view_and_its_shortcut_is_unique(window: Any) -> None:
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert titles.index("Workshop") == titles.index("View") - 1
+    invite_action = window.actions_by_name["workshop_invite"]
+    assert invite_action.shortcut().toString() == "Ctrl+Shift+I"
+    taken = [a.shortcut().toString() for a in window.actions_by_name.values()
+             if a is not invite_action]
+    assert "Ctrl+Shift+I" not in taken
+    assert not window.actions_by_name["workshop_stop"].isEnabled()

@@ -59,6 +59,9 @@ class WorkshopHostUI(QObject):
             a.triggered.connect(lambda _=False: slot())
             self.window.addAction(a)
             self.actions[name] = a
+            registry = getattr(self.window, "actions_by_name", None)
+            if isinstance(registry, dict):  # listed in the shortcut cheat sheet (F1)
+                registry[f"workshop_{name}"] = a
             menu.addAction(a)
             return a
 
