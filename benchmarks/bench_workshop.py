@@ -233,7 +233,14 @@ def app_main(args: argparse.Namespace) -> int:
     clock = QElapsedTimer()
     meter = QTimer()
     meter.setInterval(10)
-    meter.timeout.connect(lambda: (gaps.append(clock.nsecsElapsed() / 1e6), clock.restart()))
+    ticks: list[float] = []  # perf_counter at each tick, to place the long gaps
+
+    def tick() -> None:
+        gaps.append(clock.nsecsElapsed() / 1e6)
+        clock.restart()
+        ticks.append(time.perf_counter())
+
+    meter.timeout.connect(tick)
     accepted = {"estimates": 0, "notes": 0}
     published: list[int] = []
     host.published.connect(published.append)
@@ -258,13 +265,17 @@ def app_main(args: argparse.Namespace) -> int:
 
     slots: dict[str, list[float]] = {}
 
+    spans: list[tuple[float, float, str]] = []
+
     def timed(name: str, fn: Any) -> Any:
         def run(*a: Any, **k: Any) -> Any:
             t = time.perf_counter()
             try:
                 return fn(*a, **k)
             finally:
-                slots.setdefault(name, []).append((time.perf_counter() - t) * 1000)
+                end = time.perf_counter()
+                slots.setdefault(name, []).append((end - t) * 1000)
+                spans.append((t, end, name))
         return run
 
     # what the GUI thread spends its time on (the slots this feature adds)
@@ -335,6 +346,14 @@ def app_main(args: argparse.Namespace) -> int:
     if collections:
         print(f"  full garbage collections (any thread): {len(collections)}, longest "
               f"{max(collections):.1f} ms")
+    if args.explain:
+        for i in sorted(range(len(gaps)), key=lambda i: -gaps[i])[:5]:
+            end = ticks[i]
+            start = end - gaps[i] / 1000
+            inside = [f"{n} {(b - a) * 1000:.0f} ms" for a, b, n in spans
+                      if a < end and b > start]
+            print(f"    gap {gaps[i]:.1f} ms at {start - t0:.2f} s: "
+                  f"{', '.join(inside) or 'none of the timed slots (paint, GC, other)'}")
     print(f"  GUI thread: longest gap {worst:.1f} ms, p99 {p99:.1f} ms, gaps > "
           f"{TARGET_GAP_MS:.0f} ms: {over} (target: longest < {TARGET_GAP_MS:.0f} ms) "
           f"{'OK' if worst < TARGET_GAP_MS else 'OVER'}")
@@ -361,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--participants", type=int, default=40)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--explain", action="store_true",
+                    help="print the 5 longest GUI gaps and the timed slots inside them")
     return app_main(ap.parse_args(argv))
 
 

@@ -37,6 +37,7 @@ import json
 import logging
 import math
 import re
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -312,6 +313,15 @@ class _Server(ThreadingHTTPServer):
         except BaseException:
             self._slots.release()
             raise
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A participant who went away mid-answer is normal (a phone locks, a tab closes):
+        no traceback on stderr; anything else goes to the log."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            log.debug("workshop: connection lost: %s", exc)
+        else:
+            log.exception("workshop: unexpected error while answering a request")
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
