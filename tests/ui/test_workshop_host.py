@@ -383,3 +383,30 @@ def test_the_workshop_menu_sits_before_view_and_its_shortcut_is_unique(window: A
              if a is not invite_action]
     assert "Ctrl+Shift+I" not in taken
     assert not window.actions_by_name["workshop_stop"].isEnabled()
+
+
+def test_redrawing_the_inbox_frees_the_rows_it_replaces(window: Any, qtbot: Any) -> None:
+    import gc
+
+    from PySide6.QtWidgets import QTreeWidgetItem
+
+    def wrappers() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if type(o) is QTreeWidgetItem)
+
+    c = contribute(window, qtbot)
+    dock, review = c["dock"], c["review"]
+    ana, ben, _ = c["people"]
+    dock.refresh()
+    rows0, before = len(dock.rows()), wrappers()
+    for i in range(12):  # each note redraws the Review group (about 10 rows)
+        p = ana if i % 2 else ben
+        assert p.post("note", {"stage": review.id, "text": f"note {i}"})[0] == 200
+        qtbot.waitUntil(lambda i=i: any(it.text(0) == f"Note: note {i}" for it in dock.rows()),
+                        timeout=3000)
+    assert len(dock.rows()) == rows0 + 12
+    # only the 12 new rows (and the rows() lists' own wrappers) stay; redrawn rows are freed
+    assert wrappers() - before <= 12 + len(dock.rows())
+    assert dock.select(lambda it: it.text(0).startswith("Note: note")) == 12
+    assert dock.reject_selected() == 12
+    assert len(dock.rows()) == rows0
