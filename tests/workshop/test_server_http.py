@@ -332,3 +332,15 @@ def test_connections_over_the_cap_are_closed_at_once(vsm: ValueStreamMap) -> Non
         assert status == 200
     finally:
         server.stop(wait=True)
+
+
+def test_a_lowered_dot_budget_leaves_no_negative_count(hosted) -> None:
+    session, _, c = hosted
+    vsm_kaizen = session.view.kaizens[0].id
+    pid = c.join()
+    for _ in range(3):
+        assert c.post("vote", {"p": pid, "kaizen": vsm_kaizen})[0] == 200
+    session.votes_per_person = 2  # the facilitator lowered it in the invite dialog
+    state = json.loads(c.get(f"state?p={pid}")[2])
+    assert (state["me"]["votes_left"], state["me"]["votes_per_person"]) == (0, 2)
+    assert c.post("vote", {"p": pid, "kaizen": vsm_kaizen})[0] == 409

@@ -381,7 +381,8 @@ class WorkshopSession:
                 "open": self._open,
                 "map": view.to_json(),
                 "me": {"name": p.name, "votes_per_person": self.votes_per_person,
-                       "votes_left": self.votes_per_person - p.votes_used,
+                       # the facilitator may lower the budget during the session
+                       "votes_left": max(0, self.votes_per_person - p.votes_used),
                        "my_dots": my_dots, "pulse_answered": p.pulse_answered,
                        "contributions": mine[::-1], "version": p.status_version},
             }
