@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import segno
+from PySide6.QtCore import Qt
 
 from vsm_app.domain.improvement import read_surveys
 from vsm_app.domain.model import KaizenBurst, Project, ValueStreamMap
@@ -410,3 +411,19 @@ def test_redrawing_the_inbox_frees_the_rows_it_replaces(window: Any, qtbot: Any)
     assert dock.select(lambda it: it.text(0).startswith("Note: note")) == 12
     assert dock.reject_selected() == 12
     assert len(dock.rows()) == rows0
+
+
+def test_a_second_accept_before_the_redraw_does_nothing(window: Any, qtbot: Any) -> None:
+    c = contribute(window, qtbot)
+    dock, m = c["dock"], c["map"]
+    assert dock.select(lambda it: it.text(0).startswith("Note:")) == 1
+    (row,) = dock.tree.selectedItems()
+    assert dock.accept_selected() == 1
+    assert dock.tree.selectedItems() == []  # decided rows leave the selection at once
+    row.setSelected(True)  # the row is still drawn until the next turn: Enter again
+    assert dock.accept_selected() == 0 and dock.reject_selected() == 0
+    assert len(m.notes) == 1
+    qtbot.waitUntil(lambda: not any(it.text(0).startswith("Note:")
+                                    for it in dock.tree.findItems("", Qt.MatchFlag.MatchContains
+                                                                  | Qt.MatchFlag.MatchRecursive)),
+                    timeout=2000)

@@ -44,7 +44,14 @@ from PySide6.QtWidgets import (
 from ...domain.durations import format_duration
 from ...domain.improvement import MIN_GROUP_SIZE
 from ...domain.model import ValueStreamMap
-from ...workshop.contributions import ESTIMATE_FIELDS, ESTIMATE_LABELS, Contribution, Kind, Spread
+from ...workshop.contributions import (
+    ESTIMATE_FIELDS,
+    ESTIMATE_LABELS,
+    Contribution,
+    Kind,
+    Spread,
+    Status,
+)
 from ...workshop.inbox import PULSE_GROUP, GroupKey, group_of
 from ..canvas.scene import fmt_pct
 from .host import (
@@ -438,7 +445,8 @@ class InboxDock(QWidget):
         self.reject_button.setEnabled(has)
 
     def rows(self) -> list[QTreeWidgetItem]:
-        """Every row, depth first (for tests)."""
+        """Every row, depth first, redrawn first (for tests and automation)."""
+        self.refresh()
         return [it for g in (self.tree.topLevelItem(i)
                              for i in range(self.tree.topLevelItemCount()))
                 for it in self._walk(g)]
@@ -521,6 +529,8 @@ class InboxDock(QWidget):
                 if dots:
                     add(lambda d=dots: accept_dots(project, self.inbox, d), "the dots")
             elif what == "contribution":
+                if self.inbox.status(data[1]) != Status.PENDING:
+                    continue  # taken up already (a row not yet redrawn)
                 c = self.inbox.contribution(data[1])
                 if c.kind == Kind.NOTE:
                     add(lambda c=c: accept_note(project, self.inbox, c, taken),
@@ -536,8 +546,18 @@ class InboxDock(QWidget):
         if commands:
             self.host.accept(commands)
         self._show_problems(problems, "cannot be accepted")
-        self.refresh()
+        self._after_decision(keep_selection=bool(problems))
         return len(commands)
+
+    def _after_decision(self, keep_selection: bool = False) -> None:
+        """The decided rows leave the selection at once (a second Enter does nothing; rows
+        that could not be accepted stay selected, to reject) and the inbox redraws on the
+        next turn of the event loop, apart from the map's own reaction to the edit, so
+        neither holds the GUI thread for both."""
+        if not keep_selection:
+            self.tree.clearSelection()
+            self._sync_buttons()
+        QTimer.singleShot(0, self, self.refresh)
 
     def _ids_of(self, picked: list[tuple[str, Any]]) -> list[str]:
         ids: list[str] = []
@@ -551,7 +571,7 @@ class InboxDock(QWidget):
                 ids += [c.id for c in self.inbox.pending(data[1], Kind.ESTIMATE)]
             elif what == "dots":
                 ids += [c.id for c in self.inbox.dots(data[1]).get(data[2], [])]
-            elif what == "contribution":
+            elif what == "contribution" and self.inbox.status(data[1]) == Status.PENDING:
                 ids.append(data[1])
         return ids
 
@@ -560,7 +580,7 @@ class InboxDock(QWidget):
         ids = self._ids_of(self._picked())
         self.host.reject(ids)
         self._show_problems([], "")
-        self.refresh()
+        self._after_decision()
         return len(ids)
 
     def _show_problems(self, problems: list[str], what: str) -> None:
