@@ -67,6 +67,7 @@ def shot(driver: Any, path: Path) -> None:
 def test_a_participant_contributes_from_a_phone_page(window: Any, qtbot: Any, browser: Any,
                                                      artifacts_dir: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -87,6 +88,21 @@ def test_a_participant_contributes_from_a_phone_page(window: Any, qtbot: Any, br
 
     def tab(name: str) -> None:
         css(f'nav button[data-tab="{name}"]').click()
+
+    def text(sel: str) -> str | None:
+        """The text of a part the page may redraw at any moment (read in one go)."""
+        return d.execute_script(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null",
+            sel)
+
+    def click(sel: str) -> None:
+        def done(_: Any) -> bool:
+            try:
+                css(sel).click()
+            except StaleElementReferenceException:
+                return False  # redrawn between finding and clicking: find it again
+            return True
+        wait.until(done)
 
     d.get(url)
     assert d.execute_script("return window.innerWidth") == 390
@@ -124,10 +140,9 @@ def test_a_participant_contributes_from_a_phone_page(window: Any, qtbot: Any, br
 
     # a dot on the idea
     tab("vote")
-    wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#ideas .idea")) == 1)
-    assert css("#ideas .idea .text").text == "Review within 4 h"
-    css("#ideas .idea button").click()
-    wait.until(lambda _: css("#votes-left").text.startswith("2 of 3 dots left"))
+    wait.until(lambda _: text("#ideas .idea .text") == "Review within 4 h")
+    click("#ideas .idea button")
+    wait.until(lambda _: (text("#votes-left") or "").startswith("2 of 3 dots left"))
     shot(d, artifacts_dir / "workshop_page_vote.png")
 
     # the facilitator's inbox has all three, under Review, with Ana's name
@@ -169,8 +184,9 @@ def test_a_participant_contributes_from_a_phone_page(window: Any, qtbot: Any, br
     assert "&lt;b&gt;today" in svg and "<b>" not in svg  # the note, escaped
     assert ">2d<" in svg and ">80 %<" in svg  # the accepted wait and %C&A on Review
     tab("mine")
-    wait.until(lambda _: [b.text for b in d.find_elements(By.CSS_SELECTOR, "#mine .badge")]
-               == ["taken up"] * 3)
+    wait.until(lambda _: d.execute_script(
+        "return [...document.querySelectorAll('#mine .badge')].map(b => b.textContent)")
+        == ["taken up"] * 3)
     shot(d, artifacts_dir / "workshop_page_mine.png")
     tab("pulse")
     shot(d, artifacts_dir / "workshop_page_pulse.png")
