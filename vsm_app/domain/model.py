@@ -73,6 +73,9 @@ class Stage:
     segments: list[Segment] = field(default_factory=list)
     x: float = 0.0
     y: float = 0.0
+    #: most units the stage should hold at once (a whole number ≥ 1), or None; measured
+    #: daily WIP is checked against it (vsm_app.analysis.flow_analytics.wip_limits)
+    wip_limit: int | None = None
 
 
 @dataclass

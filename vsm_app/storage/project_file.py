@@ -86,6 +86,7 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
                         {"from": g.from_event, "to": g.to_event, "kind": g.kind.value}
                         for g in s.segments
                     ],
+                    "wip_limit": s.wip_limit,
                 }) | {"name": s.name, "x": s.x, "y": s.y}
                 for s in m.stages
             ],
@@ -256,11 +257,16 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
             segs.append(Segment(r.get(g, "from", gw, str), r.get(g, "to", gw, str),
                                 SegmentKind(kind_s)))
         people = r.get(s, "people", w, int, None, nullable=True)
+        # absent in files written before WIP limits: no limit
+        wip_limit = r.get(s, "wip_limit", w, int, None, nullable=True)
+        if wip_limit is not None and wip_limit < 1:
+            raise r.fail(f"{w}.wip_limit", f"expected a whole number ≥ 1, found {wip_limit}")
         stage = Stage(
             name=r.get(s, "name", w, str), id=r.get(s, "id", w, str),
             owner=r.get(s, "owner", w, str, ""), people=people,
             notes=r.get(s, "notes", w, str, ""), estimates=Estimates(**est_kwargs),
-            segments=segs, x=r.get(s, "x", w, float, 0.0), y=r.get(s, "y", w, float, 0.0))
+            segments=segs, x=r.get(s, "x", w, float, 0.0), y=r.get(s, "y", w, float, 0.0),
+            wip_limit=wip_limit)
         if m.has_stage(stage.id):
             raise r.fail(f"{w}.id", f"duplicate stage id {stage.id!r}")
         m.add_stage(stage)

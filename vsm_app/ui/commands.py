@@ -178,12 +178,12 @@ _FIELD_NAMES = {
     "process_time_s": "process time", "wait_time_s": "wait time", "inventory": "inventory",
     "lead_time_s": "lead time", "pca": "%C&A", "process_time_min_s": "min process time",
     "process_time_max_s": "max process time", "wait_time_min_s": "min wait time",
-    "wait_time_max_s": "max wait time",
+    "wait_time_max_s": "max wait time", "wip_limit": "WIP limit",
 }
 
 
 class SetStageFieldsCommand(QUndoCommand):
-    """Change plain fields of a stage (name, owner, people, notes)."""
+    """Change plain fields of a stage (name, owner, people, notes, WIP limit)."""
 
     def __init__(self, vsm_map: ValueStreamMap, stage_id: str, changes: Mapping[str, Any]) -> None:
         stage = vsm_map.stage(stage_id)

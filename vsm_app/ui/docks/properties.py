@@ -70,6 +70,17 @@ def parse_people(text: str) -> int | None:
     return int(t)
 
 
+def parse_wip_limit(text: str) -> int | None:
+    """A WIP limit: a whole number of items ≥ 1; empty → no limit."""
+    t = text.strip()
+    if not t:
+        return None
+    if not t.isdigit() or int(t) < 1:
+        raise ValueError(f"{text!r}: expected a whole number of items, at least 1 "
+                         "(leave empty for no limit)")
+    return int(t)
+
+
 def fmt_count(v: float | None) -> str:
     if v is None:
         return ""
@@ -397,6 +408,11 @@ class PropertiesDock(QDockWidget):
         self.bind_button.clicked.connect(
             lambda: self.target_id is not None and self.bind_requested.emit(self.target_id))
         p.form.addRow(self.bind_button)
+        p.add_field("wip_limit", Field(
+            "WIP limit", parse_wip_limit, lambda v: "" if v is None else str(v),
+            set_field("wip_limit"), "no limit",
+            "The most items this stage should hold at once; its measured daily WIP is "
+            "checked against it"))
         p.add_section("Ranges (optional)")
         for key, label in (("process_time_min_s", "PT min"), ("process_time_max_s", "PT max"),
                            ("wait_time_min_s", "Wait min"), ("wait_time_max_s", "Wait max")):
@@ -424,6 +440,7 @@ class PropertiesDock(QDockWidget):
         f["name"].show_value(stage.name)
         f["owner"].show_value(stage.owner)
         f["people"].show_value(stage.people)
+        f["wip_limit"].show_value(stage.wip_limit)
         est = stage.estimates
         for key in ("process_time_s", "wait_time_s", "inventory", "lead_time_s", "pca",
                     "process_time_min_s", "process_time_max_s", "wait_time_min_s",
