@@ -122,6 +122,10 @@ class Prepared:
     ingest_quality: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     production_environments: tuple[str, ...] = PRODUCTION_ENVIRONMENTS
+    #: the event matrix the stage times were computed from: one ``int64`` ns column per
+    #: event (``NAT`` = missing), rows aligned with ``changes`` (flow analytics use it to
+    #: place unfinished changes in a stage)
+    event_times: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def prepare(tables: Tables, vsm_map: ValueStreamMap | None,
@@ -199,7 +203,7 @@ def prepare(tables: Tables, vsm_map: ValueStreamMap | None,
         event_present=present,
         sources=[s.to_json() for s in tables.sources],
         ingest_quality=dict(tables.data_quality), warnings=list(tables.warnings),
-        production_environments=production_environments)
+        production_environments=production_environments, event_times=matrix)
 
 
 @dataclass
