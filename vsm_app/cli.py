@@ -13,9 +13,9 @@ exit 2, never Qt's abort. ``--verbose`` (anywhere) logs every step to stderr; ``
 re-raises an unexpected error.
 
 Start-up stays light: this module imports only the standard library; each command imports
-what it needs when it runs, and the parser of ``analyze`` (whose module loads pandas) is built
-only when that command is asked for, so ``--help``, ``--version`` and usage errors load
-neither pandas, GitPython nor networkx.
+what it needs when it runs, and the parsers of ``analyze`` and ``forecast`` (in modules that
+load pandas) are built only when that command is asked for, so ``--help``, ``--version`` and
+usage errors load neither pandas, GitPython nor networkx.
 
 Exit codes: 0 success, 2 bad input (one line naming the file and line/field), 1 unexpected.
 """
@@ -34,13 +34,15 @@ from .errors import BadInput
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("new", "import-stages", "metrics", "analyze", "export", "report")
+COMMANDS = ("new", "import-stages", "metrics", "analyze", "forecast", "export", "report")
 
 #: commands whose parser lives in a module too heavy to import for ``--help``: (module,
 #: function adding the parser, its one-line help — kept equal to the real one by a test)
 _LAZY_PARSERS: dict[str, tuple[str, str, str]] = {
     "analyze": ("vsm_app.pipeline", "add_analyze_parser",
                 "measure flow and DORA metrics from git and exports"),
+    "forecast": ("vsm_app.forecasting", "add_forecast_parser",
+                 "forecast when N changes will be done, or how many by a date (Monte Carlo)"),
 }
 #: switches that may stand anywhere on the line (they apply to the whole run)
 GLOBAL_SWITCHES = ("--verbose", "--debug")
