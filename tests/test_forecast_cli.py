@@ -48,6 +48,7 @@ def test_when_json_on_a_repository(capsys: pytest.CaptureFixture[str], daily_rep
     assert doc["trials"] == 10_000 and doc["seed"] == 0
     assert any("starts at the first finish in the data" in w for w in doc["warnings"])
     assert "warning: the sample has only 20 days" in err
+    assert any(w.startswith("the data end on 2025-03-22") for w in doc["warnings"])
 
 
 def test_how_many_json_and_text(capsys: pytest.CaptureFixture[str], daily_repo: Path) -> None:
@@ -136,3 +137,14 @@ def test_forecast_from_the_command_line_as_a_user_runs_it(tmp_path: Path,
 def test_the_parser_defaults_are_the_cores() -> None:
     assert forecasting.DEFAULT_TRIALS == core.DEFAULT_TRIALS
     assert forecasting.DEFAULT_SEED == core.DEFAULT_SEED
+
+
+def test_data_older_than_a_week_are_warned_about() -> None:
+    import pandas as pd
+
+    until = pd.Timestamp("2025-03-22", tz="UTC")
+    assert forecasting.stale_data_warning(until, "2025-03-29T23:00Z") is None  # 7 days
+    text = forecasting.stale_data_warning(until, "2025-03-30T01:00Z")
+    assert text == ("the data end on 2025-03-22, 8 days before today: the forecast counts "
+                    "from 2025-03-23, not from today (update the data for a forecast from "
+                    "today)")

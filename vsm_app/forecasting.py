@@ -9,7 +9,9 @@ The data are read as ``analyze`` reads them (a project's sources, or ``--repo`` 
 units are the changes, finished as the analysis finishes them. ``--items N``: by which date
 N more changes are done (``when``); ``--by DATE``: how many are done from the day after the
 sample through DATE, that day included (``how_many``). Answers for 50/70/85/95 % of trials;
-the method, the sample and the warnings are defined in docs/metrics.md §14.
+the method, the sample and the warnings are defined in docs/metrics.md §14. The command adds
+one warning of its own: data that end more than a week before today (the forecast then starts
+in the past).
 
 ``--json`` prints ``{"sample": {since, until, days, throughput_per_day_mean, …},
 "when" | "how_many": {p50, p70, p85, p95, …}, "histogram", "trials", "seed", "warnings"}``;
@@ -34,6 +36,8 @@ MAX_TRIALS = 1_000_000
 #: parser does not load pandas (a test keeps them equal)
 DEFAULT_TRIALS = 10_000
 DEFAULT_SEED = 0
+#: data older than this (days before today) get a warning: the forecast starts in the past
+STALE_DAYS = 7
 
 
 def _whole(low: int, high: int | None = None) -> Any:
@@ -162,6 +166,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             forecast_how_many(sample, by, args.trials, args.seed)
     except ValueError as e:
         raise BadInput(f"{'--by' if by is not None else '--items'}: {e}") from None
+    stale = stale_data_warning(sample.until)
+    if stale:
+        result.warnings.append(stale)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     doc = result.to_json()
@@ -170,6 +177,20 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     else:
         print(forecast_text(doc))
     return 0
+
+
+def stale_data_warning(until: Any, today: Any = None) -> str | None:
+    """A warning when the data end more than :data:`STALE_DAYS` before today (UTC): the
+    forecast counts from the day after the data, which is then in the past."""
+    import pandas as pd
+
+    now = pd.Timestamp.now(tz="UTC") if today is None else pd.Timestamp(today)
+    lag = int((now.normalize() - until).days)
+    if lag <= STALE_DAYS:
+        return None
+    start = (until + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    return (f"the data end on {until:%Y-%m-%d}, {lag} days before today: the forecast counts "
+            f"from {start}, not from today (update the data for a forecast from today)")
 
 
 def forecast_text(doc: dict[str, Any]) -> str:

@@ -66,12 +66,15 @@ def test_a_change_is_in_the_stage_of_the_open_segment_that_opened_last() -> None
          "merged": "2025-03-03T04:00"},
         # u3: no first commit: never in progress
         {"merged": "2025-03-03T04:00"},
+        # u4: a commit pushed straight to the branch: first commit and merge at one instant
+        {"first_commit": "2025-03-03T00:00", "merged": "2025-03-03T00:00"},
     ]
-    start = np.array([h[0], h[0], h[0], NAT])
-    finish = np.array([h[10], NAT, h[4], h[4]])
+    start = np.array([h[0], h[0], h[0], NAT, h[0]])
+    finish = np.array([h[10], NAT, h[4], h[4], NAT])
     occ = occupancy_from_segments(_events(rows), specs, start, finish)
-    # u0: Review is one stay (wait then active); at 05:00 CI (earlier in the map) wins the tie
-    # with Release; after the build, merged→deploy_started is still open: back in Release
+    # u0: Review is one stay (wait then active); at 05:00 ci_queued, which comes after merged
+    # in a change's life, wins the tie: CI; after the build, merged→deploy_started is still
+    # open: back in Release
     assert _intervals(occ, 0) == [(coding, h[0], h[1]), (review, h[1], h[4]),
                                   (merge, h[4], h[5]), (ci, h[5], h[7]),
                                   (release, h[7], h[10])]
@@ -81,6 +84,8 @@ def test_a_change_is_in_the_stage_of_the_open_segment_that_opened_last() -> None
     assert _intervals(occ, 2) == [(coding, h[0], h[1]), (review, h[1], h[3]),
                                   (merge, h[3], h[4])]
     assert _intervals(occ, 3) == []
+    # u4: Coding and Release open at once; merged comes later in a change's life: Release
+    assert _intervals(occ, 4) == [(release, h[0], NAT)]
 
 
 def test_in_progress_in_no_bound_stage_is_no_stage() -> None:
@@ -241,12 +246,18 @@ def test_aging_ages_stages_and_bands_against_a_fixed_now() -> None:
                                        "sha-o2": False}
 
 
-def test_aging_now_defaults_to_the_end_of_the_window() -> None:
+def test_aging_now_defaults_to_until_else_the_end_of_the_data() -> None:
     t = _aging_tables()
     units = change_units(prepare(t, None), t.changes)
+    # the window (delivery data) ends at the midnight after the last deployment, 03-08; the
+    # data go on: o5 starts 03-11 00:00, so "now" is the midnight after, 03-12
+    assert units.window()[1] == ns("2025-03-08T00:00")
     ag = aging_wip(units)
-    assert ag.now == units.window()[1] == ns("2025-03-08T00:00")
-    # at 03-08 00:00: o3 (since 03-06) and o1, which starts exactly then
+    assert ag.now == ns("2025-03-12T00:00")
+    assert sorted(ag.units["label"]) == ["sha-o1", "sha-o2", "sha-o3", "sha-o4", "sha-o5"]
+    # with until, now is until: at 03-08 00:00 o3 (since 03-06) and o1, which starts then
+    ag = aging_wip(units, until="2025-03-08")
+    assert ag.now == ns("2025-03-08T00:00")
     assert sorted(ag.units["label"]) == ["sha-o1", "sha-o3"]
     assert ag.units.set_index("label").loc["sha-o1", "age_s"] == 0.0
 
@@ -365,8 +376,8 @@ def test_cfd_agrees_with_the_engines_load_and_littles_law() -> None:
     assert cfd.cycle_time_days == pytest.approx(little["load_mean"] / lam, rel=1e-12)
     assert cfd.cycle_time_days - little["flow_time_mean_days"] == pytest.approx(
         little["gap"] / lam, rel=1e-9)
-    # the last sample is "now" for aging: the same units, in the same stages
-    ag = aging_wip(units)
+    # aging at the last sample: the same units, in the same stages
+    ag = aging_wip(units, now=cfd.window[1])
     assert len(ag.units) == cfd.wip.iloc[-1]
     last = cfd.bands.iloc[-1]
     for row in ag.stages.itertuples():

@@ -1,6 +1,8 @@
 """Aging work in progress: what is open now, where it is, and how old it is (docs/metrics.md §14).
 
-* **Now** defaults to the end of the window (the midnight after the last data, or ``until``).
+* **Now** defaults to ``until`` when it is given, else to the UTC midnight after the last
+  known instant of any unit (a start, a stage entry or a finish; the window's end if that is
+  later): the end of the data, including work that started after the last finish.
 * **In progress at now**: ``started_at ≤ now < finished_at`` (never finished → open), the
   load rule.
 * **Stage**: the stage the unit is in at *now* (:mod:`.units` says how it is decided);
@@ -76,11 +78,14 @@ def aging_wip(units: FlowUnits, now: pd.Timestamp | str | None = None,
               since: pd.Timestamp | str | None = None, until: pd.Timestamp | str | None = None,
               sle: ServiceLevel | None = None,
               wip_limits: Mapping[str, int] | None = None) -> AgingWip:
-    """Aging work in progress at ``now`` (default: the window's end), against the units
-    finished in ``[since, until)`` (default: the data's window)."""
+    """Aging work in progress at ``now`` (default: ``until``, else the end of the data; see
+    the module docstring), against the units finished in ``[since, until)`` (default: the
+    data's window)."""
     start, end = units.window(since, until)
     t = timestamp_ns(now)
-    t = end if t is None else t
+    if t is None:
+        last = units.data_end() if until is None else None
+        t = end if last is None else max(end, last)
     open_ = np.flatnonzero(units.in_progress_at(t))
 
     # the stage each open unit is in at t, and when it first entered that stage
@@ -155,6 +160,7 @@ def aging_wip(units: FlowUnits, now: pd.Timestamp | str | None = None,
         })
     stages = pd.DataFrame(rows_out, columns=["stage", "wip", "wip_limit", "over_limit", "n",
                                              "p50_s", "p85_s", "p95_s", "past_p85"])
+    stages["wip_limit"] = stages["wip_limit"].astype("Int64")  # no limit: <NA>, not NaN
     flow = {"n": int(cohort.sum()), **{f"{k}_s": v for k, v in overall.items()}}
     return AgingWip(t, (start, end), frame, stages, flow, sle)
 

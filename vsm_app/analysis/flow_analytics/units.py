@@ -27,12 +27,16 @@ Which stage a change is in (docs/metrics.md §14)
 At an instant *t*, a binding segment ``(from_event, to_event)`` of a change is **open** when
 ``from ≤ t`` and the ``to`` event has not happened by *t* (``to > t``, or ``to`` unknown). The
 change is in the stage of the open segment that **opened last** (its ``from`` event is the
-latest); when two open segments opened at the same instant, the stage earlier in map order
-wins. With no open segment the change is in no stage (``-1``). A segment whose ``to`` precedes
-its ``from`` (clock skew) is never open. So with the software-delivery template a change is in
-Coding from its first commit, in Review from ``pr_opened``, in Merge from ``approved``, in
-Release from ``merged`` (and in CI while its build run is queued or running), and it leaves
-the map at its finish. A change is in progress while ``started_at ≤ t < finished_at``, the rule
+latest). When open segments opened at the same instant, the one whose opening event comes
+later in a change's life wins (the order of DESIGN §3: ``first_commit``, ``last_commit``,
+``pr_opened``, ``first_review``, ``approved``, ``merged``, ``ci_queued``, ``ci_started``,
+``ci_finished``, ``deploy_started``, ``deployed``; other events after those), then the stage
+earlier in map order. With no open segment the change is in no stage (``-1``). A segment
+whose ``to`` precedes its ``from`` (clock skew) is never open. So with the software-delivery
+template a change is in Coding from its first commit, in Review from ``pr_opened``, in Merge
+from ``approved``, in Release from ``merged`` (and in CI while its build run is queued or
+running), and it leaves the map at its finish; a commit pushed straight to the branch (first
+commit and merge at one instant) is in Release at once. A change is in progress while ``started_at ≤ t < finished_at``, the rule
 of the load (docs/metrics.md §5).
 """
 
@@ -44,6 +48,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from vsm_app.domain.tables import EVENTS
 
 from ..periods import NAT, NS_PER_DAY, ns_to_timestamps, timestamp_ns, to_ns
 from ..stages import StageSpec, col
@@ -121,6 +127,16 @@ class FlowUnits:
         s, f = self.start_ns, self.finish_ns
         return (s != NAT) & (s <= t_ns) & ((f == NAT) | (f > t_ns))
 
+    def data_end(self) -> int | None:
+        """The UTC midnight after the last known instant of any unit (a start, a stage entry
+        or a finish), in ns; None without any. Unlike :attr:`extent` (the delivery data),
+        this includes work that started or moved after the last finish."""
+        parts = [self.start_ns, self.finish_ns, self.occupancy["entered"].to_numpy(np.int64)]
+        t = np.concatenate([p[p != NAT] for p in parts])
+        if not len(t):
+            return None
+        return (int(t.max()) // NS_PER_DAY + 1) * NS_PER_DAY
+
     def window(self, since: pd.Timestamp | str | None = None,
                until: pd.Timestamp | str | None = None) -> tuple[int, int]:
         """``[since, until)`` in UTC ns; a bound not given comes from :attr:`extent` (else from
@@ -171,6 +187,7 @@ def occupancy_from_segments(event_times: pd.DataFrame, specs: Sequence[StageSpec
     # each bound event once (NAT → never), then the segments as columns of those
     times: dict[str, np.ndarray] = {}
     seg_stage: list[int] = []
+    seg_from: list[str] = []
     froms: list[np.ndarray] = []
     tos: list[np.ndarray] = []
     for i, sp in enumerate(specs):
@@ -180,6 +197,7 @@ def occupancy_from_segments(event_times: pd.DataFrame, specs: Sequence[StageSpec
                     t = ev(name)[rows]
                     times[name] = np.where(t == NAT, _BIG, t)
             seg_stage.append(i)
+            seg_from.append(seg.from_event)
             froms.append(times[seg.from_event])
             tos.append(times[seg.to_event])
     if not seg_stage or not len(rows):
@@ -187,12 +205,17 @@ def occupancy_from_segments(event_times: pd.DataFrame, specs: Sequence[StageSpec
     fr = np.stack(froms, axis=1)
     to = np.stack(tos, axis=1)
     fr = np.where(to < fr, _BIG, fr)  # a negative span is never open
-    # segments of each unit ordered by opening instant, latest first; equal instants keep
-    # map order (a stable sort of the negated instants), so the first open one wins
+    # segments of each unit ordered by opening instant, latest first, so that the first
+    # open one wins; equal instants: the opening event later in a change's life first, then
+    # map order (a static column order, kept by the stable sort of the negated instants)
+    life = {name: k for k, name in enumerate(EVENTS)}
+    later_first = np.array([-life.get(e, len(EVENTS)) for e in seg_from], dtype=np.int64)
+    tie = np.lexsort((np.arange(len(seg_stage)), later_first))
+    fr, to = fr[:, tie], to[:, tie]
     order = np.argsort(-fr, axis=1, kind="stable")
     fr_o = np.take_along_axis(fr, order, axis=1)
     to_o = np.take_along_axis(to, order, axis=1)
-    stage_o = np.asarray(seg_stage, dtype=np.int64)[order]
+    stage_o = np.asarray(seg_stage, dtype=np.int64)[tie][order]
     # the stage can change only where an event happens (or the unit starts or finishes)
     bp = np.sort(np.stack([*times.values(), s, f], axis=1), axis=1)
     is_open = (fr_o[:, None, :] <= bp[:, :, None]) & (bp[:, :, None] < to_o[:, None, :])
