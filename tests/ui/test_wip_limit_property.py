@@ -43,6 +43,9 @@ def test_wip_limit_is_set_undone_and_refused_when_not_a_count(window: Any,
         _type(field, bad)
         assert field.invalid and "whole number of items" in field.error.text()
         assert m.stage(review.id).wip_limit == 4 and stack.count() == count + 1
+    assert field.error.isVisible()
+    window.properties.widget().ensureWidgetVisible(field.error)  # the dock scrolls
+    assert window.properties.grab().save(str(artifacts_dir / "properties_wip_limit_error.png"))
 
     _type(field, "")  # empty: no limit, one more command
     assert m.stage(review.id).wip_limit is None and stack.count() == count + 2
