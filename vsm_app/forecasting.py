@@ -146,13 +146,15 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         raise BadInput(str(e)) from None
     finally:
         progress.close()
+    for note in tables.notes:  # e.g. which release-tag scheme was detected
+        print(f"note: {note}", file=sys.stderr)
     for w in tables.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if errors:
         for problem in errors[1:]:
             print(f"vsm-app: {problem}", file=sys.stderr)
         raise BadInput(errors[0])
-    prepared = prepare(tables, inputs.vsm_map, (inputs.production_environment,))
+    prepared = prepare(tables, inputs.vsm_map, inputs.production_environments)
     units = change_units(prepared, tables.changes)
     try:
         sample = throughput_sample(units, since=since)

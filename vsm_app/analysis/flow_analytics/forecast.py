@@ -197,7 +197,7 @@ def stability_warnings(sample: ThroughputSample) -> list[str]:
     if sample.active_days < FEW_ACTIVE_DAYS:
         out.append(f"{noun} finished on only {sample.active_days} of the sample's "
                    f"{sample.days} days (in batches, e.g. releases): the forecast rests on "
-                   f"few events")
+                   f"few events; a longer sample holds more")
     recent = sample.recent_mean
     if recent is None:
         out.append(f"the sample has only {sample.days} days: too short to check whether "
