@@ -6,9 +6,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-import git
 import pytest
 
+from tests.ingest.conftest_git import RepoBuilder
 from vsm_app.analysis.baseline import compare_to_baseline
 from vsm_app.analysis.privacy import (
     IdentityLeakError,
@@ -25,17 +25,15 @@ from vsm_app.storage.project_file import dumps
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    r = git.Repo.init(tmp_path / "repo")
+    b = RepoBuilder(tmp_path / "repo")
     for i, (name, email) in enumerate([("Ann Able", "ann@example.com"),
                                        ("Bob Baker", "bob@example.org")]):
-        f = Path(r.working_tree_dir or "") / f"f{i}.txt"
-        f.write_text(str(i))
-        r.index.add([str(f)])
-        who = git.Actor(name, email)
-        r.index.commit(f"feat: change {i}", author=who,
-                       committer=git.Actor("Release Bot", "bot@ci.example"))
-    r.close()
-    return tmp_path / "repo"
+        (b.path / f"f{i}.txt").write_text(str(i))
+        b.git("add", f"f{i}.txt")
+        b.git("commit", "-q", "-m", f"feat: change {i}",
+              env={"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+                   "GIT_COMMITTER_NAME": "Release Bot", "GIT_COMMITTER_EMAIL": "bot@ci.example"})
+    return b.path
 
 
 def test_git_identities(repo: Path) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.ingest.conftest_git import AUTHORS, RepoBuilder, at
+from vsm_app.ingest import gitrun
 from vsm_app.ingest.git import (
     Cancelled,
     GitError,
@@ -314,6 +315,9 @@ def test_submodule_does_not_break_reading(tmp_path: Path) -> None:
 def test_ownership_refusal_becomes_a_clear_message(story: dict[str, str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")
+    # the runner drops the caller's GIT_* variables; this one is let through on purpose
+    monkeypatch.setattr(gitrun, "PASS_THROUGH", {*gitrun.PASS_THROUGH,
+                                                  "GIT_TEST_ASSUME_DIFFERENT_OWNER"})
     with pytest.raises(GitError, match="safe.directory"):
         run(GitOptions(story["path"]))
 

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
 #: an identity with fewer word characters than this identifies nobody ("-", "J.", "AB")
 MIN_IDENTITY_CHARS = 3
 #: words that name no person: account and service names, the parts of a no-reply address,
@@ -176,12 +174,9 @@ def check_output(user_texts: Iterable[tuple[str, str]], outputs: Iterable[str],
 def git_identities(repo_path: str | Path) -> set[str]:
     """Author and committer names and e-mail addresses of every commit of a repository.
 
-    Runs ``git log --all --format=%an%n%ae%n%cn%n%ce`` through GitPython's command
-    interface with fixed options (nothing from the caller reaches the command line).
+    Read through the hardened git runner (:func:`vsm_app.ingest.git.author_identities`):
+    the analysed repository's configuration never runs a program, nothing is fetched.
     """
-    repo = git.Repo(str(repo_path))
-    try:
-        out = repo.git.log("--all", "--format=%an%n%ae%n%cn%n%ce")
-    finally:
-        repo.close()
-    return {line.strip() for line in out.splitlines() if line.strip()}
+    from vsm_app.ingest.git import author_identities
+
+    return author_identities(repo_path)

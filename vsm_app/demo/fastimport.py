@@ -9,33 +9,34 @@ back on a second pipe (``--cat-blob-fd``).
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-#: environment for every git call of the generators: no user or system config, no prompt
-GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_TERMINAL_PROMPT": "0",
-    "LC_ALL": "C",
-}
+from vsm_app.ingest.gitrun import (
+    PIPE,
+    GitError,
+    generator_env,
+    run_generator_git,
+    start_generator_git,
+)
 
 
 def git_env() -> dict[str, str]:
-    """``os.environ`` with :data:`GIT_ENV` applied (a fixed, config-free git)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_ENV)
-    return env
+    """The environment of the generators' git: hardened, no user or system config."""
+    return generator_env()
 
 
 def run_git(repo: Path, *args: str) -> str:
-    """Run a fixed git command in ``repo`` (no shell) and return its stdout."""
-    res = subprocess.run(["git", *args], cwd=repo, env=git_env(), check=True,
-                         capture_output=True, text=True)
-    return res.stdout
+    """Run a fixed git command in ``repo`` (no shell) and return its stdout.
+
+    Raises :class:`RuntimeError` (with git's first error line) when git fails.
+    """
+    try:
+        return run_generator_git(repo, *args)
+    except GitError as e:
+        raise RuntimeError(str(e)) from None
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,9 @@ class FastImport:
         run_git(repo, "init", "-q", "-b", branch)
         self._resp_r, resp_w = os.pipe()
         extra = [f"--export-marks={marks_file}"] if marks_file is not None else []
-        self._proc = subprocess.Popen(
-            ["git", "fast-import", "--quiet", "--done", f"--cat-blob-fd={resp_w}", *extra],
-            cwd=repo, env=git_env(), stdin=subprocess.PIPE, pass_fds=(resp_w,))
+        self._proc = start_generator_git(
+            repo, ["fast-import", "--quiet", "--done", f"--cat-blob-fd={resp_w}", *extra],
+            stdin=PIPE, pass_fds=(resp_w,))
         os.close(resp_w)
         assert self._proc.stdin is not None
         self._out: BinaryIO = self._proc.stdin  # type: ignore[assignment]

@@ -71,7 +71,7 @@ def prepare(dest: Path | None = None) -> Path:
 
     Raises
     ------
-    OSError, RuntimeError, subprocess.CalledProcessError
+    OSError, RuntimeError
         The data cannot be written or git fails.
     """
     from vsm_app.demo.generate import generate

@@ -2,7 +2,7 @@
 
 DESIGN §2/§3/§5, issue 4. How it stays fast:
 
-* one streamed ``git log -z`` through GitPython's command interface (``as_process=True``); the
+* one streamed ``git log -z`` (:meth:`vsm_app.ingest.gitrun.Repository.stream`); the
   bytes are split into columns chunk by chunk and one DataFrame is built at the end (no Commit
   object per commit, no ``.stats``);
 * changes (first-parent commits and what each merged) and deployments (tags) are found by
@@ -14,35 +14,32 @@ DESIGN §2/§3/§5, issue 4. How it stays fast:
   repository load without reading history, and a repository with a few new commits read only
   ``git log NEW ^OLD``.
 
-How it stays safe: git is only read; only fixed options are passed; a user-given branch is
+How it stays safe: every git process is started by :mod:`vsm_app.ingest.gitrun` (no
+network, no lazy fetch, no program named by the repository: hooks, fsmonitor, pager,
+signature, external diff, textconv, ssh); git is only read; a user-given branch is
 verified with ``rev-parse --verify --end-of-options`` and only the resulting sha reaches
-``git log``; the sub-tree path goes after ``--`` with ``--literal-pathspecs``; no shell; no
-network (``protocol.allow=never``, no terminal prompt, no lazy fetch); no external diff or
-textconv program, no signature verification, no fsmonitor hook.
+``git log``; the sub-tree path goes after ``--`` as a literal pathspec; no shell.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
-from git import Repo
-from git.exc import GitCommandError, GitCommandNotFound, InvalidGitRepositoryError, NoSuchPathError
 
 from vsm_app.domain.kinds import DEFAULT_KIND, DEFAULT_PREFIXES, has_kind_prefix, kind_from_subject
 from vsm_app.domain.tables import SourceReport, Tables, conform, empty
-from vsm_app.ingest import changescache, gitcache, release_tags
+from vsm_app.ingest import changescache, gitcache, gitrun, release_tags
 from vsm_app.ingest.ancestry import (
     ParentGraph,
     assign_deployments,
@@ -52,6 +49,7 @@ from vsm_app.ingest.ancestry import (
     remember_graph,
     resolve_shas,
 )
+from vsm_app.ingest.gitrun import Cancelled, GitError
 
 __all__ = [
     "Cancelled",
@@ -59,7 +57,10 @@ __all__ = [
     "detect_release_tags",
     "GitOptions",
     "add_change_sizes",
+    "author_identities",
     "fill_sizes",
+    "list_branches",
+    "repository_problem",
     "run",
 ]
 
@@ -84,165 +85,13 @@ class GitOptions:
     label: str | None = None  #: repository label for the ``repo`` column (default: folder name)
 
 
-class GitError(Exception):
-    """A repository that cannot be read; the message is one line naming the path and the problem."""
-
-
-class Cancelled(Exception):
-    """The user cancelled; nothing was written to the cache."""
-
-
 # --------------------------------------------------------------------------- running git
 
-#: Global options before every command: never run an fsmonitor hook, never touch the network
-#: (a partial clone would otherwise fetch missing objects), never verify signatures (gpg),
-#: always print UTF-8.
-_GLOBAL = (
-    "--no-pager",
-    "-c", "core.fsmonitor=false",
-    "-c", "protocol.allow=never",
-    "-c", "log.showSignature=false",
-    "-c", "i18n.logOutputEncoding=UTF-8",
-)
-_ENV = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_ASKPASS": "",
-    "SSH_ASKPASS": "",
-    "GIT_OPTIONAL_LOCKS": "0",  # read-only: do not even refresh the index
-    "GIT_NO_LAZY_FETCH": "1",
-    "GIT_PAGER": "cat",
-    # git flushes after every commit when stdout is a pipe; full buffering is several times
-    # faster for a streamed log
-    "GIT_FLUSH": "0",
-}
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
-_CHUNK = 1 << 20
-
-
-def _first_line(text: str | bytes) -> str:
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line.removeprefix("fatal: ").removeprefix("error: ")
-    return ""
-
-
-class _Git:
-    """Runs fixed git commands in one repository and turns failures into :class:`GitError`."""
-
-    def __init__(self, repo: Repo, shown_path: str) -> None:
-        self.git = repo.git
-        self.exe = str(repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git")
-        self.path = shown_path
-
-    def _cmd(self, args: Sequence[str]) -> list[str]:
-        return [self.exe, *_GLOBAL, *args]
-
-    def _raise_for_ownership(self, err: str) -> None:
-        if "dubious ownership" in err or "safe.directory" in err:
-            raise GitError(
-                f"{self.path}: git refuses to read this repository because another user owns it "
-                f"(if you trust it, run: git config --global --add safe.directory "
-                f"'{os.path.abspath(self.path)}')")
-
-    def out(self, args: Sequence[str]) -> tuple[int, bytes, str]:
-        """Run, return ``(status, stdout bytes, stderr text)``; ownership refusals raise."""
-        try:
-            status, stdout, stderr = self.git.execute(
-                self._cmd(args), with_extended_output=True, with_exceptions=False,
-                stdout_as_string=False, strip_newline_in_stdout=False, env=_ENV)
-        except GitCommandNotFound as exc:
-            raise GitError(f"{self.path}: the git program was not found ({exc})") from exc
-        err = stderr if isinstance(stderr, str) else bytes(stderr or b"").decode("utf-8", "replace")
-        if status != 0:
-            self._raise_for_ownership(err)
-        return int(status), bytes(stdout or b""), err
-
-    def check(self, args: Sequence[str], what: str) -> bytes:
-        status, stdout, err = self.out(args)
-        if status != 0:
-            raise GitError(f"{self.path}: {what} failed: {_first_line(err) or f'exit {status}'}")
-        return stdout
-
-    def stream(self, args: Sequence[str], on_chunk: Callable[[bytes], None],
-               cancelled: IsCancelled | None, stdin: BinaryIO | None = None,
-               chunk_size: int = _CHUNK) -> None:
-        """Run and feed stdout to ``on_chunk`` as it arrives; kill git on cancel or error.
-
-        ``cancelled`` is polled between chunks: pick ``chunk_size`` so one arrives within
-        ~0.1 s (git log writes ~100 MB/s, ``--numstat`` only ~2 MB/s).
-        """
-        try:
-            proc: Any = self.git.execute(self._cmd(args), as_process=True, istream=stdin,
-                                         env=_ENV)
-        except GitCommandNotFound as exc:
-            raise GitError(f"{self.path}: the git program was not found ({exc})") from exc
-        popen = proc.proc
-        try:
-            with contextlib.suppress(Exception):
-                import fcntl  # a 1 MiB pipe: fewer, larger reads (Linux only)
-
-                fcntl.fcntl(popen.stdout.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
-            # read(n) waits for n bytes (or EOF): few, large chunks keep Python's share small,
-            # and 1 MiB still arrives every few milliseconds, so cancel stays responsive
-            read = popen.stdout.read
-            while True:
-                if cancelled is not None and cancelled():
-                    raise Cancelled(f"{self.path}: cancelled")
-                chunk = read(chunk_size)
-                if not chunk:
-                    break
-                on_chunk(chunk)
-            err = popen.stderr.read().decode("utf-8", "replace")
-            status = popen.wait()
-        except BaseException:
-            popen.kill()
-            popen.wait()
-            raise
-        finally:
-            popen.stdout.close()
-            popen.stderr.close()
-            proc.proc = None  # AutoInterrupt must not act on a finished process
-        if status != 0:
-            self._raise_for_ownership(err)
-            raise _GitFailed(f"{self.path}: git {args[0]} failed: "
-                             f"{_first_line(err) or f'exit {status}'}")
-
-    def is_shallow(self) -> bool:
-        return self.check(["rev-parse", "--is-shallow-repository"], "rev-parse").strip() == b"true"
-
-    def branches(self) -> list[str]:
-        out = self.check(["for-each-ref", "--format=%(refname:short)", "refs/heads"],
-                         "listing branches")
-        return [b for b in out.decode("utf-8", "replace").splitlines() if b]
-
-
-class _GitFailed(GitError):
-    """git exited with an error while streaming (e.g. an old cached root no longer exists)."""
-
-
-@contextlib.contextmanager
-def _open(path: str) -> Iterator[tuple[Repo, _Git]]:
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise GitError(f"{path}: no such folder")
-    if not p.is_dir():
-        raise GitError(f"{path}: not a folder (give the folder of a git repository)")
-    try:
-        repo = Repo(p)  # never searches parent folders: analyse exactly what was asked
-    except (InvalidGitRepositoryError, NoSuchPathError) as exc:
-        raise GitError(f"{path}: not a git repository (give the folder that holds .git)") \
-            from exc
-    except GitCommandError as exc:
-        if "dubious ownership" in str(exc):
-            raise GitError(f"{path}: git refuses to read this repository because another user "
-                           f"owns it (if you trust it, run: git config --global --add "
-                           f"safe.directory '{os.path.abspath(path)}')") from exc
-        raise GitError(f"{path}: cannot open the repository: {_first_line(str(exc))}") from exc
-    with repo:
-        yield repo, _Git(repo, path)
+#: every git process goes through the hardened runner (see :mod:`vsm_app.ingest.gitrun`)
+_Git = gitrun.Repository
+_GitFailed = gitrun.GitFailed
+_open = gitrun.open_repository
 
 
 # --------------------------------------------------------------------------- branch and tags
@@ -278,6 +127,86 @@ def _resolve_tip(g: _Git, branch: str | None, warnings: list[str]) -> tuple[str,
                         f"that commit (choose a branch to analyse a branch)")
         return sha, "HEAD"
     return sha, out.decode("utf-8", "replace").strip()
+
+
+def list_branches(path: str) -> list[str]:
+    """Local branch names of the repository in the folder ``path`` ([] when it is not one)."""
+    try:
+        with _open(path) as g:
+            return g.branches()
+    except GitError:
+        return []
+
+
+def repository_problem(path: str, branch: str | None = None, subtree: str | None = None
+                       ) -> str | None:
+    """Why ``path`` cannot be measured as a git repository (None when it can).
+
+    The data sources panel asks before adding a repository. Checks that the folder holds a
+    repository (the folder itself, never a parent), that the branch (default: HEAD) has
+    commits — found the way :func:`run` finds it, so a branch named ``-b`` is a branch —
+    and that the sub-tree is a folder of that branch. The messages name the folder.
+    """
+    name = Path(path).expanduser().name or path
+    try:
+        with _open(path) as g:
+            ref = branch.strip() if branch and branch.strip() else None
+            try:
+                tip, shown = _resolve_tip(g, ref, [])
+            except GitError:
+                if ref is None:
+                    return f"{name} has no commits yet (or HEAD names a branch with none)."
+                names = g.branches()
+                hint = f" Branches: {', '.join(names[:10])}." if names else ""
+                return f"{name} has no branch {ref!r}.{hint}"
+            sub = (subtree or "").strip().strip("/")
+            if sub:
+                # the entry is listed from its parent tree (the folder's own tree may be
+                # missing from a partial clone: it is never fetched, and not needed here)
+                status, out, _ = g.out(["ls-tree", "-z", "-d", tip, "--", sub])
+                entries = [e.split(b"\t", 1) for e in out.split(b"\0") if b"\t" in e]
+                is_tree = any(meta.split()[1:2] == [b"tree"]
+                              and name.decode("utf-8", "surrogateescape") == sub
+                              for meta, name in entries)
+                if status != 0 or not is_tree:
+                    on = ref or "HEAD"
+                    return f"{name} has no folder {sub!r} on {on}."
+    except GitError as e:
+        text = str(e)
+        if "not a git repository" in text:
+            return (f"{name} is not a git repository. Choose the folder that holds the .git "
+                    f"folder (or a bare repository).")
+        if "no such folder" in text or "not a folder" in text:
+            return f"{path}: no such folder"
+        return text
+    return None
+
+
+def author_identities(path: str | Path) -> set[str]:
+    """Author and committer names and e-mail addresses of every commit of a repository.
+
+    For the report's identity guard (:mod:`vsm_app.analysis.privacy`): ``git log --all``
+    through the hardened runner. A ref whose history cannot be read (a partial clone lacks
+    it and nothing is fetched) does not hide the others: the branches and tags, then HEAD,
+    are read instead.
+
+    Raises
+    ------
+    GitError
+        ``path`` is not a readable repository.
+    """
+    fmt = "--format=%an%n%ae%n%cn%n%ce"
+    with _open(str(path)) as g:
+        out = b""
+        for refs in (["--all"], ["--branches", "--tags"], ["HEAD"]):
+            status, out, err = g.out(["log", *gitrun.NO_PROGRAM_DIFF, fmt, *refs])
+            if status == 0:
+                break
+        else:
+            raise GitError(f"{path}: reading the authors failed: "
+                           f"{gitrun.first_line(err) or f'exit {status}'}")
+    text = out.decode("utf-8", "replace")
+    return {line.strip() for line in text.splitlines() if line.strip()}
 
 
 @dataclass(frozen=True)
@@ -364,7 +293,7 @@ def detect_release_tags(path: str, subtree: str | None = None,
     GitError
         The path is not a readable repository.
     """
-    with _open(path) as (_repo, g):
+    with _open(path) as g:
         _tags, _skipped, scheme = _read_tags(g, glob, subtree)
     return scheme
 
@@ -548,7 +477,8 @@ def _stream_log(g: _Git, include: Sequence[str], exclude: Sequence[str], salt: s
                 ) -> RawHistory:
     parser = _LogParser(salt, progress)
     with _rev_file(include, exclude) as revs:
-        g.stream(["log", "-z", "--encoding=UTF-8", f"--format={_LOG_FORMAT}", "--stdin"],
+        g.stream(["log", *gitrun.NO_PROGRAM_DIFF, "-z", "--encoding=UTF-8",
+                  f"--format={_LOG_FORMAT}", "--stdin"],
                  parser.feed, cancelled, stdin=revs)
     return parser.finish()
 
@@ -558,8 +488,9 @@ def _stream_touched(g: _Git, include: Sequence[str], exclude: Sequence[str], sub
     """Non-merge commits that change a file under ``subtree`` (path after ``--``, literal)."""
     chunks: list[bytes] = []
     with _rev_file(include, exclude) as revs:
-        g.stream(["--literal-pathspecs", "log", "--full-history", "--no-merges", "--format=%H",
-                  "--stdin", "--", subtree], chunks.append, cancelled, stdin=revs)
+        g.stream(["--literal-pathspecs", "log", *gitrun.NO_PROGRAM_DIFF, "--full-history",
+                  "--no-merges", "--format=%H", "--stdin", "--", subtree], chunks.append,
+                 cancelled, stdin=revs)
     return b"".join(chunks).decode("ascii", "replace").split()
 
 
@@ -945,8 +876,8 @@ def run(options: GitOptions, progress: Progress | None = None,
     warnings: list[str] = []
     label = options.label or _default_label(options.path)
     report(0.0, f"Opening {options.path}")
-    with _open(options.path) as (repo, g):
-        git_dir = os.path.realpath(repo.git_dir)
+    with _open(options.path) as g:
+        git_dir = g.git_dir
         tip, ref = _resolve_tip(g, options.branch, warnings)
         shallow = g.is_shallow()
         tags: list[_Tag] = []
@@ -1099,8 +1030,8 @@ def fill_sizes(options: GitOptions, commits: pd.DataFrame, progress: Progress | 
     subtree = options.subtree or ""
     sizes: dict[str, tuple[int, int, int]] = {}
     report(0.0, f"Opening {options.path}")
-    with _open(options.path) as (repo, g):
-        git_dir = os.path.realpath(repo.git_dir)
+    with _open(options.path) as g:
+        git_dir = g.git_dir
         entry = None
         if cache_dir is not None:
             entry = Path(cache_dir) / \
@@ -1115,8 +1046,7 @@ def fill_sizes(options: GitOptions, commits: pd.DataFrame, progress: Progress | 
                                      strict=True))
         missing = [s for s in dict.fromkeys(wanted) if s not in sizes and _SHA.match(s)]
         if missing:
-            status, _, _ = g.out(["config", "--get", "extensions.partialclone"])
-            if status == 0:
+            if g.is_partial_clone():
                 raise GitError(f"{options.path}: a partial clone lacks the file contents line "
                                f"statistics need (they would be fetched from the network)")
             fresh: dict[str, tuple[int, int, int]] = {}
@@ -1130,7 +1060,7 @@ def fill_sizes(options: GitOptions, commits: pd.DataFrame, progress: Progress | 
                 report(0.02 + 0.96 * min(len(fresh), total) / total,
                        f"Counting changed lines: {len(fresh):,} of {total:,} commits")
 
-            args = ["log", "--no-walk=unsorted", "--numstat", "--no-ext-diff", "--no-textconv",
+            args = ["log", *gitrun.NO_PROGRAM_DIFF, "--no-walk=unsorted", "--numstat",
                     "--format=%x00%H", "--stdin"]
             if subtree:
                 args = ["--literal-pathspecs", *args, "--", subtree]

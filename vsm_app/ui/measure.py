@@ -20,8 +20,8 @@ from ..analysis.engine import AnalysisOptions, AnalysisResult, Prepared, analyze
 from ..domain.model import Project, ValueStreamMap
 from ..domain.tables import Tables
 
-# Imported with the window, not lazily by the first ingest: ~75 modules (GitPython, the
-# readers) imported inside the worker, each read again by Shiboken's import hook, hold the
+# Imported with the window, not lazily by the first ingest: the modules of the git and file
+# readers imported inside the worker, each read again by Shiboken's import hook, hold the
 # GIL long enough to stall the GUI thread ~100 ms at the start of the first ingest.
 from ..ingest import git as _git  # noqa: F401
 from ..ingest import sources as _sources  # noqa: F401

@@ -109,50 +109,19 @@ def check_repository(path: str, branch: str | None = None, subtree: str | None =
     """Why ``path`` cannot be measured as a git repository (None when it can).
 
     Checks that the folder holds a repository (the folder itself, never a parent), that the
-    branch (default: HEAD) has commits, and that the sub-tree is a folder of that branch.
+    branch (default: HEAD) has commits, and that the sub-tree is a folder of that branch —
+    through the hardened git runner, like the measurement itself.
     """
-    from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+    from ...ingest.git import repository_problem
 
-    p = Path(path).expanduser()
-    if not p.is_dir():
-        return f"{path}: no such folder"
-    try:
-        repo = Repo(p)
-    except (InvalidGitRepositoryError, NoSuchPathError):
-        return (f"{p.name} is not a git repository. Choose the folder that holds the .git "
-                f"folder (or a bare repository).")
-    except GitCommandError as e:
-        return f"{p.name}: git cannot open it: {e.stderr.strip() or e}"
-    with repo:
-        ref = branch.strip() if branch and branch.strip() else "HEAD"
-        try:
-            repo.git.rev_parse("--verify", "-q", f"{ref}^{{commit}}")
-        except GitCommandError:
-            if ref == "HEAD":
-                return f"{p.name} has no commits yet (or HEAD names a branch with none)."
-            names = [h.name for h in repo.heads]
-            hint = f" Branches: {', '.join(names[:10])}." if names else ""
-            return f"{p.name} has no branch {ref!r}.{hint}"
-        sub = (subtree or "").strip().strip("/")
-        if sub:
-            try:
-                listed = repo.git.ls_tree("-d", "--name-only", ref, "--", sub)
-            except GitCommandError:
-                listed = ""
-            if sub not in listed.splitlines():
-                return f"{p.name} has no folder {sub!r} on {ref}."
-    return None
+    return repository_problem(path, branch, subtree)
 
 
 def repository_branches(path: str) -> list[str]:
     """Local branch names of the repository at ``path`` ([] when it is not one)."""
-    from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+    from ...ingest.git import list_branches
 
-    try:
-        with Repo(path) as repo:
-            return [h.name for h in repo.heads]
-    except (InvalidGitRepositoryError, NoSuchPathError, GitCommandError, OSError):
-        return []
+    return list_branches(path)
 
 
 def detect_file(path: str) -> tuple[FormatInfo | None, str]:
