@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .errors import BadInput
+from .errors import BadInput, WriteError
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,25 @@ def _err(msg: str) -> None:
         print(msg, file=sys.stderr)
 
 
-def _write_project(project: Any, out: str) -> None:
+def _check_project_out(out: str, force: bool, protected: Sequence[str] = ()) -> Path:
+    """``--out`` of a command that writes a new project (checked before any work)."""
+    from .report.target import ExportTargetError, check_target
+
+    try:
+        return check_target(out, (".vsm",), project_save=True, overwrite=force,
+                            protected=protected,
+                            replace_hint="add --force to replace it")
+    except ExportTargetError as e:
+        raise BadInput(f"--out: {e}") from None
+
+
+def _write_project(project: Any, path: Path) -> None:
     from .storage.project_file import save_project
 
-    path = Path(out)
-    if path.exists() and path.is_dir():
-        raise BadInput(f"{out}: is a folder; give a file name such as {out}/project.vsm")
-    if not path.parent.exists():
-        raise BadInput(f"{out}: the folder {path.parent} does not exist")
-    save_project(project, path)
+    try:
+        save_project(project, path)
+    except OSError as e:
+        raise BadInput(f"--out: {e}") from None
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -72,8 +82,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     if make is None:
         raise BadInput(f"--template: unknown template {args.template!r} "
                        f"(available: {', '.join(sorted(TEMPLATES))})")
-    project = Project(Path(args.out).stem, [make()])
-    _write_project(project, args.out)
+    path = _check_project_out(args.out, args.force)
+    project = Project(path.stem, [make()])
+    _write_project(project, path)
     _err(f"wrote {args.out}")
     return 0
 
@@ -95,6 +106,7 @@ def cmd_import_stages(args: argparse.Namespace) -> int:
     from .domain.model import MapSettings, Project
     from .storage.stages_csv import CsvError, read_stages_csv
 
+    path = _check_project_out(args.out, args.force, protected=[args.csv])
     day_s = _duration_arg("--day-length", args.day_length, CALENDAR_DAY_S) or CALENDAR_DAY_S
     if day_s <= 0 or day_s > CALENDAR_DAY_S:
         raise BadInput("--day-length: must be more than 0 and at most 24h")
@@ -110,7 +122,7 @@ def cmd_import_stages(args: argparse.Namespace) -> int:
         _err(f"warning: {w}")
     for issue in classic.validate(result.vsm_map):
         _err(f"warning: {issue.message}")
-    _write_project(Project(Path(args.out).stem, [result.vsm_map]), args.out)
+    _write_project(Project(path.stem, [result.vsm_map]), path)
     _err(f"wrote {args.out} ({len(result.vsm_map.stages)} stages)")
     return 0
 
@@ -204,11 +216,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     n.add_argument("--template", default="software-delivery",
                    help=f"one of: {_template_names()}")
     n.add_argument("--out", required=True, metavar="P.vsm")
+    n.add_argument("--force", action="store_true", help="replace P.vsm if it exists")
     n.set_defaults(func=cmd_new)
 
     i = sub.add_parser("import-stages", help="create a project from a stages CSV")
     i.add_argument("csv", metavar="STAGES.csv")
     i.add_argument("--out", required=True, metavar="P.vsm")
+    i.add_argument("--force", action="store_true", help="replace P.vsm if it exists")
     i.add_argument("--demand-per-day", type=float, metavar="N")
     i.add_argument("--available-time", metavar="DUR", help="available working time per day")
     i.add_argument("--day-length", metavar="DUR",
@@ -241,7 +255,7 @@ def _add_analyze(sub: Any, only: str | None = None) -> None:
 def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return func(args)
-    except BadInput as e:
+    except (BadInput, WriteError) as e:
         log.info("bad input: %s", e)
         _err(f"vsm-app: {e}")
         return 2

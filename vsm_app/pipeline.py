@@ -8,7 +8,6 @@ Qt and no threads; it checks ``cancelled()`` between and inside its steps.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import math
@@ -206,12 +205,16 @@ def changes_export_frame(changes: pd.DataFrame) -> pd.DataFrame:
     return out[list(CHANGE_COLUMNS)]
 
 
-def write_changes_csv(changes: pd.DataFrame, path: str | Path) -> None:
-    from .storage.project_file import atomic_write_bytes
+def write_changes_csv(changes: pd.DataFrame, path: str | Path,
+                      project_path: str | Path | None = None,
+                      protected: list[str] | None = None) -> Path:
+    """Write the per-change CSV at ``path`` (checked like every export, then atomic)."""
+    from .report.tables import frame_to_csv_bytes
+    from .report.target import check_target, write_target
 
-    frame = changes_export_frame(changes)
-    text = frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    atomic_write_bytes(Path(path), text.encode("utf-8"))
+    target = check_target(path, {".csv"}, project_path, protected=protected or [])
+    write_target(target, frame_to_csv_bytes(changes_export_frame(changes)))
+    return target
 
 
 # -- command line -----------------------------------------------------------------------
@@ -313,6 +316,16 @@ def _json_safe(v: Any) -> Any:
     return v
 
 
+def _check_changes_out(out: str, project: str | None, read_files: list[str]) -> None:
+    """``--export-changes`` is checked before the measurement starts."""
+    from .report.target import ExportTargetError, check_target
+
+    try:
+        check_target(out, {".csv"}, project, protected=read_files)
+    except ExportTargetError as e:
+        raise BadInput(f"--export-changes: {e}") from None
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .ingest.errors import ImportProblem
     from .ingest.git import GitError
@@ -340,6 +353,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for _, path in inputs.files:
         if not Path(path).is_file():
             raise BadInput(f"{path}: no such file")
+    read_files = [p for _, p in inputs.files]
+    if args.export_changes:
+        _check_changes_out(args.export_changes, args.project, read_files)
     inputs.since = _parse_date("--since", args.since)
     inputs.until = _parse_date("--until", args.until)
     if inputs.until is not None and args.until and len(args.until.strip()) <= 10:
@@ -371,7 +387,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(f"vsm-app: {problem}", file=sys.stderr)
         raise BadInput(measurement.import_errors[0])
     if args.export_changes:
-        write_changes_csv(measurement.tables.changes, args.export_changes)
+        try:
+            write_changes_csv(measurement.tables.changes, args.export_changes, args.project,
+                              read_files)
+        except (ValueError, OSError) as e:
+            raise BadInput(f"--export-changes: {e}") from None
         print(f"wrote {args.export_changes} ({len(measurement.tables.changes)} changes)",
               file=sys.stderr)
     out = _json_safe(measurement.to_json())

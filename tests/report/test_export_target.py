@@ -14,7 +14,7 @@ def test_accepts_a_new_file_in_an_existing_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name, message", [
-    ("p.vsm", "never writes a .vsm"),
+    ("p.vsm", "only a project save writes a .vsm"),
     ("nope/map.png", "does not exist"),
     ("map.jpg", "unknown file type"),
     ("map", "unknown file type"),

@@ -126,10 +126,11 @@ def test_an_error_reported_inside_except_carries_its_traceback(
     qtbot.addWidget(w)
     folder = tmp_path / "not-a-file.vsm"
     folder.mkdir()
-    assert not w.save_to(folder)  # IsADirectoryError, reported from its except block
+    # refused by the target check (ExportTargetError), reported from its except block
+    assert not w.save_to(folder)
     (title, text, details), = dialogs.errors
     assert title == "Cannot save" and "Traceback" not in text + details
-    assert "IsADirectoryError" in dialogs.traces[-1]
+    assert "ExportTargetError" in dialogs.traces[-1]
 
 
 def test_unexpected_exception_shows_the_traceback_under_details(

@@ -12,6 +12,7 @@ family, so a hand-made table is read as the family the user said it is.
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -263,10 +264,17 @@ def _unrecognised(path: str, allowed: frozenset[str], why: str = "") -> ImportPr
 
 
 def _first_char(path: str) -> str:
+    """The first character that is not white space ("" for a blank file), however much
+    white space comes first."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
     with open(path, "rb") as f:
-        head = f.read(4096)
-    text = head.decode("utf-8-sig", errors="replace").lstrip()
-    return text[:1]
+        while True:
+            chunk = f.read(1 << 16)
+            text = decoder.decode(chunk, final=not chunk).lstrip()
+            if text:
+                return text[0]
+            if not chunk:
+                return ""
 
 
 def detect(path: str | os.PathLike[str], family: str = "auto") -> FormatInfo:

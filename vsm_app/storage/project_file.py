@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -31,6 +33,7 @@ from ..domain.model import (
     StickyNote,
     ValueStreamMap,
 )
+from ..errors import WriteError
 
 FORMAT_NAME = "vsm-project"
 FORMAT_VERSION = 1
@@ -126,25 +129,117 @@ def dumps(project: Project, base_dir: Path | None = None) -> str:
                       allow_nan=False) + "\n"
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the system tells it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+_TEMP_PREFIX = "."
+_TEMP_SUFFIX = ".tmp"
+#: files older than this may be left over by a killed save (a live save holds a lock anyway)
+_STALE_S = 2.0
+
+
+def _temp_pattern(name: str) -> re.Pattern[str]:
+    # mkstemp's random part is 8 characters of [a-z0-9_]
+    return re.compile(re.escape(f"{_TEMP_PREFIX}{name}.") + r"[a-z0-9_]{8}"
+                      + re.escape(_TEMP_SUFFIX))
+
+
+def remove_stale_temp_files(path: str | os.PathLike[str]) -> list[Path]:
+    """Delete temporary files a killed save of ``path`` left beside it; returns them.
+
+    A save holds an exclusive lock on its temporary file while it writes, so one that is
+    still running (another process saving the same file) is never touched.
+    """
+    p = Path(path)
+    pattern = _temp_pattern(p.name)
+    removed: list[Path] = []
+    try:
+        names = os.listdir(p.parent)
+    except OSError:
+        return removed
+    now = time.time()
+    for n in names:
+        if not pattern.fullmatch(n):
+            continue
+        stray = p.parent / n
+        try:
+            if now - stray.lstat().st_mtime < _STALE_S:
+                continue
+            fd = os.open(stray, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            if not _try_lock(fd):
+                continue
+            stray.unlink()
+            removed.append(stray)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows: a file being written cannot be deleted anyway
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, then replace."""
+    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, then replace.
+
+    A new file gets the mode the user's umask gives (``0o666 & ~umask``), an existing one
+    keeps its mode. Temporary files of earlier, killed saves of ``path`` are removed first.
+    Any failure (a full disk, a read-only folder) raises :class:`WriteError` naming
+    ``path``; the temporary file is removed and ``path`` is left as it was.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temp_files(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{path.name}.", suffix=_TEMP_SUFFIX,
+                                   dir=path.parent)
+    except OSError as e:
+        raise WriteError(f"{path}: cannot write: {e.strerror or e}", e.errno) from None
     try:
         with os.fdopen(fd, "wb") as fh:
+            _try_lock(fh.fileno())  # tells remove_stale_temp_files this save is alive
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
+            try:
+                mode = path.stat().st_mode & 0o777
+            except FileNotFoundError:
+                mode = 0o666 & ~_umask()
+            os.chmod(tmp, mode)
+            if os.name != "nt":
+                os.replace(tmp, path)  # while the lock is held
+        if os.name == "nt":  # Windows renames no open file
+            os.replace(tmp, path)
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError) and not isinstance(e, WriteError):
+            raise WriteError(f"{path}: cannot write: {e.strerror or e}", e.errno) from None
         raise
     try:  # make the rename durable too
         dfd = os.open(path.parent, os.O_RDONLY)

@@ -2,15 +2,18 @@
 
 Columns (header names case-insensitive; only ``name`` required): name, process_time,
 wait_time, inventory, pca, people, notes — plus ``lead_time`` and ``owner``, which we also
-understand. A UTF-8 BOM, ``;`` or ``,`` separators, blank cells and extra columns (a warning)
-are tolerated; a bad value is an error naming the file, line and column.
+understand. UTF-8 (with or without a BOM), UTF-16/32 with a BOM and Windows-1252 text, ``,``,
+``;`` or tab separators, blank cells and extra columns (a warning) are read; bytes in no such
+encoding are an encoding error, a bad value an error naming the file, line and column.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +55,53 @@ def _parse_pca(text: str) -> float:
     return v
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _decode(name: str, raw: bytes) -> tuple[str, str]:
+    """The text of a stages CSV and, when it is not UTF-8, why (then read as Windows-1252).
+
+    A byte-order mark decides the encoding (UTF-8, UTF-16 as Excel's "Unicode text", UTF-32);
+    without one UTF-8 is tried, then Windows-1252 (Excel's "CSV" on Windows). Bytes that fit
+    none, and text with control characters, are an encoding problem naming the byte.
+    """
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            label = codec.replace("-sig", "").upper()
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError as e:
+                raise CsvError(name, None, None, f"not valid {label} text (byte {e.start + 1}) "
+                                                 f"although it starts with a {label} "
+                                                 f"byte-order mark") from None
+            return _checked(name, text, label), ""
+    if b"\x00" in raw[:4096]:
+        raise CsvError(name, None, None, "not a text file in UTF-8 or Windows-1252: it holds NUL "
+                                         "bytes (UTF-16 without a byte-order mark? save it as "
+                                         "CSV in UTF-8)")
+    try:
+        return _checked(name, raw.decode("utf-8"), "UTF-8"), ""
+    except UnicodeDecodeError as e:
+        why = f"byte {e.start + 1} is 0x{raw[e.start]:02x}"
+    try:
+        return _checked(name, raw.decode("cp1252"), "Windows-1252"), why
+    except UnicodeDecodeError as e:
+        raise CsvError(name, None, None, f"not UTF-8 text ({why}) nor Windows-1252 (byte "
+                                         f"{e.start + 1}): save it as CSV in UTF-8") from None
+
+
+def _checked(name: str, text: str, label: str) -> str:
+    m = _CONTROL.search(text)
+    if m is not None:
+        line = text.count("\n", 0, m.start()) + 1
+        raise CsvError(name, line, None, f"not a text file: control character "
+                                         f"U+{ord(m.group()):04X} (read as {label})")
+    return text
+
+
 def read_stages_csv(path: str | Path, *, map_name: str = "Current state",
                     settings: MapSettings | None = None) -> CsvResult:
     """Read a stages CSV into a map whose stages are joined by push flows in row order."""
@@ -61,17 +111,12 @@ def read_stages_csv(path: str | Path, *, map_name: str = "Current state",
         raw = p.read_bytes()
     except OSError as e:
         raise CsvError(name, None, None, e.strerror or str(e)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError as e:
-            raise CsvError(name, None, None, f"not a text file (byte {e.start})") from None
+    text, fallback = _decode(name, raw)
     if not text.strip():
         raise CsvError(name, 1, None, "the file is empty; expected a header with a 'name' column")
     first = text.splitlines()[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    # "," unless the header holds more ";" (Excel in many locales) or tabs (Unicode text)
+    delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -79,6 +124,9 @@ def read_stages_csv(path: str | Path, *, map_name: str = "Current state",
         raise CsvError(name, 1, None, str(e)) from None
     cols = [h.strip().lower().replace(" ", "_").replace("%c&a", "pca") for h in header]
     if "name" not in cols:
+        if fallback:  # most likely not text in the encoding it was read in
+            raise CsvError(name, None, None, f"not UTF-8 text ({fallback}), and read as "
+                           "Windows-1252 it has no 'name' column: save it as CSV in UTF-8")
         raise CsvError(name, 1, None, "no 'name' column (columns: " + ", ".join(KNOWN) + ")")
     dupes = {c for c in cols if c and cols.count(c) > 1}
     if dupes:

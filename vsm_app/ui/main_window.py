@@ -72,7 +72,12 @@ from ..domain.model import Project, ProjectSettings, ValueStreamMap
 from ..domain.templates import software_delivery
 from ..paths import user_data_dir
 from ..storage import autosave
-from ..storage.project_file import ProjectFileError, load_project, save_project
+from ..storage.project_file import (
+    ProjectFileError,
+    load_project,
+    remove_stale_temp_files,
+    save_project,
+)
 from . import settings
 from .canvas.editor import MapEditor, release_clipboard
 from .canvas.scene import fmt_pct
@@ -1021,6 +1026,7 @@ class MainWindow(QMainWindow):
         self._discard_autosave_if_clean()
         log.info("opened %s", path)
         self.set_project(project, path)
+        remove_stale_temp_files(path)  # left by a save that was killed
         settings.add_recent_file(path)
         settings.set_value(settings.LAST_OPEN_FOLDER, str(Path(path).resolve().parent))
         return True
@@ -1046,12 +1052,18 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: str | Path) -> bool:
         """Save atomically to ``path``; marks the undo stack clean."""
-        path = Path(path).resolve()
+        from ..report.target import ExportTargetError, check_target
+
+        try:
+            path = check_target(path, (".vsm",), project_save=True).resolve()
+        except ExportTargetError as e:
+            messages.error(self, "Cannot save", f"Cannot save {Path(path).name}.", str(e))
+            return False
         old_autosave = self.autosave_file()
         try:
             save_project(self.project, path)
         except OSError as e:
-            messages.error(self, "Cannot save", f"Cannot save {path.name}.", f"{path}: {e}")
+            messages.error(self, "Cannot save", f"Cannot save {path.name}.", str(e))
             return False
         log.info("saved %s", path)
         autosave.discard(old_autosave)
