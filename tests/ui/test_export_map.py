@@ -223,3 +223,19 @@ def test_cli_and_report_maps_colour_and_label_stages_as_the_window(qapp: Any, tm
     for _color, label in heat_legend():
         assert label in texts
     assert "Flow efficiency" in texts  # the measured ladder's summary box
+
+
+def test_chart_csv_neutralises_formula_series_names(qtbot: Any, tmp_path: Path) -> None:
+    import pyqtgraph as pg
+
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    w.addLegend()
+    w.setLabel("left", "=1+1")  # an axis title a project could carry
+    w.plot([1], [-5.0], name="=HYPERLINK(\"http://x.invalid\")")  # a stage name
+    w.plot([1], [2.0], name="@SUM(1)\r=2+2")
+    path = export_plot_data_csv(w, tmp_path / "c.csv")
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
+    assert rows == [["series", "x", "'=1+1"],
+                    ["'=HYPERLINK(\"http://x.invalid\")", "1.0", "-5.0"],
+                    ["'@SUM(1)\n=2+2", "1.0", "2.0"]]

@@ -12,6 +12,14 @@ Units are in the column names (``_s`` seconds, ``_at`` UTC instants, ``_per_week
 ``excel=True`` writes UTF-8 with a byte-order mark, which spreadsheet programs need to read
 non-ASCII text (stage names, ``→``) correctly. Every file goes through the export safety rules
 of :mod:`vsm_app.report.target`.
+
+Text cells come from imported exports (deployment ids, environments) and from the project
+(stage names): a spreadsheet would run a cell such as ``=HYPERLINK(…)`` or ``+cmd|…`` as a
+formula. Every CSV the product writes is neutralised with OWASP's rule
+(:func:`neutralise_cell`): a text cell (or header) starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return gets a leading ``'``, which spreadsheets show as text; numbers are
+left as numbers. A carriage return inside a cell becomes a line feed, so the cell is quoted
+and cannot start a row of its own.
 """
 
 from __future__ import annotations
@@ -37,9 +45,46 @@ def _iso(col: pd.Series) -> pd.Series:
     return col.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: first characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START_RE = r"^[=+\-@\t\r]"
+
+
+def neutralise_cell(value: Any) -> Any:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would take for a formula;
+    a carriage return inside text becomes a line feed (which the CSV writer quotes: with
+    ``\\n`` line ends a bare ``\\r`` would be written unquoted and split the row)."""
+    if isinstance(value, str):
+        if value.startswith(FORMULA_START):
+            value = "'" + value
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names are neutralised (numbers and
+    times untouched)."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            text = s.astype("string")
+            hit = (text.str.contains(_FORMULA_START_RE, regex=True, na=False)
+                   | text.str.contains("\r", regex=False, na=False)).to_numpy(bool)
+            if hit.any():
+                values = s.astype(object).to_numpy(copy=True)
+                values[hit] = [neutralise_cell(v) for v in values[hit]]
+                out[col] = pd.Series(values, index=s.index, dtype=s.dtype)
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
 def frame_to_csv_bytes(frame: pd.DataFrame, *, excel: bool = False) -> bytes:
-    """CSV text of ``frame`` (no index, ``\\n`` line ends), UTF-8 (with BOM when ``excel``)."""
-    text = frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    """CSV text of ``frame`` (no index, ``\\n`` line ends), UTF-8 (with BOM when ``excel``),
+    formula-like text neutralised (module docstring)."""
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\n",
+                                          quoting=csv.QUOTE_MINIMAL)
     return text.encode("utf-8-sig" if excel else "utf-8")
 
 

@@ -646,11 +646,13 @@ def export_plot_data_csv(plot: Any, path: str | os.PathLike[str], *, excel: bool
                          project_path: str | os.PathLike[str] | None = None) -> Path:
     """The data of a chart as CSV in long form: one row per point, ``series, x, y``, the axis
     labels and units in the header (``Lead time (s)``)."""
+    from ..report.tables import neutralise_cell
+
     target = check_target(path, {".csv"}, project_path)
     header, rows = plot_data_rows(plot)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
+    w.writerow([neutralise_cell(h) for h in header])  # series are stage names: user text
+    w.writerows([[neutralise_cell(c) for c in row] for row in rows])
     write_target(target, out.getvalue().encode("utf-8-sig" if excel else "utf-8"))
     return target
