@@ -134,27 +134,136 @@ def test_any_bytes_load_or_clean_error(data: bytes) -> None:
         pass
 
 
+#: tokens replaced in the dumped document by JSON text Python's json.dumps cannot write
+RAW = {
+    "@@DIGITS5000@@": "9" * 5000,
+    "@@DIGITS400@@": "1" + "0" * 399,
+    "@@BIGEXP@@": "1e400",
+    "@@NBIGEXP@@": "-1e400",
+    "@@INF@@": "Infinity",
+    "@@NAN@@": "NaN",
+    "@@DEEP@@": "[" * 1000 + "]" * 1000,
+    "@@DEEPISH@@": "[" * 300 + "]" * 300,
+}
+hostile_numbers = st.sampled_from([
+    2 ** 64, -(2 ** 63), 10 ** 30, 2 ** 53 + 1, 1e308, -1e308, 1e300, 1e19, 1e13, 1e12, -1.0,
+    0, 0.5, 86401, 1e-320])
+
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8) | hostile_numbers | st.sampled_from(list(RAW)),
     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids,
                                                                max_size=4),
     max_leaves=20)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def _dump(doc: object) -> str:
+    text = json.dumps(doc)
+    for token, raw in RAW.items():
+        text = text.replace(json.dumps(token), raw)
+    return text
+
+
+def _use(project: pf.Project) -> None:
+    """What the commands do with a loaded project: metrics as JSON, save it again."""
+    from vsm_app.domain import classic
+
+    doc = {"maps": [classic.to_json(classic.compute(m)) for m in project.maps]}
+    json.dumps(doc, allow_nan=False)
+    for m in project.maps:
+        for st_ in m.stages:  # the labels the canvas and the exports draw
+            f = classic.stage_figures(st_, m)
+            for v in (f.process_time_s, f.wait_time_s, f.lead_time_s):
+                if v is not None:
+                    from vsm_app.domain.durations import format_duration
+
+                    format_duration(v, m.settings.day_length_s)
+    pf.dumps(project)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_documents_load_or_clean_error(data) -> None:
     doc = pf.project_to_dict(rich_project(Path("/tmp/x")))
     m0 = doc["maps"][0]
-    target = data.draw(st.sampled_from([doc, doc["settings"], m0, m0["settings"],
-                                        m0["stages"][0], m0["stages"][0]["estimates"],
-                                        m0["flows"][0], doc["sources"][0]]))
-    key = data.draw(st.sampled_from(sorted(target)) if target else st.just("x"))
+    target = data.draw(st.sampled_from([
+        doc, doc["settings"], m0, m0["settings"], m0["stages"][0], m0["stages"][1],
+        m0["stages"][0]["estimates"], m0["stages"][1]["estimates"], m0["flows"][0],
+        m0["kaizens"][0], m0["notes"][0], doc["sources"][0], doc["baselines"][0]]))
+    key = data.draw(st.sampled_from(sorted(target) + ["x", "y", "lead_time_s", "inventory",
+                                                      "people", "demand_per_day"]))
     target[key] = data.draw(json_values)
     try:
-        loads(json.dumps(doc), "fuzz.vsm")
-    except ProjectFileError:
-        pass
+        project = loads(_dump(doc), "fuzz.vsm")
+    except ProjectFileError as e:
+        assert str(e).startswith("fuzz.vsm: ") and "\n" not in str(e)
+        OUTCOMES["refused"] += 1
+        return
+    _use(project)
+    OUTCOMES["loaded"] += 1
+
+
+OUTCOMES = {"refused": 0, "loaded": 0}
+
+
+def test_the_fuzzer_reaches_both_outcomes() -> None:
+    """The fuzzer loads some documents (and uses them) and refuses others: else it tests
+    nothing."""
+    OUTCOMES.update(refused=0, loaded=0)
+    test_mutated_documents_load_or_clean_error()
+    assert OUTCOMES["refused"] > 20 and OUTCOMES["loaded"] > 20, OUTCOMES
+
+
+@pytest.mark.parametrize("token, where", [
+    ("@@DIGITS5000@@", "$.maps[0].stages[0].x"), ("@@DIGITS400@@", "$.maps[0].stages[0].x"),
+    ("@@BIGEXP@@", "$.maps[0].stages[0].estimates.process_time_s"),
+    ("@@DIGITS400@@", "$.maps[0].stages[0].estimates.process_time_s"),
+    ("@@DIGITS400@@", "$.baselines[0].dora.x"), ("@@NBIGEXP@@", "$.maps[0].notes[0].y"),
+])
+def test_numbers_json_cannot_carry_are_located(token: str, where: str) -> None:
+    doc = pf.project_to_dict(rich_project(Path("/tmp/x")))
+    target: dict = doc
+    parts = where[2:].replace("[", ".").replace("]", "").split(".")
+    for p in parts[:-1]:
+        target = target[int(p)] if p.isdigit() else target[p]  # type: ignore[index]
+    target[parts[-1]] = token
+    with pytest.raises(ProjectFileError) as e:
+        loads(_dump(doc), "p.vsm")
+    assert e.value.where == where
+    assert "out of range" in e.value.message
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("x", 1e300, "1e+300 is out of range (at most 1e+09 in size)"),
+    ("process_time_s", 1e308, "1e+308 is out of range (at most 1e+12 in size)"),
+    ("people", 2 ** 64, "18446744073709551616 is out of range"),
+    ("people", -1, "expected 0 to 1,000,000 people, found -1"),
+])
+def test_values_beyond_the_limits_are_located(key: str, value: object, message: str) -> None:
+    doc = pf.project_to_dict(rich_project(Path("/tmp/x")))
+    stage = doc["maps"][0]["stages"][0]
+    (stage["estimates"] if key.endswith("_s") else stage)[key] = value
+    with pytest.raises(ProjectFileError) as e:
+        loads(json.dumps(doc), "p.vsm")
+    where = "$.maps[0].stages[0]" + (".estimates" if key.endswith("_s") else "") + f".{key}"
+    assert str(e.value) == f"p.vsm: at {where}: {message}"
+
+
+def test_deep_nesting_and_absurd_sizes_are_refused(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ProjectFileError, match="nested too deeply"):
+        loads('{"format": "vsm-project", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}",
+              "p.vsm")
+    big = tmp_path / "big.vsm"
+    big.write_bytes(b" " * 2048)
+    monkeypatch.setattr(pf, "MAX_FILE_BYTES", 1024)
+    read = []
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or b"")
+    with pytest.raises(ProjectFileError) as e:
+        load_project(big)
+    assert str(e.value) == (f"{big}: 2 KiB is more than a project file can be (1 KiB); "
+                            "is it a project?")
+    assert read == []  # refused before reading
 
 
 def test_estimates_survive_round_trip(tmp_path: Path) -> None:
@@ -226,3 +335,12 @@ def test_bad_kaizen_votes_name_the_field(tmp_path: Path, votes, problem: str) ->
     with pytest.raises(ProjectFileError) as e:
         load_project(path)
     assert "$.maps[0].kaizens[0].votes" in str(e.value) and problem in str(e.value)
+
+
+def test_odd_keys_in_free_form_records_are_shown_escaped_on_one_line() -> None:
+    doc = pf.project_to_dict(rich_project(Path("/tmp/x")))
+    doc["baselines"][0]["line\nbreak"] = 2 ** 53 + 1  # found by the fuzzer
+    with pytest.raises(ProjectFileError) as e:
+        loads(json.dumps(doc), "p.vsm")
+    assert str(e.value) == ('p.vsm: at $.baselines[0]["line\\nbreak"]: a number out of range '
+                            '(9007199254740993)')

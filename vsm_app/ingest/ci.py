@@ -263,8 +263,7 @@ def _gitlab_rows(cols: Columns, raw: dict[str, list[Any]], tz: str | None) -> di
     status = raw["status"]
     concl = conclusion_of(status, [None] * len(status))
     start = cols.times(raw["started"], "started_at", default_tz=tz)
-    queue = pd.to_timedelta(pd.Series(cols.number(raw["queued"], "queued_duration")),
-                            unit="s")
+    queue = cols.duration(raw["queued"], "queued_duration", "s")
     return {
         "conclusion": concl,
         "started_at": start,
@@ -353,7 +352,7 @@ def _epoch_ms_rows(cols: Columns, raw: dict[str, list[Any]], concl: pd.Series,
                    start_field: str, duration_field: str, tz: str | None) -> dict[str, Any]:
     """Jenkins times: start in epoch ms, finish = start + duration (ms) once concluded."""
     started = cols.times(raw["start"], start_field, default_tz=tz, epoch_unit="ms")
-    dur = pd.to_timedelta(pd.Series(cols.number(raw["duration"], duration_field)), unit="ms")
+    dur = cols.duration(raw["duration"], duration_field, "ms")
     return {
         "started_at": started,
         "finished_at": (started + dur).where(concl.notna().to_numpy()),

@@ -40,7 +40,7 @@ import pandas as pd
 from vsm_app.domain.environments import is_production as production_mask
 from vsm_app.domain.tables import UTC_NS, conform
 from vsm_app.ingest.detect import DEPLOYMENT_COLUMNS, Parsed
-from vsm_app.ingest.errors import ImportProblem
+from vsm_app.ingest.errors import ImportProblem, shown
 from vsm_app.ingest.jsonload import (
     CsvRecords,
     JsonRecords,
@@ -231,7 +231,12 @@ def _devlake_deployments(reader: JsonRecords) -> Iterator[tuple[Any, ...]]:
     """One row per deployment commit (a deployment without commits: one row)."""
     for rec in reader.objects():
         get = rec.get
-        commits = [c for c in get("deploymentCommits") or [] if isinstance(c, dict)]
+        listed = get("deploymentCommits")
+        if listed is not None and not isinstance(listed, list):
+            raise ImportProblem(f"expected a list of commits, found {shown(listed)}",
+                                path=reader.path, record=reader.record, line=reader.line,
+                                field="deploymentCommits")
+        commits = [c for c in listed or [] if isinstance(c, dict)]
         if not commits:
             commits = [{"commitSha": get("commitSha") or get("commit_sha")}]
         base_id = get("id")

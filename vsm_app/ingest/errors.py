@@ -37,6 +37,8 @@ class ImportProblem(Exception):
         self.record = record
         self.line = line
         self.field = field
+        #: set when no check of the readers caught the value (see ``import_files``)
+        self.unexpected = False
 
     def located(self, *, path: str | os.PathLike[str] | None = None, record: int | None = None,
                 line: int | None = None) -> ImportProblem:
@@ -67,7 +69,28 @@ class Cancelled(Exception):
     """The user cancelled a long import; nothing partial is returned."""
 
 
+class TooLongNumber:
+    """A JSON integer with more digits than Python converts (4,300): kept as its text, so the
+    field that holds it is reported (and a field nobody reads does not stop the import)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"{self.text[:12]}… ({len(self.text.lstrip('-'))} digits)"
+
+
 def shown(value: Any) -> str:
     """A raw value as the user wrote it, quoted like JSON and shortened, for messages."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, TooLongNumber):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 40:
+        digits = len(str(abs(value)))
+        return f"{str(value)[:12]}… ({digits} digits)"
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):  # a value nested too deeply to print
+        text = f"a {type(value).__name__} nested too deeply to show"
     return text if len(text) <= 60 else text[:57] + "..."

@@ -27,6 +27,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from vsm_app.domain.tables import UTC_NS
-from vsm_app.ingest.errors import Cancelled, ImportProblem, shown
+from vsm_app.ingest.errors import Cancelled, ImportProblem, TooLongNumber, shown
 
 #: keys of a wrapper object whose list value holds the records
 LIST_KEYS = frozenset({"workflow_runs", "jobs", "incidents", "data", "builds", "allBuilds",
@@ -45,6 +46,22 @@ LIST_KEYS = frozenset({"workflow_runs", "jobs", "incidents", "data", "builds", "
 _REPLAY_KEY = re.compile(r"^(?:GET|POST|PUT|PATCH|DELETE|HEAD) /")
 _WS = re.compile(r"[ \t\n\r]*")
 _CHUNK = 1 << 20
+#: Python refuses to convert longer digit strings (``sys.get_int_max_str_digits``)
+_MAX_DIGITS = 4300
+#: the largest magnitude an ``Int64`` column holds
+_INT64_MAX = 2 ** 63 - 1
+
+
+def _parse_int(text: str) -> int | TooLongNumber:
+    """JSON integers: Python ints, or a marker for digit strings Python will not convert."""
+    if len(text) - (text[0] == "-") > _MAX_DIGITS:
+        return TooLongNumber(text)
+    return int(text)
+
+
+def new_decoder() -> json.JSONDecoder:
+    """The JSON decoder of every export reader: no integer is too long to decode."""
+    return json.JSONDecoder(parse_int=_parse_int)
 
 Progress = Callable[[float, str], None]
 
@@ -77,7 +94,7 @@ class JsonRecords:
         self._size = max(os.path.getsize(self.path), 1)
         self._file = open(self.path, "rb")  # noqa: SIM115 - closed by close()/exhaustion
         self._decoder_bytes = codecs.getincrementaldecoder("utf-8-sig")()
-        self._json = json.JSONDecoder()
+        self._json = new_decoder()
         self._buf = ""
         self._pos = 0
         self._eof = False
@@ -168,6 +185,9 @@ class JsonRecords:
         while True:
             try:
                 obj, end = self._json.raw_decode(self._buf, self._pos)
+            except RecursionError:
+                raise self._problem("the JSON is nested too deeply (a list or object inside "
+                                    "hundreds of others)") from None
             except json.JSONDecodeError as exc:
                 near_end = exc.pos >= len(self._buf) - 32 or exc.msg.startswith("Unterminated")
                 if near_end and not self._eof:
@@ -513,38 +533,62 @@ class Columns:
         return [None if not v else v.strip().lower() for v in values]
 
     def integer(self, values: list[Any], field: str) -> pd.array:
-        """Optional integers (digit strings accepted) as ``Int64``."""
+        """Optional integers (digit strings accepted) as ``Int64``; beyond ±2⁶³ is an error."""
         out: list[int | None] = []
         for pos, v in enumerate(values):
             if v is None or v == "":
                 out.append(None)
-            elif type(v) is int:
-                out.append(v)
-            elif type(v) is float and v.is_integer():
-                out.append(int(v))
-            elif type(v) is str and v.strip().lstrip("-").isdigit():
-                out.append(int(v))
+                continue
+            if type(v) is int:
+                n = v
+            elif type(v) is float and math.isfinite(v) and v.is_integer():
+                n = int(v)
+            elif type(v) is str and v.strip().lstrip("-").isdigit() \
+                    and len(v.strip()) <= _MAX_DIGITS:
+                n = int(v)
             else:
                 raise self.problem(pos, field, f"not an integer ({shown(v)})")
+            if not -_INT64_MAX <= n <= _INT64_MAX:
+                raise self.problem(pos, field, f"integer out of range ({shown(v)})")
+            out.append(n)
         return pd.array(out, dtype="Int64")
 
-    def number(self, values: list[Any], field: str) -> np.ndarray:
-        """Optional numbers (numeric strings accepted) as ``float64`` (missing → NaN)."""
+    def number(self, values: list[Any], field: str, *, limit: float = 1e15) -> np.ndarray:
+        """Optional numbers (numeric strings accepted) as ``float64`` (missing → NaN).
+
+        A value that is not finite, or whose magnitude exceeds ``limit``, is an error.
+        """
         out = np.full(len(values), np.nan)
         for pos, v in enumerate(values):
             if v is None or v == "":
                 continue
+            x: float | None = None
             if type(v) in (int, float):
-                out[pos] = v
-                continue
-            if type(v) is str:
                 try:
-                    out[pos] = float(v)
-                    continue
+                    x = float(v)
+                except OverflowError:
+                    raise self.problem(pos, field, f"number out of range ({shown(v)})") from None
+            elif type(v) is str:
+                try:
+                    x = float(v)
                 except ValueError:
-                    pass
-            raise self.problem(pos, field, f"not a number ({shown(v)})")
+                    x = None
+            if x is None:
+                raise self.problem(pos, field, f"not a number ({shown(v)})")
+            if not math.isfinite(x) or abs(x) > limit:
+                raise self.problem(pos, field, f"number out of range ({shown(v)})")
+            out[pos] = x
         return out
+
+    def duration(self, values: list[Any], field: str, unit: str) -> pd.Series:
+        """Optional durations in ``unit`` (``"s"`` or ``"ms"``) as ``timedelta64[ns]``.
+
+        Up to 100 years either way (a negative one is kept: the span using it is then
+        excluded and counted as a data-quality problem, like any negative span).
+        """
+        per_year = 365.25 * 86400 * (1000 if unit == "ms" else 1)
+        nums = self.number(values, field, limit=100 * per_year)
+        return pd.to_timedelta(pd.Series(nums), unit=unit)
 
     def times(self, values: list[Any], field: str, *, default_tz: str | None,
               tz: Any = None, epoch_unit: str | None = None) -> pd.Series:

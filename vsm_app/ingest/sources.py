@@ -150,10 +150,10 @@ def import_files(files: list[tuple[str, str]], options: ImportOptions | None = N
 
         file_progress(0.0, f"Reading {os.path.basename(path)}")
         fmt = "unknown"
+        reader: JsonRecords | CsvRecords | None = None
         try:
             info = detect(path, hint or "auto")
             fmt = info.name
-            reader: JsonRecords | CsvRecords
             if info.kind == "csv":
                 reader = CsvRecords(path, progress=file_progress, cancelled=cancelled)
             else:
@@ -167,6 +167,19 @@ def import_files(files: list[tuple[str, str]], options: ImportOptions | None = N
             continue
         except OSError as exc:
             problem = ImportProblem(f"cannot read the file ({exc.strerror or exc})", path=path)
+            result.errors.append(problem)
+            result.reports.append(SourceReport(path=path, format=fmt, problems=[str(problem)]))
+            continue
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a value no reader check foresaw
+            # the file is reported where the reader stood, never a crash of the whole run;
+            # the importer fuzzers fail when this net is needed (a check is then missing)
+            problem = ImportProblem(
+                f"a value could not be read ({type(exc).__name__}: {exc})", path=path,
+                record=reader.record or None if reader is not None else None,
+                line=reader.line if reader is not None else None)
+            problem.unexpected = True
             result.errors.append(problem)
             result.reports.append(SourceReport(path=path, format=fmt, problems=[str(problem)]))
             continue

@@ -36,9 +36,14 @@ _EPOCH = re.compile(r"-?\d{9,}(?:\.\d+)?")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 #: gh CLI prints Go's zero time for "no value"
 _ZERO_TIME = "0001-01-01"
-#: the range datetime64[ns] can hold
-_MIN = pd.Timestamp("1678-01-01", tz="UTC")
-_MAX = pd.Timestamp("2261-12-31", tz="UTC")
+#: The instants an export may hold. datetime64[ns] reaches 1677–2262, but the difference of
+#: two instants must fit in timedelta64[ns] too (±292 years): 1970–2199 keeps every lead time,
+#: wait and duration computable, with room for a duration added to an instant.
+_MIN = pd.Timestamp("1970-01-01", tz="UTC")
+_MAX = pd.Timestamp("2200-01-01", tz="UTC") - pd.Timedelta(1, "ns")
+_MIN_S = _MIN.timestamp()
+_MAX_S = _MAX.timestamp()
+RANGE_TEXT = "expected 1970–2199"
 
 _NULL, _STR, _NUM, _DT, _BAD = 0, 1, 2, 3, 4
 
@@ -63,6 +68,21 @@ def _classify(v: Any) -> int:
 
 
 _NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def _float(v: Any) -> float:
+    """A JSON number as a float; an integer too large for one is infinite (out of range)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf")
+
+
+def _per_second(nums: np.ndarray, unit: str | None) -> np.ndarray | float:
+    """Units per second of epoch numbers (milliseconds when ``|v| >= 1e11`` unless given)."""
+    if unit is None:
+        return np.where(np.abs(nums) >= 1e11, 1e3, 1.0)
+    return 1e9 / _NS_PER[unit]
 
 
 def _epoch_to_utc(nums: np.ndarray, unit: str | None) -> pd.DatetimeIndex:
@@ -161,12 +181,16 @@ def to_utc(values: Sequence[Any] | pd.Series | np.ndarray, *, field: str,
         else:  # "now", "today": pandas would read them as the current time
             unreadable.append(i)
 
+    outside: list[int] = []
     num_pos = np.flatnonzero(codes == _NUM)
     if len(num_pos) or num_from_str:
         pos = np.concatenate([num_pos, np.array([p for p, _ in num_from_str], dtype=np.int64)])
-        vals = np.array([float(raw[i]) for i in num_pos] + [v for _, v in num_from_str])
-        sane = np.isfinite(vals) & (np.abs(vals) <= 1e17)
-        unreadable.extend(pos[~sane].tolist())
+        vals = np.array([_float(raw[i]) for i in num_pos] + [v for _, v in num_from_str],
+                        dtype="float64")
+        with np.errstate(invalid="ignore"):
+            secs = vals / _per_second(vals, epoch_unit)
+            sane = np.isfinite(secs) & (secs >= _MIN_S) & (secs <= _MAX_S)
+        outside.extend(pos[~sane].tolist())
         out[pos[sane]] = _epoch_to_utc(vals[sane], epoch_unit).tz_localize(None).to_numpy(
             "datetime64[ns]")
 
@@ -214,6 +238,9 @@ def to_utc(values: Sequence[Any] | pd.Series | np.ndarray, *, field: str,
 
     if unreadable:
         raise fail(np.array(sorted(unreadable)), "not a timestamp ({value})")
+    if outside:
+        raise fail(np.array(sorted(outside)), "timestamp out of range ({value}; "
+                                              + RANGE_TEXT + ")")
 
     for i in np.flatnonzero(codes == _DT).tolist():
         ts = pd.Timestamp(raw[i])
@@ -240,10 +267,16 @@ def _store(out: np.ndarray, pos: np.ndarray, parsed: pd.Series, path: str | None
     outside = (idx < _MIN) | (idx > _MAX)
     if outside.any():
         i = int(pos[np.flatnonzero(outside)[0]])
-        raise ImportProblem(f"timestamp out of range ({shown(raw[i])})", path=path, field=field,
+        raise ImportProblem(f"timestamp out of range ({shown(raw[i])}; {RANGE_TEXT})",
+                            path=path, field=field,
                             record=int(records[i]) if records is not None else i + 1,
                             line=int(lines[i]) if lines is not None else None)
     out[pos] = idx.tz_convert("UTC").tz_localize(None).as_unit("ns").to_numpy()
+
+
+def _given(z: Any) -> bool:
+    """Whether a per-record zone value names something (None, "" and NaN do not)."""
+    return not (z is None or z == "" or (isinstance(z, float) and z != z))
 
 
 def _localize(out: np.ndarray, pos: np.ndarray, vals: list[pd.Timestamp],
@@ -251,10 +284,17 @@ def _localize(out: np.ndarray, pos: np.ndarray, vals: list[pd.Timestamp],
               fail: Any) -> None:
     """Read naive values in their zone (per value or default) and store them in UTC."""
     if tz is None or isinstance(tz, str):
-        zones = np.full(len(pos), tz if tz else default_tz, dtype=object)
+        zone_of = [tz if tz else default_tz] * len(pos)
     else:
         tz_list = tz.tolist() if isinstance(tz, (pd.Series, np.ndarray)) else list(tz)
-        zones = np.array([tz_list[i] or default_tz for i in pos.tolist()], dtype=object)
+        zone_of = [tz_list[i] if _given(tz_list[i]) else default_tz for i in pos.tolist()]
+    not_text = np.array([z is not None and not isinstance(z, str) for z in zone_of], dtype=bool)
+    if not_text.any():
+        z = shown(zone_of[int(np.flatnonzero(not_text)[0])])
+        z = z.replace("{", "{{").replace("}", "}}")  # the message is a format string
+        raise fail(pos[not_text], f"the time zone for {{value}} is not a zone name ({z})")
+    zones = np.empty(len(pos), dtype=object)
+    zones[:] = zone_of
     missing = np.array([z is None or z == "" for z in zones], dtype=bool)
     if missing.any():
         raise fail(pos[missing], "no time zone in {value}: set a default time zone to read "
@@ -270,5 +310,5 @@ def _localize(out: np.ndarray, pos: np.ndarray, vals: list[pd.Timestamp],
         utc = local.tz_convert("UTC")
         outside = (utc < _MIN) | (utc > _MAX)
         if outside.any():
-            raise fail(pos[sel][outside], "timestamp out of range ({value})")
+            raise fail(pos[sel][outside], "timestamp out of range ({value}; " + RANGE_TEXT + ")")
         out[pos[sel]] = utc.tz_localize(None).as_unit("ns").to_numpy()

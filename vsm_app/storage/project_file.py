@@ -259,6 +259,46 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
 
 # -- reading ------------------------------------------------------------------------------
 
+#: Limits of the values a project holds. A value beyond them is an error naming its JSON path,
+#: so the metrics, the canvas and the exports never meet an overflow or an infinity.
+MAX_DURATION_S = 1e12  #: ~31,700 years: any estimate, day length, available time
+MAX_COUNT = 1e12  #: inventory, demand per day
+MAX_COORDINATE = 1e9  #: |x|, |y| of anything on the canvas
+MAX_PEOPLE = 1_000_000
+MAX_FILE_BYTES = 512 * 1024 * 1024  #: a bigger file is refused before it is read
+MAX_STAGES = 1_000_000  #: per map, and as many flows, notes, kaizens …
+MAX_INT = 2 ** 53  #: integers beyond this lose precision in other JSON readers
+
+_LIMITS: dict[str, float] = {
+    "x": MAX_COORDINATE, "y": MAX_COORDINATE,
+    "demand_per_day": MAX_COUNT, "inventory": MAX_COUNT,
+}
+
+
+class _BadNumber:
+    """A JSON number that cannot be a value here (too many digits, or beyond a float)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        digits = sum(ch.isdigit() for ch in self.text)
+        return f"{self.text[:12]}… ({digits} digits)" if len(self.text) > 24 else self.text
+
+
+def _parse_int(text: str) -> int | _BadNumber:
+    if len(text) > 20:  # beyond int64 anyway; never converted (4,300 digits would raise)
+        return _BadNumber(text)
+    return int(text)
+
+
+def _parse_float(text: str) -> float | _BadNumber:
+    value = float(text)
+    return value if math.isfinite(value) else _BadNumber(text)
+
+
 class _Reader:
     """Typed access to a JSON document that reports the JSON path of every problem."""
 
@@ -290,19 +330,32 @@ class _Reader:
         if typ is float:
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise self.fail(f"{where}.{key}", f"expected a number, found {_kind(v)}")
+            limit = _LIMITS.get(key, MAX_DURATION_S if key.endswith("_s") else None)
+            if limit is not None and abs(v) > limit:
+                raise self.fail(f"{where}.{key}", f"{_shown(v)} is out of range (at most "
+                                                  f"{limit:g} in size)")
             return float(v)
         if typ is int:
             if isinstance(v, bool) or not isinstance(v, int):
                 raise self.fail(f"{where}.{key}", f"expected an integer, found {_kind(v)}")
+            if abs(v) > MAX_INT:
+                raise self.fail(f"{where}.{key}", f"{_shown(v)} is out of range")
             return v
         if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
             raise self.fail(f"{where}.{key}", f"expected {_typename(typ)}, found {_kind(v)}")
         return v
 
 
+def _shown(v: Any) -> str:
+    text = str(v)
+    return text if len(text) <= 24 else f"{text[:12]}… ({len(text)} characters)"
+
+
 def _kind(v: Any) -> str:
     if v is None:
         return "null"
+    if isinstance(v, _BadNumber):
+        return f"a number out of range ({v})"
     return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
             list: "a list", dict: "an object"}.get(type(v), type(v).__name__)
 
@@ -330,6 +383,11 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
     m = ValueStreamMap(name, kind=kind, id=r.get(d, "id", where, str, None),
                        settings=MapSettings(demand, avail, day))
     est_fields = {f.name for f in fields(Estimates)}
+    for key in ("stages", "flows", "kaizens", "notes"):
+        items = d.get(key)
+        if isinstance(items, list) and len(items) > MAX_STAGES:
+            raise r.fail(f"{where}.{key}", f"{len(items):,} {key} is more than a map can hold "
+                                            f"({MAX_STAGES:,})")
     for i, sdict in enumerate(r.arr(r.get(d, "stages", where, list, []), f"{where}.stages")):
         w = f"{where}.stages[{i}]"
         s = r.obj(sdict, w)
@@ -352,6 +410,8 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
             segs.append(Segment(r.get(g, "from", gw, str), r.get(g, "to", gw, str),
                                 SegmentKind(kind_s)))
         people = r.get(s, "people", w, int, None, nullable=True)
+        if people is not None and not 0 <= people <= MAX_PEOPLE:
+            raise r.fail(f"{w}.people", f"expected 0 to {MAX_PEOPLE:,} people, found {people}")
         # absent in files written before WIP limits: no limit
         wip_limit = r.get(s, "wip_limit", w, int, None, nullable=True)
         if wip_limit is not None and wip_limit < 1:
@@ -477,6 +537,12 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
             subtree=r.get(s, "subtree", w, str, None, nullable=True),
             format=r.get(s, "format", w, str, None, nullable=True),
             options=r.obj(r.get(s, "options", w, dict, {}), f"{w}.options")))
+    for key in ("baselines", "improvement_items", "extra"):
+        if key in d:
+            _check_free_form(r, d[key], f"$.{key}")
+    for i, sd in enumerate(d.get("sources") or []):
+        if isinstance(sd, dict) and "options" in sd:
+            _check_free_form(r, sd["options"], f"$.sources[{i}].options")
     project.baselines = [r.obj(b, f"$.baselines[{i}]") for i, b in
                          enumerate(r.arr(r.get(d, "baselines", "$", list, []), "$.baselines"))]
     project.improvement_items = [
@@ -484,6 +550,30 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
         enumerate(r.arr(r.get(d, "improvement_items", "$", list, []), "$.improvement_items"))]
     project.extra = r.obj(r.get(d, "extra", "$", dict, {}), "$.extra")
     return project
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _member(where: str, key: str) -> str:
+    """The JSON path of member ``key``: ``$.a.b``, or ``$.a["odd key"]`` (escaped, one line)."""
+    if _NAME.fullmatch(key):
+        return f"{where}.{key}"
+    return f"{where}[{json.dumps(key)}]"
+
+
+def _check_free_form(r: _Reader, value: Any, where: str) -> None:
+    """Free-form records (baselines, items, extra) hold plain JSON values of sane size."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        v, w = stack.pop()
+        if isinstance(v, dict):
+            stack.extend((x, _member(w, k)) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((x, f"{w}[{i}]") for i, x in enumerate(v))
+        elif isinstance(v, _BadNumber) or (isinstance(v, int) and not isinstance(v, bool)
+                                            and abs(v) > MAX_INT):
+            raise r.fail(w, f"a number out of range ({_shown(v)})")
 
 
 def loads(text: str | bytes, path: str | None = None) -> Project:
@@ -494,11 +584,15 @@ def loads(text: str | bytes, path: str | None = None) -> Project:
         except UnicodeDecodeError as e:
             raise ProjectFileError(path, "", f"not UTF-8 text (byte {e.start})") from None
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int,
+                         parse_float=_parse_float)
     except json.JSONDecodeError as e:
         raise ProjectFileError(path, f"line {e.lineno}, column {e.colno}",
                                f"not valid JSON: {e.msg}") from None
-    except (ValueError, RecursionError) as e:
+    except RecursionError:
+        raise ProjectFileError(path, "", "not valid JSON: nested too deeply (a list or object "
+                                         "inside hundreds of others)") from None
+    except ValueError as e:
         raise ProjectFileError(path, "", f"not valid JSON: {e}") from None
     try:
         return project_from_dict(doc, path)
@@ -512,6 +606,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a project file")
 
 
+def _size_text(n: int) -> str:
+    for unit, size in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}".replace(".0 ", " ")
+    return f"{n:,} bytes"
+
+
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read a project; relative source paths are resolved against the file's folder.
 
@@ -519,6 +620,11 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     """
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES and p.is_file():
+            raise ProjectFileError(str(p), "", f"{_size_text(size)} is more than a project "
+                                               f"file can be ({_size_text(MAX_FILE_BYTES)}); "
+                                               f"is it a project?")
         data = p.read_bytes()
     except FileNotFoundError:
         raise ProjectFileError(str(p), "", "no such file") from None
