@@ -2,6 +2,8 @@
 
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vsm_app.domain import classic
 from vsm_app.domain.model import (
@@ -9,6 +11,7 @@ from vsm_app.domain.model import (
     Flow,
     FlowKind,
     MapSettings,
+    ModelError,
     Stage,
     ValueStreamMap,
 )
@@ -129,3 +132,66 @@ def test_template_binds_design_segments() -> None:
 def test_empty_map() -> None:
     r = classic.compute(ValueStreamMap("empty"))
     assert r.lead_time_s is None and r.activity_ratio is None and r.main_path == []
+
+
+# -- the linear main path agrees with networkx's longest path (issue 14, item 4) -------------
+
+def _reference_main_path(m: ValueStreamMap) -> list[str]:
+    """The rule written with networkx, independently: a longest path by lead time through
+    push/pull flows; among equal lengths the one met first in map order."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(s.id for s in m.stages)
+    g.add_edges_from((f.source, f.target) for f in m.flows if f.kind != FlowKind.REWORK)
+    if not m.stages or not nx.is_directed_acyclic_graph(g):
+        return []
+    order = {s.id: i for i, s in enumerate(m.stages)}
+    lt = {s.id: classic.stage_figures(s, m).lead_time_s or 0.0 for s in m.stages}
+    best: dict[str, tuple[float, list[int]]] = {}
+    for n in nx.lexicographical_topological_sort(g, key=lambda n: order[n]):
+        cands = [(best[p][0], p) for p in g.predecessors(n)]
+        if cands:
+            length, p = max(cands, key=lambda c: (c[0], -order[c[1]]))
+            best[n] = (length + lt[n], best[p][1] + [order[n]])
+        else:
+            best[n] = (lt[n], [order[n]])
+    end = max(best, key=lambda n: (best[n][0], -order[n]))
+    ids = [s.id for s in m.stages]
+    return [ids[i] for i in best[end][1]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_main_path_matches_the_networkx_reference(data: st.DataObject) -> None:
+    n = data.draw(st.integers(0, 12))
+    m = ValueStreamMap("m")
+    stages = [m.add_stage(Stage(f"s{i}", estimates=Estimates(
+        process_time_s=data.draw(st.sampled_from([None, 0.0, 60.0, 3600.0])),
+        wait_time_s=data.draw(st.sampled_from([None, 60.0, 3600.0]))))) for i in range(n)]
+    for _ in range(data.draw(st.integers(0, 2 * n))):
+        a, b = data.draw(st.integers(0, max(n - 1, 0))), data.draw(st.integers(0, max(n - 1, 0)))
+        if n and a != b and not any(f.source == stages[a].id and f.target == stages[b].id
+                                    for f in m.flows):
+            kind = data.draw(st.sampled_from([FlowKind.PUSH, FlowKind.PULL, FlowKind.REWORK]))
+            m.add_flow(Flow(stages[a].id, stages[b].id, kind))
+    assert classic.main_path(m) == _reference_main_path(m)
+    result = classic.compute(m)
+    loop = any("form a loop" in e.message for e in result.errors)
+    assert loop == (bool(n) and result.main_path == [] and _reference_main_path(m) == [])
+
+
+def test_a_pair_of_stages_has_one_flow_after_removes_undos_and_copies() -> None:
+    m = ValueStreamMap("m")
+    a, b = m.add_stage(Stage("a")), m.add_stage(Stage("b"))
+    f = m.add_flow(Flow(a.id, b.id))
+    with pytest.raises(ModelError, match="already connected"):
+        m.add_flow(Flow(a.id, b.id, FlowKind.PULL))
+    m.remove_flow(f.id)
+    m.add_flow(f, 0)  # what undo does
+    with pytest.raises(ModelError, match="already connected"):
+        m.add_flow(Flow(a.id, b.id))
+    copy = m.copy(new_ids=True)
+    with pytest.raises(ModelError, match="already connected"):
+        copy.add_flow(Flow(copy.stages[0].id, copy.stages[1].id))
+    copy.add_flow(Flow(copy.stages[1].id, copy.stages[0].id, FlowKind.REWORK))  # other way

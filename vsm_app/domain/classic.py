@@ -9,11 +9,12 @@ available time ÷ demand; a stage whose process time exceeds takt is a capacity 
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 
 from .durations import format_duration
-from .model import Stage, ValueStreamMap
+from .model import FlowKind, Stage, ValueStreamMap
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,14 @@ class ClassicMetrics:
     takt_time_s: float | None
     capacity_bottleneck: str | None  # stage id
     errors: list[ValidationIssue] = field(default_factory=list)
+    _by_id: dict[str, StageFigures] | None = field(default=None, init=False, repr=False,
+                                                   compare=False)
 
     def stage(self, stage_id: str) -> StageFigures:
-        return next(s for s in self.stages if s.stage_id == stage_id)
+        """The figures of one stage (constant time: the canvas asks for every stage)."""
+        if self._by_id is None or len(self._by_id) != len(self.stages):
+            self._by_id = {s.stage_id: s for s in self.stages}
+        return self._by_id[stage_id]
 
 
 def stage_figures(stage: Stage, vsm_map: ValueStreamMap) -> StageFigures:
@@ -70,12 +76,54 @@ def stage_figures(stage: Stage, vsm_map: ValueStreamMap) -> StageFigures:
     return StageFigures(stage.id, stage.name, pt, wait, lt, est.pca)
 
 
-def validate(vsm_map: ValueStreamMap) -> list[ValidationIssue]:
-    """Problems that make the classic metrics wrong, each naming the stage."""
+@dataclass
+class _Order:
+    """The map's push/pull graph as index lists, and a topological order of it."""
+
+    ids: list[str]  #: stage ids in map order
+    preds: list[list[int]]  #: per stage, its predecessors (map order)
+    topo: list[int] | None  #: smallest map index first among the ready ones; None: a loop
+
+
+def _order(vsm_map: ValueStreamMap) -> _Order:
+    """Kahn's algorithm over index lists: linear (a map may hold 100,000 stages), and the
+    order networkx's lexicographical topological sort gives with the map order as key."""
+    ids = [s.id for s in vsm_map.stages]
+    index = {sid: i for i, sid in enumerate(ids)}
+    n = len(ids)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    preds: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    for f in vsm_map.flows:
+        if f.kind == FlowKind.REWORK:
+            continue
+        u, v = index[f.source], index[f.target]
+        succ[u].append(v)
+        preds[v].append(u)
+        indeg[v] += 1
+    ready = [i for i in range(n) if indeg[i] == 0]
+    heapq.heapify(ready)
+    topo: list[int] = []
+    while ready:
+        u = heapq.heappop(ready)
+        topo.append(u)
+        for v in succ[u]:
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                heapq.heappush(ready, v)
+    return _Order(ids, preds, topo if len(topo) == n else None)
+
+
+def validate(vsm_map: ValueStreamMap, figures: dict[str, StageFigures] | None = None,
+             order: _Order | None = None) -> list[ValidationIssue]:
+    """Problems that make the classic metrics wrong, each naming the stage.
+
+    ``figures`` and ``order`` are reused when the caller has them already.
+    """
     issues: list[ValidationIssue] = []
     day = vsm_map.settings.day_length_s
     for st in vsm_map.stages:
-        f = stage_figures(st, vsm_map)
+        f = figures[st.id] if figures is not None else stage_figures(st, vsm_map)
         est = st.estimates
         if f.lead_time_s is not None and f.process_time_s is not None \
                 and f.lead_time_s < f.process_time_s:
@@ -89,44 +137,45 @@ def validate(vsm_map: ValueStreamMap) -> list[ValidationIssue]:
             issues.append(ValidationIssue(st.id, (
                 f"stage {st.name!r}: an inventory needs the map's demand per day "
                 "to become a wait time")))
-    import networkx as nx  # here, not at the top: the command line starts faster
+    order = order or _order(vsm_map)
+    if order.topo is None:  # rare: networkx names the loop
+        import networkx as nx  # here, not at the top: the command line starts faster
 
-    g = vsm_map.graph(include_rework=False)
-    if not nx.is_directed_acyclic_graph(g):
-        cycle = nx.find_cycle(g)
+        cycle = nx.find_cycle(vsm_map.graph(include_rework=False))
         names = " → ".join(vsm_map.stage(u).name for u, _ in cycle)
         issues.append(ValidationIssue(cycle[0][0], (
             f"flows form a loop ({names}); mark the flow back as rework")))
     return issues
 
 
-def main_path(vsm_map: ValueStreamMap, figures: dict[str, StageFigures] | None = None) -> list[str]:
+def main_path(vsm_map: ValueStreamMap, figures: dict[str, StageFigures] | None = None,
+              order: _Order | None = None) -> list[str]:
     """Longest path by stage lead time through push/pull flows (rework excluded).
 
     Ties go to the path met first in the map's stage order, so the result is stable.
+    Linear in stages and flows.
     """
-    import networkx as nx
-
-    g = vsm_map.graph(include_rework=False)
-    if g.number_of_nodes() == 0 or not nx.is_directed_acyclic_graph(g):
+    order = order or _order(vsm_map)
+    if not order.ids or order.topo is None:
         return []
     figures = figures or {s.id: stage_figures(s, vsm_map) for s in vsm_map.stages}
-    order = {s.id: i for i, s in enumerate(vsm_map.stages)}
-    best: dict[str, float] = {}
-    prev: dict[str, str | None] = {}
-    for n in nx.lexicographical_topological_sort(g, key=lambda n: order[n]):
-        w = figures[n].lead_time_s or 0.0
-        preds = sorted(g.predecessors(n), key=lambda p: order[p])
+    ids = order.ids
+    weight = [figures[sid].lead_time_s or 0.0 for sid in ids]
+    best = [0.0] * len(ids)
+    prev = [-1] * len(ids)
+    for n in order.topo:
+        preds = order.preds[n]
         if preds:
-            p = max(preds, key=lambda p: (best[p], -order[p]))
-            best[n], prev[n] = best[p] + w, p
+            # the longest predecessor; on a tie the first in map order
+            p = max(preds, key=lambda p: (best[p], -p))
+            best[n], prev[n] = best[p] + weight[n], p
         else:
-            best[n], prev[n] = w, None
-    end = max(best, key=lambda n: (best[n], -order[n]))
+            best[n] = weight[n]
+    end = max(range(len(ids)), key=lambda n: (best[n], -n))
     path = [end]
-    while prev[path[-1]] is not None:
-        path.append(prev[path[-1]])  # type: ignore[arg-type]
-    return path[::-1]
+    while prev[path[-1]] >= 0:
+        path.append(prev[path[-1]])
+    return [ids[i] for i in reversed(path)]
 
 
 def compute(vsm_map: ValueStreamMap) -> ClassicMetrics:
@@ -139,7 +188,8 @@ def compute(vsm_map: ValueStreamMap) -> ClassicMetrics:
                                      and f.process_time_s > takt))
         for f in figs.values()
     ]
-    path = main_path(vsm_map, figs)
+    order = _order(vsm_map)  # once: a map may hold 100,000 stages
+    path = main_path(vsm_map, figs, order)
     on_path = [figs[i] for i in path]
     lts = [f.lead_time_s for f in on_path if f.lead_time_s is not None]
     pts = [f.process_time_s for f in on_path if f.process_time_s is not None]
@@ -151,7 +201,7 @@ def compute(vsm_map: ValueStreamMap) -> ClassicMetrics:
     over = [s for s in stages if s.above_takt]
     bottleneck = max(over, key=lambda s: s.process_time_s or 0.0).stage_id if over else None
     return ClassicMetrics(vsm_map.name, stages, path, total_lt, total_pt, ratio, rolled, takt,
-                          bottleneck, validate(vsm_map))
+                          bottleneck, validate(vsm_map, figs, order))
 
 
 def to_json(m: ClassicMetrics) -> dict[str, object]:

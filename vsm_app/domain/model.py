@@ -142,6 +142,8 @@ class ValueStreamMap:
         self.settings = settings or MapSettings()
         self._stages: dict[str, Stage] = {}
         self._flows: dict[str, Flow] = {}
+        #: (source, target) → flow id: one flow per pair, checked in constant time
+        self._pairs: dict[tuple[str, str], str] = {}
         self.kaizens: dict[str, KaizenBurst] = {}
         self.notes: dict[str, StickyNote] = {}
         self.stage_added = Signal()
@@ -197,12 +199,9 @@ class ValueStreamMap:
         import networkx as nx
 
         g = nx.DiGraph()
-        for s in self._stages.values():
-            g.add_node(s.id, stage=s)
-        for f in self._flows.values():
-            if not include_rework and f.kind == FlowKind.REWORK:
-                continue
-            g.add_edge(f.source, f.target, flow=f)
+        g.add_nodes_from((s.id, {"stage": s}) for s in self._stages.values())
+        g.add_edges_from((f.source, f.target, {"flow": f}) for f in self._flows.values()
+                         if include_rework or f.kind != FlowKind.REWORK)
         return g
 
     # -- editing (each emits one signal) ----------------------------------------------
@@ -258,11 +257,10 @@ class ValueStreamMap:
             raise ModelError("a flow needs two different stages")
         for s in (flow.source, flow.target):
             self.stage(s)
-        for f in self._flows.values():
-            if f.source == flow.source and f.target == flow.target:
-                raise ModelError(
-                    f"{self._stages[flow.source].name} → {self._stages[flow.target].name} "
-                    "is already connected")
+        if (flow.source, flow.target) in self._pairs:
+            raise ModelError(
+                f"{self._stages[flow.source].name} → {self._stages[flow.target].name} "
+                "is already connected")
         if flow.id in self._flows:
             raise ModelError(f"flow id {flow.id!r} already in the map")
         if index is None or index >= len(self._flows):
@@ -271,11 +269,13 @@ class ValueStreamMap:
             items = list(self._flows.items())
             items.insert(index, (flow.id, flow))
             self._flows = dict(items)
+        self._pairs[(flow.source, flow.target)] = flow.id
         self.flow_added.emit(flow)
         return flow
 
     def remove_flow(self, flow_id: str) -> Flow:
         flow = self._flows.pop(flow_id)
+        self._pairs.pop((flow.source, flow.target), None)
         self.flow_removed.emit(flow)
         return flow
 
@@ -340,6 +340,7 @@ class ValueStreamMap:
             if new_ids:
                 f2.id = new_id("flow")
             m._flows[f2.id] = f2
+            m._pairs[(f2.source, f2.target)] = f2.id
         for k in self.kaizens.values():
             k2 = copy.deepcopy(k)
             if new_ids:

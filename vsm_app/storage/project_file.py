@@ -269,6 +269,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024  #: a bigger file is refused before it is rea
 MAX_STAGES = 1_000_000  #: per map, and as many flows, notes, kaizens …
 MAX_INT = 2 ** 53  #: integers beyond this lose precision in other JSON readers
 
+_FLOW_KINDS = frozenset(k.value for k in FlowKind)
 _LIMITS: dict[str, float] = {
     "x": MAX_COORDINATE, "y": MAX_COORDINATE,
     "demand_per_day": MAX_COUNT, "inventory": MAX_COUNT,
@@ -429,7 +430,7 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
         w = f"{where}.flows[{i}]"
         f = r.obj(fd, w)
         kind_s = r.get(f, "kind", w, str, "push")
-        if kind_s not in {k.value for k in FlowKind}:
+        if kind_s not in _FLOW_KINDS:
             raise r.fail(f"{w}.kind", f"expected push, pull or rework, found {kind_s!r}")
         src, tgt = r.get(f, "source", w, str), r.get(f, "target", w, str)
         for key, sid in (("source", src), ("target", tgt)):
