@@ -63,7 +63,12 @@ def test_changes_commits_and_tag_deployments(story: dict[str, str]) -> None:
     assert merge["merged_at"] == at(10)
     assert merge["merge_sha"] == story["merge"]
     assert merge["kind"] == "feature"  # from the PR title in the merge message
-    assert merge["title"] == "feat: add x"
+    # no message text is kept (it can name people), only the label the metrics read
+    assert "title" not in t.changes
+    subject = t.commits.set_index("sha")["subject"]
+    assert subject[story["x1"]] == "feat:" and subject[story["fix"]] == "fix:"
+    assert subject[story["revert"]] == 'Revert "' and pd.isna(subject[story["x2"]])
+    assert pd.isna(subject[story["merge"]])  # "Merge pull request #1 from alice/feature-x"
     # shipped by the second tag: lead time = tag time − first author time
     assert merge["deployed_at"] == at(12)
     assert merge["deployed_at"] - merge["first_commit_at"] == 8 * H

@@ -77,6 +77,7 @@ import numpy as np
 import pandas as pd
 
 from vsm_app.domain.environments import DEFAULT_PRODUCTION_ENVIRONMENTS, is_production
+from vsm_app.domain.kinds import HOTFIX_SUBJECT as _HOTFIX_SUBJECT
 from vsm_app.ingest.ancestry import natural_key
 
 from .events import lookup, object_keys, text_in
@@ -90,7 +91,7 @@ SUCCESS_CONCLUSIONS = frozenset({"success", "succeeded", "successful", "passed"}
 
 #: ``hotfix:``/``hotfix(scope)!:`` prefix (same rule as domain.kinds.is_hotfix_subject), or a
 #: merge of a hotfix branch ("Merge pull request #12 from org/hotfix/login")
-HOTFIX_SUBJECT = r"^\s*hotfix(?:\([^)]*\))?!?:|^\s*merge\b.*\bhotfix[-_/]"
+HOTFIX_SUBJECT = _HOTFIX_SUBJECT  # one rule, in domain.kinds
 
 
 def _str(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -63,6 +63,12 @@ def has_kind_prefix(subject: str, prefixes: Mapping[str, str] = DEFAULT_PREFIXES
     return bool(m and m.group(1).lower() in prefixes)
 
 
+#: a hotfix change, from its merge commit's subject (case-insensitive): a
+#: ``hotfix:``/``hotfix(scope)!:`` prefix, or the merge of a ``hotfix-``/``hotfix_``/``hotfix/``
+#: branch
+HOTFIX_SUBJECT = r"^\s*hotfix(?:\([^)]*\))?!?:|^\s*merge\b.*\bhotfix[-_/]"
+
+
 def is_hotfix_subject(subject: str) -> bool:
     m = _PREFIX.match(subject or "")
     return bool(m and m.group(1).lower() == "hotfix")

@@ -37,7 +37,14 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from vsm_app.domain.kinds import DEFAULT_KIND, DEFAULT_PREFIXES, has_kind_prefix, kind_from_subject
+from vsm_app.domain.kinds import (
+    DEFAULT_KIND,
+    DEFAULT_PREFIXES,
+    HOTFIX_SUBJECT,
+    KINDS,
+    has_kind_prefix,
+    kind_from_subject,
+)
 from vsm_app.domain.tables import SourceReport, Tables, conform, empty
 from vsm_app.ingest import changescache, gitcache, gitrun, release_tags
 from vsm_app.ingest.ancestry import (
@@ -305,56 +312,85 @@ def detect_release_tags(path: str, subtree: str | None = None,
 _LOG_FORMAT = "%H%x00%P%x00%at%x00%ct%x00%aE%x01%aN%x00%s%x00%b"
 _NFIELDS = 7
 _REVERT = re.compile(rb"This reverts commit ([0-9a-fA-F]{7,64})")
-_GH_OWNER = re.compile(rb"^(Merge pull request #\d+ from )[^/\s]+/")
+
+
+#: What the cache and the commits table keep of a commit message: never its text (it can
+#: name people: "Signed-off-by", "Merge branch 'x' of github.com:login/repo"), only a label
+#: that says as much as the metrics read from it — the Conventional-Commit type of a known
+#: prefix ("fix:"), a git revert title ('Revert "'), or nothing. The label of any subject
+#: gives the same kind_from_subject(), has_kind_prefix() and is_hotfix_subject() as the text.
+LABELS: tuple[str, ...] = ("", 'Revert "', *(f"{p}:" for p in DEFAULT_PREFIXES))
+_LABEL_CODE = {p.encode(): i + 2 for i, p in enumerate(DEFAULT_PREFIXES)}
+_PREFIX_B = re.compile(rb"^\s*([A-Za-z]+)(?:\([^)]*\))?!?:")
+_GIT_REVERT_B = re.compile(rb'^\s*Revert "')
+#: a hotfix: the "hotfix:" prefix, or a merge of a hotfix branch (analysis.dora's rule)
+_HOTFIX_B = re.compile(HOTFIX_SUBJECT.encode(), re.IGNORECASE)
+_KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+
+
+def _label(text: bytes) -> int:
+    """The :data:`LABELS` code of a subject or title."""
+    if _GIT_REVERT_B.match(text):
+        return 1
+    m = _PREFIX_B.match(text)
+    if m is None:
+        return 0
+    return _LABEL_CODE.get(m.group(1).lower(), 0)
 
 
 @dataclass
 class RawHistory:
-    """Columns parsed from ``git log`` (newest first), before any interpretation."""
+    """Columns parsed from ``git log`` (newest first): what the metrics need, no message text.
+
+    Stored as is in the history cache (see :data:`LABELS`).
+    """
 
     sha: list[str] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)  #: space-separated, as ``%P`` prints them
     author_time: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     commit_time: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    author_key: list[str] = field(default_factory=list)
-    subject: list[str] = field(default_factory=list)
-    #: merge sha -> first line of its message body (the PR title of a GitHub merge)
-    titles: dict[str, str] = field(default_factory=dict)
+    author_key: list[str] = field(default_factory=list)  #: salted hash of the author
+    #: :data:`LABELS` code of the subject
+    label: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+    #: :data:`LABELS` code of the title: the PR title GitHub/GitLab put in the body of a
+    #: generic merge commit ("Merge pull request #1 from …"), else the subject's
+    title: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+    #: the kind a generic merge's branch name says (``fix/login``): index into KINDS, or -1
+    branch_kind: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+    #: the subject marks a hotfix ("hotfix:", or a merge of a hotfix branch)
+    hotfix: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
     #: commit sha -> shas named by "This reverts commit <sha>" in its body
     reverts: dict[str, list[str]] = field(default_factory=dict)
+
+    _ARRAYS = ("author_time", "commit_time", "label", "title", "branch_kind", "hotfix")
 
     def __len__(self) -> int:
         return len(self.sha)
 
     def concat(self, older: RawHistory) -> RawHistory:
         """``self`` (newer commits) followed by ``older``."""
-        return RawHistory(
-            self.sha + older.sha, self.parents + older.parents,
-            np.concatenate([self.author_time, older.author_time]),
-            np.concatenate([self.commit_time, older.commit_time]),
-            self.author_key + older.author_key, self.subject + older.subject,
-            {**older.titles, **self.titles}, {**older.reverts, **self.reverts})
+        arrays = {a: np.concatenate([getattr(self, a), getattr(older, a)])
+                  for a in self._ARRAYS}
+        return RawHistory(self.sha + older.sha, self.parents + older.parents,
+                          author_key=self.author_key + older.author_key,
+                          reverts={**older.reverts, **self.reverts}, **arrays)
 
     def take(self, keep: np.ndarray) -> RawHistory:
         idx = np.flatnonzero(keep).tolist()
         shas = [self.sha[i] for i in idx]
         kept = set(shas)
-        return RawHistory(
-            shas, [self.parents[i] for i in idx], self.author_time[idx], self.commit_time[idx],
-            [self.author_key[i] for i in idx], [self.subject[i] for i in idx],
-            {k: v for k, v in self.titles.items() if k in kept},
-            {k: v for k, v in self.reverts.items() if k in kept})
+        arrays = {a: getattr(self, a)[idx] for a in self._ARRAYS}
+        return RawHistory(shas, [self.parents[i] for i in idx],
+                          author_key=[self.author_key[i] for i in idx],
+                          reverts={k: v for k, v in self.reverts.items() if k in kept}, **arrays)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {
             "sha": gitcache.pack_strings(self.sha),
             "parents": gitcache.pack_strings(self.parents),
-            "author_time": self.author_time,
-            "commit_time": self.commit_time,
             "author_key": gitcache.pack_strings(self.author_key),
-            "subject": gitcache.pack_strings(self.subject),
-            "titles": gitcache.pack_json(self.titles),
             "reverts": gitcache.pack_json(self.reverts),
+            **{a: getattr(self, a) for a in self._ARRAYS},
         }
 
     @classmethod
@@ -362,9 +398,12 @@ class RawHistory:
         n = len(a["author_time"])
         return cls(
             gitcache.unpack_strings(a["sha"], n), gitcache.unpack_strings(a["parents"], n),
-            a["author_time"].astype(np.int64), a["commit_time"].astype(np.int64),
-            gitcache.unpack_strings(a["author_key"], n), gitcache.unpack_strings(a["subject"], n),
-            dict(gitcache.unpack_json(a["titles"])), dict(gitcache.unpack_json(a["reverts"])))
+            author_key=gitcache.unpack_strings(a["author_key"], n),
+            reverts=dict(gitcache.unpack_json(a["reverts"])),
+            author_time=a["author_time"].astype(np.int64),
+            commit_time=a["commit_time"].astype(np.int64),
+            label=a["label"].astype(np.int8), title=a["title"].astype(np.int8),
+            branch_kind=a["branch_kind"].astype(np.int8), hotfix=a["hotfix"].astype(bool))
 
 
 class _LogParser:
@@ -377,11 +416,13 @@ class _LogParser:
         self._pending: list[bytes] = []
         self._sha: list[bytes] = []
         self._parents: list[bytes] = []
-        self._subject: list[bytes] = []
+        self._label: list[int] = []
+        self._title: list[int] = []
+        self._branch_kind: list[int] = []
+        self._hotfix: list[bool] = []
         self._at: list[np.ndarray] = []
         self._ct: list[np.ndarray] = []
         self._author: list[str] = []
-        self.titles: dict[str, str] = {}
         self.reverts: dict[str, list[str]] = {}
         self.count = 0
         self._progress = progress
@@ -415,23 +456,26 @@ class _LogParser:
         self._sha.append(b"\n".join(shas))
         self._parents.append(b"\n".join(parents))
         subjects = parts[5::k]
-        merges = [i for i, p in enumerate(parents) if b" " in p]
-        for i in merges:
-            subject = subjects[i]
-            # GitHub's merge subject names the head repository's owner, often a person's
-            # login: it is replaced before the subject is kept anywhere
-            if subject.startswith(b"Merge pull request #"):
-                m = _GH_OWNER.match(subject)
-                if m:
-                    subjects[i] = m.group(1) + "…/".encode() + subject[m.end():]
+        # only derived facts are kept of a message (see LABELS): its text can name people
+        labels = [_label(x) for x in subjects]
+        titles = list(labels)
+        branch = [-1] * len(shas)
+        for i in [i for i, p in enumerate(parents) if b" " in p]:
+            subject = subjects[i].decode("utf-8", "replace")
+            if _GENERIC_MERGE.match(subject) is None:
+                continue
+            bk = _branch_kind(subject)
+            branch[i] = _KIND_CODE[bk] if bk is not None else -1
             body = bodies[i]
             if body:
-                head = body.split(b"\n", 1)[0].strip()
-                if not head:  # the title is the first line that is not blank
-                    head = next((ln.strip() for ln in body.splitlines() if ln.strip()), b"")
+                # the PR title GitHub/GitLab put there: the first line that is not blank
+                head = next((ln.strip() for ln in body.splitlines() if ln.strip()), b"")
                 if head:
-                    self.titles[shas[i].decode("ascii")] = head.decode("utf-8", "replace")[:300]
-        self._subject.append(b"\x00".join(subjects))
+                    titles[i] = _label(head)
+        self._label.extend(labels)
+        self._title.extend(titles)
+        self._branch_kind.extend(branch)
+        self._hotfix.extend([_HOTFIX_B.search(x) is not None for x in subjects])
         self._at.append(np.array(parts[2::k]).astype(np.int64))
         self._ct.append(np.array(parts[3::k]).astype(np.int64))
         keys = self._keys
@@ -449,19 +493,16 @@ class _LogParser:
     def finish(self) -> RawHistory:
         if self._carry or self._pending:
             raise GitError("unexpected end of git log output")
-
-        def lines(blobs: list[bytes], sep: bytes) -> list[str]:
-            if not self.count:
-                return []
-            return sep.join(blobs).decode("utf-8", "replace").split(sep.decode())
-
-        sha = lines(self._sha, b"\n")
+        sha = b"\n".join(self._sha).decode("ascii", "replace").split("\n") if self.count else []
         parents_raw = b"\n".join(self._parents).decode("ascii", "replace")
         parents = parents_raw.split("\n") if self.count else []
-        subject = lines(self._subject, b"\x00")
         at = np.concatenate(self._at) if self._at else np.empty(0, dtype=np.int64)
         ct = np.concatenate(self._ct) if self._ct else np.empty(0, dtype=np.int64)
-        return RawHistory(sha, parents, at, ct, self._author, subject, self.titles, self.reverts)
+        return RawHistory(sha, parents, at, ct, self._author,
+                          label=np.asarray(self._label, dtype=np.int8),
+                          title=np.asarray(self._title, dtype=np.int8),
+                          branch_kind=np.asarray(self._branch_kind, dtype=np.int8),
+                          hotfix=np.asarray(self._hotfix, dtype=bool), reverts=self.reverts)
 
 
 def _rev_file(include: Sequence[str], exclude: Sequence[str]) -> BinaryIO:
@@ -681,19 +722,18 @@ def _build_changes(raw: RawHistory, tip: str, label: str, touched: list[str] | N
         n_commits[only_merges] = np.bincount(lab[member], minlength=m)[only_merges]
 
     shas = raw.sha
-    subjects = raw.subject
     change_ids = [shas[r] for r in roots]
+    # what the messages said, as labels (see LABELS): the subject's, and the title's (the PR
+    # title of a generic merge, else the subject)
+    subjects = [LABELS[c] for c in raw.label.tolist()]
 
     # titles and kinds
     titles: list[str] = []
     kinds: list[str | None] = []
     need_fallback: list[int] = []
-    titles_by_sha = raw.titles
+    title_codes = raw.title
     for k, r in enumerate(roots):
-        s = subjects[r]
-        title = s
-        if is_merge[r] and _GENERIC_MERGE.match(s) is not None:
-            title = titles_by_sha.get(shas[r]) or s  # the PR title GitHub/GitLab put there
+        title = LABELS[int(title_codes[r])]
         titles.append(title)
         kind = kind_from_subject(title)
         if kind == DEFAULT_KIND and is_merge[r] and not _has_kind_prefix(title):
@@ -713,7 +753,8 @@ def _build_changes(raw: RawHistory, tip: str, label: str, touched: list[str] | N
             if k not in best and _has_kind_prefix(subjects[i]):
                 best[k] = kind_from_subject(subjects[i])
         for k in need_fallback:
-            kinds[k] = best.get(k) or _branch_kind(subjects[roots[k]]) or DEFAULT_KIND
+            bk = int(raw.branch_kind[roots[k]])
+            kinds[k] = best.get(k) or (KINDS[bk] if bk >= 0 else None) or DEFAULT_KIND
 
     # reverts: "This reverts commit <sha>" in any commit of the change, linked to the change
     # holding the reverted commit (a revert inside its own change is ignored)
@@ -756,7 +797,8 @@ def _build_changes(raw: RawHistory, tip: str, label: str, touched: list[str] | N
         "repo": pd.array([label] * m, dtype="string"),
         "n_commits": pd.array(n_commits, dtype="Int64"),
         "last_commit_at": _utc(last_at),
-        "title": pd.array(titles, dtype="string"),
+        # the merge commit's subject marks a hotfix (analysis.dora reads it)
+        "is_hotfix": raw.hotfix[root_arr] if m else np.zeros(0, dtype=bool),
     })
     # newest first, like git log
     changes = conform(changes.iloc[::-1].reset_index(drop=True), "changes")
@@ -767,7 +809,8 @@ def _build_changes(raw: RawHistory, tip: str, label: str, touched: list[str] | N
         "parents": pd.Series(parents_t, dtype=object),
         "author_time": _utc(at),
         "commit_time": _utc(ct),
-        "subject": pd.array(subjects, dtype="string"),
+        # the label of the subject, never its text (see LABELS); <NA> when it says nothing
+        "subject": pd.array([x or None for x in subjects], dtype="string"),
         "author_key": pd.array(raw.author_key, dtype="string"),
         "repo": pd.array([label] * n, dtype="string"),
         "change_id": pd.array(commit_change, dtype="string"),

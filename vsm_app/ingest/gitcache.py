@@ -1,5 +1,9 @@
 """On-disk cache of parsed git history: numpy ``.npz`` files, never pickle.
 
+An entry holds what the metrics need and nothing that names a person: shas, parents,
+times, salted author hashes, and labels derived from the messages (their kind, revert and
+hotfix marks), never a subject, a body, a merge title, a name or an e-mail address.
+
 One file per cache entry holds numeric arrays and UTF-8 blobs (strings joined by NUL, which
 cannot occur in commit metadata). Writes go to a temporary file in the same folder and are
 moved into place with :func:`os.replace`, so a reader sees the old entry or the new one,
@@ -22,8 +26,9 @@ import numpy as np
 
 from vsm_app import cachedir
 
-#: bump when the layout of a cache entry changes: older entries are then ignored
-CACHE_VERSION = 1
+#: bump when the layout of a cache entry changes: older entries are then removed
+#: (2: no commit message text any more, see vsm_app.ingest.git.LABELS)
+CACHE_VERSION = 2
 
 _SEP = "\x00"
 
@@ -107,6 +112,13 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
     except (KeyError, ValueError, UnicodeDecodeError):
         return None
     if not isinstance(meta, dict) or meta.get("cache_version") != CACHE_VERSION:
+        if isinstance(meta, dict) and isinstance(meta.get("cache_version"), int) \
+                and meta["cache_version"] < CACHE_VERSION:
+            # an older layout may hold message text: it is not kept on disk
+            try:
+                path.unlink()
+            except OSError:
+                pass
         return None
     cachedir.mark_used(path)
     return arrays, meta
