@@ -469,3 +469,25 @@ def test_demo_generator_is_deterministic_and_realistic(tmp_path: Path) -> None:
     assert t.changes["is_revert"].sum() >= 3
     assert t.changes["deployed_at"].notna().mean() > 0.95
     assert t.changes["merged_at"].max() <= pd.Timestamp("2026-10-31T23:59:59Z")
+
+
+def test_hand_made_commit_dates_git_cannot_print_are_missing(tmp_path: Path) -> None:
+    """A hostile repository's commits dated before 1970 (git prints nothing for them) or
+    beyond 2262: missing dates, never a crash, and the rest is measured."""
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("feat: base", 0)
+    tree = b.git("rev-parse", "HEAD^{tree}")
+    parent = b.head()
+    for i, (author, committer) in enumerate([(-8_000_000_000, -8_000_000_000),
+                                             (99_999_999_999_999, 1_741_000_000)]):
+        body = (f"tree {tree}\nparent {parent}\nauthor A <a@x.example> {author} +0000\n"
+                f"committer A <a@x.example> {committer} +0000\n\nfix: odd {i}\n")
+        parent = b.git("hash-object", "-t", "commit", "-w", "--stdin", "--literally",
+                       input=body)
+    b.git("update-ref", "refs/heads/main", parent)
+    t = run(GitOptions(str(b.path)))
+    assert len(t.commits) == 3 and len(t.changes) == 3
+    times = t.commits.set_index("sha")
+    assert pd.isna(times.loc[parent, "author_time"])  # year ~3 million
+    assert times.loc[parent, "commit_time"] == pd.Timestamp(1_741_000_000, unit="s", tz="UTC")
+    assert times["author_time"].isna().sum() == 2  # and the one git printed no date for

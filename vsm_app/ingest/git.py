@@ -476,8 +476,8 @@ class _LogParser:
         self._title.extend(titles)
         self._branch_kind.extend(branch)
         self._hotfix.extend([_HOTFIX_B.search(x) is not None for x in subjects])
-        self._at.append(np.array(parts[2::k]).astype(np.int64))
-        self._ct.append(np.array(parts[3::k]).astype(np.int64))
+        self._at.append(_epochs(parts[2::k]))
+        self._ct.append(_epochs(parts[3::k]))
         keys = self._keys
         self._author.extend([keys.get(x) or self._key(x) for x in parts[4::k]])
         for i, body in enumerate(bodies):
@@ -503,6 +503,24 @@ class _LogParser:
                           title=np.asarray(self._title, dtype=np.int8),
                           branch_kind=np.asarray(self._branch_kind, dtype=np.int8),
                           hotfix=np.asarray(self._hotfix, dtype=bool), reverts=self.reverts)
+
+
+_NO_TIME = np.iinfo(np.int64).min  # a date git could not print: NaT in the tables
+
+
+def _epochs(fields: list[bytes]) -> np.ndarray:
+    """``%at``/``%ct`` fields as int64; a field git left empty (a hand-made commit dated
+    before 1970 or beyond what git prints) becomes a missing date, never an error."""
+    try:
+        return np.array(fields).astype(np.int64)
+    except (ValueError, OverflowError):
+        out = np.empty(len(fields), dtype=np.int64)
+        for i, f in enumerate(fields):
+            try:
+                out[i] = int(f)
+            except (ValueError, OverflowError):
+                out[i] = _NO_TIME
+        return out
 
 
 def _rev_file(include: Sequence[str], exclude: Sequence[str]) -> BinaryIO:
@@ -636,13 +654,14 @@ def _read_history(g: _Git, git_dir: str, ref: str, roots: list[str], options: Gi
 
 # --------------------------------------------------------------------------- interpretation
 
-_MAX_S = 9_223_372_035  # the range of datetime64[ns] in seconds (years 1677..2262)
+_MAX_S = 9_223_372_035  # the end of datetime64[ns] in seconds (year 2262)
 
 
 def _utc(seconds: np.ndarray) -> pd.DatetimeIndex:
     """Epoch seconds → tz-aware UTC ``datetime64[ns]``; out-of-range dates become NaT."""
     sec = np.asarray(seconds, dtype=np.int64)
-    ok = (sec > -_MAX_S) & (sec < _MAX_S)
+    # from 1970 on: any two instants then differ by less than timedelta64[ns] holds
+    ok = (sec >= 0) & (sec < _MAX_S)
     ns = np.where(ok, sec, 0) * np.int64(1_000_000_000)
     ns[~ok] = np.iinfo(np.int64).min  # NaT
     return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
