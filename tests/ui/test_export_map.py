@@ -239,3 +239,50 @@ def test_chart_csv_neutralises_formula_series_names(qtbot: Any, tmp_path: Path) 
     assert rows == [["series", "x", "'=1+1"],
                     ["'=HYPERLINK(\"http://x.invalid\")", "1.0", "-5.0"],
                     ["'@SUM(1)\n=2+2", "1.0", "2.0"]]
+
+
+def test_a_map_of_thousands_of_stages_exports_as_an_overview(qapp: Any, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+    from PySide6.QtGui import QColor
+
+    from vsm_app.domain.model import Flow, FlowKind, Stage, ValueStreamMap
+    from vsm_app.ui.canvas.items import BOX_H, BOX_W
+    from vsm_app.ui.export import (
+        OVERVIEW_STAGES,
+        MapPicture,
+        OverviewPicture,
+        export_colors,
+        map_picture,
+    )
+
+    m = ValueStreamMap("Generated")
+    cols = 50
+    stages = [m.add_stage(Stage(f"S{i}", x=(i % cols) * 240.0, y=(i // cols) * 200.0))
+              for i in range(OVERVIEW_STAGES)]
+    for a, b in zip(stages, stages[1:], strict=False):
+        m.add_flow(Flow(a.id, b.id))
+    m.add_flow(Flow(stages[9].id, stages[2].id, FlowKind.REWORK))
+    project = Project("Big", [m])
+    assert isinstance(map_picture("Big", software_delivery()), MapPicture)
+    with map_picture("Big", m, title=False) as pic:
+        assert isinstance(pic, OverviewPicture)
+        # the boxes plus a 40-unit margin: 50 columns × 240, 40 rows × 200
+        assert (pic.width, pic.height) == (49 * 240 + BOX_W + 80, 39 * 200 + BOX_H + 80)
+
+    hot = stages[0].id
+    res = export_map_image(project, m, tmp_path / "big.png", width_px=3000, title=False,
+                           overlay={hot: ("", "#ff0000", True)})
+    img = QImage(str(res.path))
+    scale = 3000 / (49 * 240 + BOX_W + 80)
+    # a point inside each box, away from its border and from its centred name
+    inside = img.pixelColor(round((40 + 15) * scale), round((40 + 15) * scale))
+    assert inside.red() > 200 and inside.green() < 200  # the measured heat tints the box
+    other = img.pixelColor(round((40 + 240 + 15) * scale), round((40 + 15) * scale))
+    assert other == QColor(export_colors().box_fill)  # an untinted box
+
+    svg = (export_map_image(project, m, tmp_path / "big.svg").path).read_text()
+    root = ET.fromstring(svg)
+    names = {t.text.strip() for t in root.iter(f"{SVG}text") if t.text and t.text.strip()}
+    assert {f"S{i}" for i in range(OVERVIEW_STAGES)} <= names
+    pdf = export_maps_pdf(project, [m], tmp_path / "big.pdf")
+    assert len(PdfReader(str(pdf.path)).pages) == 1

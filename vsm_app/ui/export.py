@@ -39,7 +39,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QMimeData, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QLineF,
+    QMarginsF,
+    QMimeData,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -50,6 +60,7 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QPen,
 )
 from PySide6.QtSvg import QSvgGenerator
 
@@ -63,6 +74,7 @@ from ..report.target import (
     report_progress,
     write_target,
 )
+from .canvas.items import BOX_H, BOX_W
 from .canvas.scene import MapScene
 from .theme import LIGHT, CanvasColors
 
@@ -224,12 +236,115 @@ class MapPicture:
                                                       self.width - 60))
 
 
+#: from this many stages a map is exported as an overview (:class:`OverviewPicture`)
+OVERVIEW_STAGES = 2_000
+
+
+class OverviewPicture(MapPicture):
+    """A very large map drawn straight from the model: boxes with names, flows as lines.
+
+    A map of thousands of stages is nobody's workshop map, but a generated or imported one
+    must still export in seconds (100,000 stages and 150,000 flows: well under 5 s), and a
+    scene of one item per stage and flow takes a minute to build and paint. Batched painter
+    calls do it instead; the ladder, the data boxes and the kaizens are left out, the
+    measured overlay tints the boxes. Same interface as :class:`MapPicture`.
+    """
+
+    def __init__(self, project_name: str, vsm_map: ValueStreamMap, *,
+                 overlay: OverlayLike | None = None, title: bool = True,
+                 colors: CanvasColors | None = None, measured_ladder: Any = None) -> None:
+        self.map = vsm_map
+        self.project_name = project_name
+        self.colors = colors or export_colors()
+        self.overlay = {sid: _as_overlay(v) for sid, v in (overlay or {}).items()
+                        if vsm_map.has_stage(sid)}
+        self.title = title
+        self.title_h = TITLE_H if title else 0.0
+        stages = vsm_map.stages
+        self._pos = {s.id: (s.x, s.y) for s in stages}
+        if stages:
+            xs = [s.x for s in stages]
+            ys = [s.y for s in stages]
+            left, top = min(xs) - 40.0, min(ys) - 40.0
+            right, bottom = max(xs) + BOX_W + 40.0, max(ys) + BOX_H + 40.0
+        else:
+            left, top, right, bottom = 0.0, 0.0, 400.0, 200.0
+        for n in vsm_map.notes.values():  # notes are drawn too: keep them inside
+            left, top = min(left, n.x - 40.0), min(top, n.y - 40.0)
+            right, bottom = max(right, n.x + 200.0), max(bottom, n.y + 120.0)
+        self.source = QRectF(left, top, max(right - left, 400.0), max(bottom - top, 200.0))
+
+    def close(self) -> None:
+        pass
+
+    def paint(self, painter: QPainter, target: QRectF) -> None:
+        s = min(target.width() / self.width, target.height() / self.height)
+        w, h = self.width * s, self.height * s
+        left = target.left() + (target.width() - w) / 2
+        top = target.top() + (target.height() - h) / 2
+        painter.save()
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing
+                               | QPainter.RenderHint.TextAntialiasing)
+        painter.translate(left, top)
+        painter.scale(s, s)
+        if self.title:
+            self._paint_title(painter)
+        painter.translate(-self.source.left(), self.title_h - self.source.top())
+        self._paint_map(painter, s)
+        painter.restore()
+
+    def _paint_map(self, painter: QPainter, scale: float) -> None:
+        c = self.colors
+        pos = self._pos
+        cx, cy = BOX_W / 2, BOX_H / 2
+        lines: dict[str, list[QLineF]] = {"push": [], "pull": [], "rework": []}
+        for f in self.map.flows:
+            (x1, y1), (x2, y2) = pos[f.source], pos[f.target]
+            lines[f.kind.value].append(QLineF(x1 + cx, y1 + cy, x2 + cx, y2 + cy))
+        for kind, style in (("push", Qt.PenStyle.SolidLine), ("pull", Qt.PenStyle.DashLine),
+                            ("rework", Qt.PenStyle.DotLine)):
+            if lines[kind]:
+                pen = QPen(c.q(kind), 2.0, style)
+                pen.setCosmetic(scale < 0.5)  # still a visible line when the map is tiny
+                painter.setPen(pen)
+                painter.drawLines(lines[kind])
+        boxes = [QRectF(x, y, BOX_W, BOX_H) for x, y in pos.values()]
+        painter.setPen(QPen(c.q("box_border"), 1.5))
+        painter.setBrush(c.q("box_fill"))
+        painter.drawRects(boxes)
+        for sid, ov in self.overlay.items():
+            if ov.heat_color:
+                tint = QColor(ov.heat_color)
+                tint.setAlpha(110)
+                painter.fillRect(QRectF(*pos[sid], BOX_W, BOX_H), tint)
+        for n in self.map.notes.values():
+            painter.fillRect(QRectF(n.x, n.y, 160.0, 80.0), QColor(n.color))
+        if BOX_H * scale < 4:  # names would be smaller than a pixel
+            return
+        painter.setPen(c.q("text"))
+        font = _font(13, bold=True)
+        painter.setFont(font)
+        fm = QFontMetricsF(font)
+        flags = Qt.AlignmentFlag.AlignCenter
+        elide = Qt.TextElideMode.ElideRight
+        for st, box in zip(self.map.stages, boxes, strict=True):
+            painter.drawText(box.adjusted(6, 0, -6, 0), flags,
+                             fm.elidedText(st.name, elide, BOX_W - 12))
+
+
+def map_picture(project_name: str, vsm_map: ValueStreamMap, **options: Any) -> MapPicture:
+    """The picture of a map for every export: the canvas' own drawing, or an overview for a
+    map of :data:`OVERVIEW_STAGES` stages or more."""
+    kind = OverviewPicture if len(vsm_map.stages) >= OVERVIEW_STAGES else MapPicture
+    return kind(project_name, vsm_map, **options)
+
+
 @contextmanager
 def _picture(project: Project | str, vsm_map: ValueStreamMap, overlay: OverlayLike | None,
              title: bool, measured_ladder: Any = None) -> Iterator[MapPicture]:
     name = project if isinstance(project, str) else project.name
-    pic = MapPicture(name, vsm_map, overlay=overlay, title=title,
-                     measured_ladder=measured_ladder)
+    pic = map_picture(name, vsm_map, overlay=overlay, title=title,
+                      measured_ladder=measured_ladder)
     try:
         yield pic
     finally:
@@ -378,9 +493,9 @@ def _maps_pdf_bytes(project_name: str, maps: Sequence[ValueStreamMap],
     pictures = []
     try:
         for m in maps:
-            pictures.append(MapPicture(project_name, m, title=title,
-                                       overlay=(overlays or {}).get(m.id),
-                                       measured_ladder=(measured_ladders or {}).get(m.id)))
+            pictures.append(map_picture(project_name, m, title=title,
+                                        overlay=(overlays or {}).get(m.id),
+                                        measured_ladder=(measured_ladders or {}).get(m.id)))
         writer = _new_pdf_writer(buf, f"{project_name} — value stream maps")
         pages = paint_pdf_pages(writer, pictures, page_size=page_size,
                                 orientation=orientation, footer=project_name,

@@ -36,7 +36,7 @@ from ..domain.model import Project
 from ..report import html as report_html
 from ..report.data import BAND_WITHHELD, MetricLine, ReportData
 from ..report.target import check_cancel, report_progress
-from .export import PAGE_SIZES, MapPicture
+from .export import PAGE_SIZES, MapPicture, map_picture
 
 INK = QColor("#1d2330")
 MUTED = QColor("#5d6675")
@@ -383,8 +383,8 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
             if m is None:
                 continue
             ov = (overlays or {}).get(m.id)
-            with MapPicture(project.name, m, overlay=ov,
-                            measured_ladder=(measured_ladders or {}).get(m.id)) as pic:
+            with map_picture(project.name, m, overlay=ov,
+                             measured_ladder=(measured_ladders or {}).get(m.id)) as pic:
                 cap = f"{sec.title}. " + " · ".join(f"{a} {b}" for a, b in sec.totals)
                 if ov:
                     cap += ". Labels under the stages: measured medians; red border: " \
