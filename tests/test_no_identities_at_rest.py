@@ -173,7 +173,7 @@ def test_an_old_cache_entry_with_message_text_is_removed(named_repo: Path, tmp_p
 
     cache = tmp_path / "cache"
     run(GitOptions(str(named_repo)), cache_dir=cache)
-    (entry,) = cache.iterdir()
+    (entry,) = cache.glob("git-history-*.npz")
     arrays, meta = gitcache.load(entry)
     # as version 1 wrote it: the subjects in clear
     gitcache.save(entry, {**arrays, "subject": gitcache.pack_strings(["Zelda Quaxworth"])},
@@ -185,3 +185,17 @@ def test_an_old_cache_entry_with_message_text_is_removed(named_repo: Path, tmp_p
     assert gitcache.load(entry) is None and not entry.exists()
     run(GitOptions(str(named_repo)), cache_dir=cache)  # read again, written anew
     assert _leaks([cache]) == {}
+
+    # a cache folder an older version filled: its changes layer is never read again (a new
+    # code digest), so the first save into the folder removes every older-layout entry
+    older = tmp_path / "older-cache"
+    older.mkdir()
+    stale = older / "git-changes-0123456789abcdef.npz"
+    np.savez(stale, title=gitcache.pack_strings(["fix: thanks Zelda Quaxworth"]),
+             __meta__=gitcache.pack_json({"cache_version": 1}))
+    unrelated = older / "notes.txt"
+    unrelated.write_text("Zelda Quaxworth")  # not ours: left alone
+    run(GitOptions(str(named_repo)), cache_dir=older)
+    assert not stale.exists() and unrelated.exists()
+    unrelated.unlink()
+    assert _leaks([older]) == {}

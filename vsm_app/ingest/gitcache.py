@@ -98,6 +98,46 @@ def save(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) 
             pass
         raise
     cachedir.enforce_limit(path.parent, keep=(path,))  # the folder's size cap (LRU)
+    remove_older_layouts(path.parent)
+
+
+#: folders already cleared of older layouts by this process
+_CLEARED: set[str] = set()
+
+
+def remove_older_layouts(folder: Path) -> list[Path]:
+    """Delete the entries an older layout wrote in ``folder`` (once per folder: a marker
+    file remembers it); returns them.
+
+    Older layouts held commit message text (subjects, merge titles: names, logins), in the
+    history cache and in the changes layer, whose entries a new version of the code never
+    reads again: they would stay on disk until evicted.
+    """
+    folder = Path(folder)
+    marker = folder / f".layout-{CACHE_VERSION}"
+    if str(folder) in _CLEARED or marker.exists():
+        return []
+    removed: list[Path] = []
+    for entry in sorted(folder.glob("git-*.npz")):
+        try:
+            with np.load(entry, allow_pickle=False) as data:
+                meta = unpack_json(data["__meta__"]) if "__meta__" in data.files else None
+        except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile,
+                EOFError):
+            continue
+        version = meta.get("cache_version") if isinstance(meta, dict) else None
+        if isinstance(version, int) and version < CACHE_VERSION:
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass
+    try:
+        marker.touch()
+    except OSError:
+        pass
+    _CLEARED.add(str(folder))
+    return removed
 
 
 def load(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
