@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.ingest.conftest_git import AUTHORS, RepoBuilder, at
 from vsm_app.ingest import gitrun
@@ -492,3 +494,38 @@ def test_hand_made_commit_dates_git_cannot_print_are_missing(tmp_path: Path) -> 
     assert pd.isna(times.loc[parent, "author_time"])  # year ~3 million
     assert times.loc[parent, "commit_time"] == pd.Timestamp(1_741_000_000, unit="s", tz="UTC")
     assert times["author_time"].isna().sum() == 2  # and the one git printed no date for
+
+
+# --------------------------------------------------------------------------- message labels
+
+_WORDS = ["feat", "Feat", "fix", "FIX", "hotfix", "HotFix", "revert", "chore", "docs", "deps",
+          "wip", "alice", "Revert \"", "Merge branch 'hotfix/x'", "merge hotfix-1",
+          "Merge pull request #3 from org/hotfix/login", "Merge branch 'fix/y'"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", " ", "  ", "\t"]), st.sampled_from(_WORDS),
+                          st.sampled_from(["", "(ui)", "(x)!", "!", "(a b)"]),
+                          st.sampled_from([":", "", " :", ": "]),
+                          st.text(alphabet="abc XYZ:()!é→'\"/-_#0", max_size=12)),
+                max_size=30))
+def test_a_label_says_what_the_rules_read_from_the_subject(parts: list[tuple[str, ...]]) -> None:
+    """The label kept instead of a subject gives the same kind, prefix and hotfix answers."""
+    import re
+
+    from vsm_app.domain.kinds import (
+        HOTFIX_SUBJECT,
+        has_kind_prefix,
+        is_hotfix_subject,
+        kind_from_subject,
+    )
+    from vsm_app.ingest.git import LABELS, _hotfix_marks, _labels
+
+    subjects = ["".join(p) for p in parts]
+    labels = [LABELS[c] for c in _labels([s.encode() for s in subjects])]
+    for s, label in zip(subjects, labels, strict=True):
+        assert kind_from_subject(label) == kind_from_subject(s), (s, label)
+        assert has_kind_prefix(label) == has_kind_prefix(s), (s, label)
+        assert is_hotfix_subject(label) == is_hotfix_subject(s), (s, label)
+    expected = [re.search(HOTFIX_SUBJECT, s, re.IGNORECASE) is not None for s in subjects]
+    assert _hotfix_marks([s.encode() for s in subjects]) == expected

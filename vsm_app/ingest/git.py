@@ -321,8 +321,8 @@ _REVERT = re.compile(rb"This reverts commit ([0-9a-fA-F]{7,64})")
 #: gives the same kind_from_subject(), has_kind_prefix() and is_hotfix_subject() as the text.
 LABELS: tuple[str, ...] = ("", 'Revert "', *(f"{p}:" for p in DEFAULT_PREFIXES))
 _LABEL_CODE = {p.encode(): i + 2 for i, p in enumerate(DEFAULT_PREFIXES)}
-_PREFIX_B = re.compile(rb"^\s*([A-Za-z]+)(?:\([^)]*\))?!?:")
-_GIT_REVERT_B = re.compile(rb'^\s*Revert "')
+#: a git revert title, or a prefix word (the same rules as domain.kinds, on bytes)
+_LABEL_B = re.compile(rb'\s*(?:(Revert ")|([A-Za-z]+)(?:\([^)]*\))?!?:)')
 #: a hotfix: the "hotfix:" prefix, or a merge of a hotfix branch (analysis.dora's rule)
 _HOTFIX_B = re.compile(HOTFIX_SUBJECT.encode(), re.IGNORECASE)
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
@@ -330,12 +330,32 @@ _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 
 def _label(text: bytes) -> int:
     """The :data:`LABELS` code of a subject or title."""
-    if _GIT_REVERT_B.match(text):
-        return 1
-    m = _PREFIX_B.match(text)
-    if m is None:
-        return 0
-    return _LABEL_CODE.get(m.group(1).lower(), 0)
+    return _labels([text])[0]
+
+
+def _labels(texts: list[bytes]) -> list[int]:
+    """:func:`_label` of each (one comprehension: 100,000 subjects in ~60 ms)."""
+    match, code = _LABEL_B.match, _LABEL_CODE.get
+    return [0 if (m := match(t)) is None else 1 if m.group(1) else code(m.group(2).lower(), 0)
+            for t in texts]
+
+
+def _hotfix_marks(subjects: list[bytes]) -> list[bool]:
+    """Whether each subject marks a hotfix; the rule's regex runs only on the lines that
+    hold the word (rare), found in one lower-cased blob."""
+    marks = [False] * len(subjects)
+    low = b"\n".join(subjects).lower()  # subjects hold no line break
+    pos = low.find(b"hotfix")
+    idx = last = 0
+    while pos >= 0:
+        idx += low.count(b"\n", last, pos)
+        last = pos
+        marks[idx] = _HOTFIX_B.search(subjects[idx]) is not None
+        end = low.find(b"\n", pos)
+        if end < 0:
+            break
+        pos = low.find(b"hotfix", end)
+    return marks
 
 
 @dataclass
@@ -457,7 +477,7 @@ class _LogParser:
         self._parents.append(b"\n".join(parents))
         subjects = parts[5::k]
         # only derived facts are kept of a message (see LABELS): its text can name people
-        labels = [_label(x) for x in subjects]
+        labels = _labels(subjects)
         titles = list(labels)
         branch = [-1] * len(shas)
         for i in [i for i, p in enumerate(parents) if b" " in p]:
@@ -475,7 +495,7 @@ class _LogParser:
         self._label.extend(labels)
         self._title.extend(titles)
         self._branch_kind.extend(branch)
-        self._hotfix.extend([_HOTFIX_B.search(x) is not None for x in subjects])
+        self._hotfix.extend(_hotfix_marks(subjects))
         self._at.append(_epochs(parts[2::k]))
         self._ct.append(_epochs(parts[3::k]))
         keys = self._keys
