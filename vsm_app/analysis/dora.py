@@ -244,10 +244,19 @@ def prepare_dora(changes: pd.DataFrame, deployments: pd.DataFrame, incidents: pd
     opened = inc["opened"].to_numpy()
     resolved = inc["resolved"].to_numpy()
     valid = (opened != NAT) & (resolved != NAT) & (resolved >= opened)
-    o = np.sort(opened[valid])
-    r = np.sort(resolved[valid])
-    open_count = np.searchsorted(o, at, side="left") - np.searchsorted(r, at, side="left")
-    rework_incident = open_count > 0
+    rework_incident = np.zeros(m, dtype=bool)
+    inc_repo = inc["repo"].to_numpy(dtype=object)
+    dep_repo = deps["repo"].to_numpy(dtype=object)
+    # an incident of a known repository is open for that repository's deployments only;
+    # one without (a single-repository project, an organisation-wide export) for every one
+    for repo in pd.unique(inc_repo[valid]):
+        sel = valid & ((inc_repo == repo) if not pd.isna(repo) else pd.isna(inc_repo))
+        targets = np.ones(m, dtype=bool) if pd.isna(repo) else (dep_repo == repo)
+        o = np.sort(opened[sel])
+        r = np.sort(resolved[sel])
+        t = at[targets]
+        open_count = np.searchsorted(o, t, side="left") - np.searchsorted(r, t, side="left")
+        rework_incident[np.flatnonzero(targets)[open_count > 0]] = True
 
     deps = deps.assign(
         failed=failed, failed_incident=failed_incident, failed_revert=failed_revert,
@@ -266,6 +275,10 @@ def prepare_dora(changes: pd.DataFrame, deployments: pd.DataFrame, incidents: pd
         "start": np.concatenate([opened[inc_ok], dep_start]).astype(np.int64),
         "recovery_s": np.concatenate([inc_rec[inc_ok], dep_rec]),
         "cause": ["incident"] * int(inc_ok.sum()) + dep_fail["cause"].tolist(),
+        # the failed deployment (its ``pos``; -1: an incident before any deployment), so a
+        # group (analysis.groups) keeps the recoveries of the deployments it serves
+        "deployment_pos": np.concatenate([inc_pos[inc_ok],
+                                          dep_fail["pos"].to_numpy()]).astype(np.int64),
     })
 
     # -- deploy CI runs
@@ -319,11 +332,24 @@ def _incidents(incidents: pd.DataFrame, deps: pd.DataFrame, changes: pd.DataFram
         quality["incident_links_ignored"] = int(bad.sum())
         linked[bad] = -1
         by_time = np.searchsorted(at, opened, side="right") - 1
+        # an incident of a known repository (``incidents.repo``, set by analyze-many for the
+        # exports of each repository) belongs to that repository's latest deployment
+        inc_repo = _str(incidents, "repo")
+        if inc_repo.notna().any():
+            dep_repo = deps["repo"].to_numpy(dtype=object)
+            keys = object_keys(inc_repo)
+            for repo in pd.unique(keys[pd.notna(keys)]):
+                own = np.flatnonzero(dep_repo == repo)
+                rows = keys == repo
+                k = np.searchsorted(at[own], opened[rows], side="right") - 1
+                by_time[rows] = np.where(k >= 0, own[np.maximum(k, 0)], -1) \
+                    if len(own) else -1
         by_time[opened == NAT] = -1
         pos = np.where(linked >= 0, linked, by_time)
     quality["incidents_before_first_deployment"] = int(((pos < 0) & (opened != NAT)).sum())
     quality["incidents_without_opened_at"] = int((opened == NAT).sum())
-    return pd.DataFrame({"opened": opened, "resolved": resolved, "deployment_pos": pos})
+    return pd.DataFrame({"opened": opened, "resolved": resolved, "deployment_pos": pos,
+                         "repo": object_keys(_str(incidents, "repo"))})
 
 
 def _deploy_runs(ci_runs: pd.DataFrame, environments: tuple[str, ...],
@@ -337,7 +363,11 @@ def _deploy_runs(ci_runs: pd.DataFrame, environments: tuple[str, ...],
     at = _times(ci_runs, "finished_at", "started_at", "queued_at")[keep]
     quality["deploy_runs_not_concluded"] = int((~failed & ~succeeded).sum())
     quality["deploy_runs_without_time"] = int((at == NAT).sum())
-    return pd.DataFrame({"at": at, "failed": failed, "succeeded": succeeded})
+    # sha and change: which group a run serves (analysis.groups)
+    return pd.DataFrame({"at": at, "failed": failed, "succeeded": succeeded,
+                         "sha": object_keys(_str(ci_runs, "sha"))[keep],
+                         "change_id": object_keys(_str(ci_runs, "change_id"))[keep],
+                         "repo": object_keys(_str(ci_runs, "repo"))[keep]})
 
 
 def lead_times(first_commit_ns: np.ndarray, deployed_ns: np.ndarray,

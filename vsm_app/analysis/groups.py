@@ -1,0 +1,285 @@
+"""Every metric per group (team or service) and for the whole, with the same analysis code.
+
+How a group's figures are made
+------------------------------
+The whole is prepared once (:func:`vsm_app.analysis.engine.prepare`): every per-change and
+per-deployment fact — which deployment shipped a change, which deployment failed (incident,
+revert, rollback), its restore, rework — is decided **once, in the stream of its own
+repository**. A group then *selects* (:func:`select`) its changes and the deployments it
+serves, and :func:`vsm_app.analysis.engine.analyze_window` aggregates the selection exactly as
+it aggregates the whole. So:
+
+* a **change** belongs to every group whose paths it touches (vsm_app.domain.groups); its lead
+  time counts once in each of those groups and once in the whole;
+* a **deployment serves** a group when it ships at least one of the group's changes; a group
+  made of whole repositories is served by every deployment of those repositories. A
+  deployment that ships no change (a rollback, a re-deploy of the same commit) serves the
+  groups of the previous deployment of the same repository and environment. A deployment
+  serving several groups counts **once for each** (frequency, failure rate, rework) and
+  **once in the whole** — never once per change, never once per person;
+* an **incident** and a **recovery** go with the deployment they were attributed to in the
+  whole; a **deploy CI run** with the change or deployment of its commit;
+* every aggregate is computed over the **union of units**: the whole's median lead time is the
+  median over all changes, never a median of the groups' medians (nor of the repositories').
+
+All groups share the whole's window, so per-week rates are comparable side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vsm_app.domain.groups import CodeOwners, Group, files_mask
+from vsm_app.domain.model import ValueStreamMap
+from vsm_app.domain.tables import Tables, conform
+
+from .engine import AnalysisOptions, AnalysisResult, Prepared, analyze_window, prepare
+from .events import object_keys
+from .periods import iso
+from .stages import StageDurations
+
+MEMBERSHIP_COLUMNS = ("repo", "change_id", "group")
+
+
+def memberships(changes: pd.DataFrame, files: pd.DataFrame, groups: Sequence[Group],
+                codeowners: CodeOwners | None = None) -> pd.DataFrame:
+    """Which change belongs to which group: ``repo``, ``change_id``, ``group`` (one row per pair).
+
+    ``files``: ``repo``, ``change_id``, ``path`` (the files each change's commits touched);
+    needed only for groups defined by paths or by CODEOWNERS team.
+    """
+    repo = changes["repo"].astype("string").fillna("")
+    cid = changes["change_id"].astype("string")
+    parts: list[pd.DataFrame] = []
+    by_files = [g for g in groups if g.by_files]
+    hit_keys: dict[str, pd.Index] = {}
+    if by_files and len(files):
+        f_repo = files["repo"].astype("string").fillna("")
+        codes, uniq = pd.factorize(files["path"].astype("string"))
+        paths = [str(p) for p in uniq]
+        owners = codeowners.owners_of(paths) if codeowners is not None and \
+            any(g.owner for g in by_files) else None
+        for g in by_files:
+            mask = np.asarray(files_mask(g, paths, codeowners, owners), dtype=bool)
+            take = mask[codes] if len(paths) else np.zeros(len(files), dtype=bool)
+            if g.repositories:
+                take &= f_repo.isin(g.repositories).to_numpy(dtype=bool)
+            keys = pd.MultiIndex.from_arrays([f_repo[take].to_numpy(),
+                                              files["change_id"].astype("string")[take]
+                                              .to_numpy()])
+            hit_keys[g.name] = keys.unique()
+    for g in groups:
+        if g.by_files:
+            keys = hit_keys.get(g.name)
+            if keys is None or not len(keys):
+                continue
+            inside = pd.MultiIndex.from_arrays([repo.to_numpy(), cid.to_numpy()]).isin(keys)
+        else:
+            inside = repo.isin(g.repositories).to_numpy(dtype=bool) if g.repositories \
+                else np.ones(len(changes), dtype=bool)
+        if inside.any():
+            parts.append(pd.DataFrame({"repo": repo[inside].to_numpy(),
+                                       "change_id": cid[inside].to_numpy(),
+                                       "group": g.name}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in MEMBERSHIP_COLUMNS})
+    out = pd.concat(parts, ignore_index=True).astype("string")
+    return out.drop_duplicates(ignore_index=True)
+
+
+def _pairs(repo: Any, key: Any) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([pd.Series(object_keys(repo)).fillna("").to_numpy(),
+                                      object_keys(key)])
+
+
+def group_masks(prepared: Prepared, changes: pd.DataFrame, member: pd.DataFrame,
+                group: Group) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``prepared.changes`` in ``group`` and rows of its deployments that serve it.
+
+    ``changes`` is the canonical changes table ``prepared`` was made from (rows aligned);
+    ``member`` the rows of :func:`memberships` for this group.
+    """
+    ch = conform(changes, "changes")
+    keys = _pairs(member["repo"], member["change_id"])
+    cm = _pairs(ch["repo"], ch["change_id"]).isin(keys)
+    deps = prepared.dora.deployments
+    d_key = _pairs(deps["repo"], deps["deployment_id"])
+    if not group.by_files:
+        d_repo = pd.Series(object_keys(deps["repo"])).fillna("")
+        dm = d_repo.isin(group.repositories).to_numpy(dtype=bool) if group.repositories \
+            else np.ones(len(deps), dtype=bool)
+        return cm, dm
+    shipped = ch["deployment_id"].notna().to_numpy(dtype=bool)
+    ships_group = d_key.isin(_pairs(ch["repo"][cm & shipped], ch["deployment_id"][cm & shipped]))
+    ships_any = d_key.isin(_pairs(ch["repo"][shipped], ch["deployment_id"][shipped]))
+    serves = pd.Series(np.where(ships_any, ships_group.astype(float), np.nan))
+    # a deployment that ships no change serves the groups of the one before it (same
+    # repository and environment): deployments are in time order
+    by = [pd.Series(object_keys(deps["repo"])).fillna("\x00"),
+          pd.Series(object_keys(deps["environment"])).fillna("\x00")]
+    dm = serves.groupby(by).ffill().fillna(0.0).to_numpy() > 0 if len(deps) \
+        else np.zeros(0, dtype=bool)
+    return cm, dm
+
+
+def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndarray) -> Prepared:
+    """The part of ``prepared`` a group sees (see module docstring); facts stay the whole's."""
+    cm = np.asarray(change_mask, dtype=bool)
+    dm = np.asarray(deployment_mask, dtype=bool)
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.loc[cm].reset_index(drop=True) if len(frame) == len(cm) else frame
+
+    dur = prepared.durations
+    durations = StageDurations(specs=dur.specs, values=rows(dur.values),
+                               status=rows(dur.status),
+                               segment_status=rows(dur.segment_status),
+                               segment_info=dur.segment_info)
+    dora = prepared.dora
+    deps = dora.deployments.loc[dm].reset_index(drop=True)
+    kept = set(deps["pos"].tolist())
+    rec = dora.recoveries
+    rec = rec.loc[rec["deployment_pos"].isin(kept).to_numpy()].reset_index(drop=True)
+    inc = dora.incidents
+    inc = inc.loc[inc["deployment_pos"].isin(kept).to_numpy()].reset_index(drop=True)
+    runs = dora.deploy_runs
+    if len(runs):
+        ids = set(prepared.changes["change_id"].to_numpy(dtype=object)[cm].tolist())
+        shas = set(deps["sha"].tolist())
+        take = runs["change_id"].isin(ids).to_numpy() | runs["sha"].isin(shas).to_numpy()
+        runs = runs.loc[take].reset_index(drop=True)
+    return replace(
+        prepared, changes=rows(prepared.changes), durations=durations,
+        dora=replace(dora, deployments=deps, recoveries=rec, incidents=inc, deploy_runs=runs),
+        event_present=rows(prepared.event_present), event_times=rows(prepared.event_times),
+        sources=[])
+
+
+@dataclass
+class GroupResult:
+    group: Group
+    result: AnalysisResult
+
+
+@dataclass
+class GroupsResult:
+    """The whole and each group over one window."""
+
+    whole: AnalysisResult
+    groups: list[GroupResult] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return portfolio_json(self)
+
+
+def analyze_groups(tables: Tables, member: pd.DataFrame, groups: Sequence[Group],
+                   vsm_map: ValueStreamMap | None, options: AnalysisOptions | None = None,
+                   prepared: Prepared | None = None) -> GroupsResult:
+    """The whole and every group (see module docstring)."""
+    opts = options or AnalysisOptions()
+    prep = prepared if prepared is not None else \
+        prepare(tables, vsm_map, opts.production_environments)
+    whole = analyze_window(prep, opts)
+    out = GroupsResult(whole)
+    if whole.window is not None:
+        start, end = whole.window
+        gopts = replace(opts, since=pd.Timestamp(start, tz="UTC"),
+                        until=pd.Timestamp(end, tz="UTC"))
+    else:
+        gopts = opts
+    by_group = {name: frame for name, frame in member.groupby("group", sort=False)} \
+        if len(member) else {}
+    empty = member.iloc[0:0]
+    for g in groups:
+        cm, dm = group_masks(prep, tables.changes, by_group.get(g.name, empty), g)
+        out.groups.append(GroupResult(g, analyze_window(select(prep, cm, dm), gopts)))
+    return out
+
+
+# -- the comparison document ----------------------------------------------------------------
+
+DORA_KEYS = ("deployment_frequency_per_week", "deployment_days_per_week", "lead_time_median_s",
+             "change_failure_rate", "recovery_time_median_s", "rework_rate",
+             "pipeline_failure_rate")
+FLOW_KEYS = ("velocity_per_week", "flow_time_median_s", "load_mean", "efficiency")
+#: (series name, frame attribute, column) of the weekly trend series
+TREND_SERIES = (
+    ("deployments_per_week", "dora_by_period", "deployments_per_week"),
+    ("lead_time_median_s", "dora_by_period", "lead_time_median_s"),
+    ("change_failure_rate", "dora_by_period", "change_failure_rate"),
+    ("rework_rate", "dora_by_period", "rework_rate"),
+    ("velocity_per_week", "flow_by_period", "velocity_per_week"),
+    ("flow_time_median_s", "flow_by_period", "flow_time_median_s"),
+)
+
+
+def _num(v: Any) -> float | int | None:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return None
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        f = float(v)
+        return f if np.isfinite(f) else None
+    return v  # type: ignore[no-any-return]
+
+
+def trend(result: AnalysisResult) -> dict[str, Any]:
+    """Per-period series for sparklines: period starts and one list per metric (None = no
+    value), plus the constraint of each period."""
+    periods = [iso(int(t.value)) for t in result.periods.index] if len(result.periods) else []
+    out: dict[str, Any] = {"period": result.options.period, "starts": periods}
+    for name, attr, column in TREND_SERIES:
+        frame = getattr(result, attr)
+        out[name] = [_num(x) for x in frame[column].tolist()] \
+            if len(frame) and column in frame else [None] * len(periods)
+    cbp = result.constraint_by_period
+    out["constraint"] = [None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x)
+                         for x in cbp.tolist()] if len(cbp) else [None] * len(periods)
+    return out
+
+
+def comparison_row(name: str, kind: str, result: AnalysisResult) -> dict[str, Any]:
+    """One row of the side-by-side table: headline figures with their bands and coverage."""
+    doc = result.to_json()
+    dora = doc.get("dora") or {}
+    bands = dora.get("bands") or {}
+    flow = doc.get("flow") or {}
+    bottleneck = doc.get("bottleneck") or {}
+    cov = ((bottleneck.get("coverage") or {}).get("constraint") or {})
+    return {
+        "name": name,
+        "kind": kind,
+        "changes": doc.get("changes"),
+        "deployments": doc.get("deployments"),
+        "dora": {k: dora.get(k) for k in DORA_KEYS},
+        "bands": {k: v for k, v in bands.items() if k not in ("coverage", "reasons")},
+        "flow": {k: flow.get(k) for k in FLOW_KEYS},
+        "constraint": {
+            "stage": bottleneck.get("stage"),
+            "share": bottleneck.get("share"),
+            "verdict": cov.get("verdict"),
+            "reason": (bottleneck.get("reasons") or {}).get("stage"),
+        },
+    }
+
+
+def portfolio_json(res: GroupsResult) -> dict[str, Any]:
+    """``whole`` and ``groups`` (each the sections of ``analyze --json`` plus ``trend``), and
+    ``comparison``: one row per group then the whole, in the order the groups are defined
+    (sorting is the reader's choice; there is no ranking)."""
+    whole = res.whole.to_json() | {"trend": trend(res.whole)}
+    groups = []
+    rows = []
+    for gr in res.groups:
+        doc = gr.result.to_json()
+        groups.append({"name": gr.group.name, "kind": gr.group.kind,
+                       "definition": gr.group.to_json()} | doc | {"trend": trend(gr.result)})
+        rows.append(comparison_row(gr.group.name, gr.group.kind, gr.result))
+    rows.append(comparison_row("(whole)", "whole", res.whole))
+    return {"whole": whole, "groups": groups, "comparison": rows}
