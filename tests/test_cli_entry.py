@@ -15,7 +15,8 @@ import pytest
 
 from vsm_app import cli, desktop
 
-COMMANDS = ["new", "import-stages", "metrics", "analyze", "forecast", "export", "report"]
+COMMANDS = ["new", "import-stages", "metrics", "analyze", "forecast", "analyze-many", "export",
+            "report"]
 
 
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None,

@@ -17,7 +17,8 @@ what it needs when it runs, and the parsers of ``analyze`` and ``forecast`` (in 
 load pandas) are built only when that command is asked for, so ``--help``, ``--version`` and
 usage errors load neither pandas, GitPython nor networkx.
 
-Exit codes: 0 success, 2 bad input (one line naming the file and line/field), 1 unexpected.
+Exit codes: 0 success, 2 bad input (one line naming the file and line/field), 1 unexpected;
+``analyze-many`` adds 3: some repositories failed (vsm_app/scale/cli.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from .errors import BadInput, WriteError
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("new", "import-stages", "metrics", "analyze", "forecast", "export", "report")
+COMMANDS = ("new", "import-stages", "metrics", "analyze", "forecast", "analyze-many", "export",
+            "report")
 
 #: commands whose parser lives in a module too heavy to import for ``--help``: (module,
 #: function adding the parser, its one-line help — kept equal to the real one by a test)
@@ -43,6 +45,9 @@ _LAZY_PARSERS: dict[str, tuple[str, str, str]] = {
                 "measure flow and DORA metrics from git and exports"),
     "forecast": ("vsm_app.forecasting", "add_forecast_parser",
                  "forecast when N changes will be done, or how many by a date (Monte Carlo)"),
+    "analyze-many": ("vsm_app.scale.cli", "add_analyze_many_parser",
+                     "measure many repositories on a Dask cluster; per team/service and for "
+                     "the whole"),
 }
 #: switches that may stand anywhere on the line (they apply to the whole run)
 GLOBAL_SWITCHES = ("--verbose", "--debug")

@@ -43,6 +43,8 @@ class RepoInput:
     branch: str | None = None
     #: release-tag glob; None: detect the repository's scheme; "": no tag deployments
     deploy_tags: str | None = None
+    #: the ``repo`` label (default: the folder name); analyze-many uses the manifest's name
+    label: str | None = None
 
 
 @dataclass
@@ -60,6 +62,9 @@ class AnalyzeInputs:
     production_environments: tuple[str, ...] = ()
     salt: str = ""
     cache_dir: Path | None = None
+    #: teams and services to measure apart (vsm_app.domain.groups); empty: the whole only
+    groups: list[Any] = field(default_factory=list)
+    codeowners: Any = None  # vsm_app.domain.groups.CodeOwners, for groups by owner team
 
 
 @dataclass
@@ -67,12 +72,18 @@ class Measurement:
     tables: Tables
     result: Any  # analysis.engine.AnalysisResult
     import_errors: list[str] = field(default_factory=list)
+    #: analysis.groups.GroupsResult when the inputs define groups (``result`` is its whole)
+    groups: Any = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.result.to_json())
         out["sources"] = [s.to_json() for s in self.tables.sources]
         if self.import_errors:
             out.setdefault("data_quality", {})["import_errors"] = list(self.import_errors)
+        if self.groups is not None:
+            doc = self.groups.to_json()
+            out["groups"] = doc["groups"]
+            out["comparison"] = doc["comparison"]
         return out
 
 
@@ -103,7 +114,7 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
         lo = git_share * i / max(n_repos, 1)
         hi = git_share * (i + 1) / max(n_repos, 1)
         opts = git.GitOptions(path=repo.path, branch=repo.branch, deploy_tags=repo.deploy_tags,
-                              subtree=repo.subtree, salt=inputs.salt)
+                              subtree=repo.subtree, salt=inputs.salt, label=repo.label)
         parts.append(git.run(opts, _scaled(progress, lo, hi), cancelled,
                              cache_dir=inputs.cache_dir))
     tables = Tables()
@@ -144,21 +155,61 @@ def analyze_tables(tables: Tables, inputs: AnalyzeInputs) -> Any:
                                    production_environments=inputs.production_environments))
 
 
+def group_memberships(tables: Tables, inputs: AnalyzeInputs,
+                      cancelled: Cancelled | None = None) -> pd.DataFrame:
+    """Which change belongs to which of ``inputs.groups`` (analysis.groups.memberships).
+
+    The files each change touched are read (a second, cached git pass) only for the
+    repositories a group by paths or by CODEOWNERS team takes.
+    """
+    from .analysis.groups import memberships
+    from .ingest import git
+    from .ingest.gitfiles import change_files
+
+    frames = []
+    for repo in inputs.repos:
+        opts = git.GitOptions(path=repo.path, branch=repo.branch, subtree=repo.subtree,
+                              salt=inputs.salt, label=repo.label)
+        label = repo.label or git._default_label(repo.path)
+        if any(g.by_files and g.takes_repository(label) for g in inputs.groups):
+            f = change_files(opts, tables.commits, cancelled, inputs.cache_dir)
+            frames.append(f.assign(repo=pd.array([label] * len(f), dtype="string")))
+    files = pd.concat(frames, ignore_index=True) if frames else \
+        pd.DataFrame({c: pd.Series(dtype="string") for c in ("repo", "change_id", "path")})
+    return memberships(tables.changes, files, inputs.groups, inputs.codeowners)
+
+
+def analyze_groups_of(tables: Tables, inputs: AnalyzeInputs, member: pd.DataFrame) -> Any:
+    """The whole and every group of ``inputs`` (analysis.groups.analyze_groups)."""
+    from .analysis.engine import AnalysisOptions
+    from .analysis.groups import analyze_groups
+
+    return analyze_groups(tables, member, inputs.groups, inputs.vsm_map,
+                          AnalysisOptions(since=inputs.since, until=inputs.until,
+                                          period=inputs.period, band_year=inputs.band_year,
+                                          production_environments=inputs.production_environments))
+
+
 def run(inputs: AnalyzeInputs, progress: Progress | None = None,
         cancelled: Cancelled | None = None) -> Measurement:
-    """Ingest every source, link them and compute every metric."""
+    """Ingest every source, link them and compute every metric (per group too)."""
     t0 = time.perf_counter()
     tables, errors = ingest(inputs, progress, cancelled)
     t1 = time.perf_counter()
+    groups = None
+    if inputs.groups:
+        if progress:
+            progress(0.95, "finding each group's changes")
+        groups = analyze_groups_of(tables, inputs, group_memberships(tables, inputs, cancelled))
     if progress:
         progress(0.96, "computing metrics")
-    result = analyze_tables(tables, inputs)
+    result = groups.whole if groups is not None else analyze_tables(tables, inputs)
     if progress:
         progress(1.0, "done")
     log.info("measured %d changes and %d deployments from %d source(s): ingest %.2f s, "
              "metrics %.2f s", len(tables.changes), len(tables.deployments),
              len(inputs.repos) + len(inputs.files), t1 - t0, time.perf_counter() - t1)
-    return Measurement(tables, result, errors)
+    return Measurement(tables, result, errors, groups)
 
 
 # -- per-change export ------------------------------------------------------------------
@@ -286,7 +337,25 @@ def inputs_from_project(project: Project) -> AnalyzeInputs:
             inputs.repos.append(RepoInput(src.path, src.subtree, src.branch, tags))
         else:
             inputs.files.append((src.kind, src.path))
+    inputs.groups = list(project.groups)
+    if project.codeowners:
+        inputs.codeowners = read_codeowners(project.codeowners)
     return inputs
+
+
+def read_codeowners(path: str) -> Any:
+    """Parse a CODEOWNERS file; a file that cannot be read is :class:`BadInput`."""
+    from .domain.groups import parse_codeowners
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(f"{path}: cannot read the CODEOWNERS file "
+                       f"({getattr(e, 'strerror', None) or e})") from None
+    co = parse_codeowners(text, path)
+    for problem in co.problems:
+        log.warning("%s", problem)
+    return co
 
 
 class _StderrProgress:

@@ -344,3 +344,41 @@ def test_odd_keys_in_free_form_records_are_shown_escaped_on_one_line() -> None:
         loads(json.dumps(doc), "p.vsm")
     assert str(e.value) == ('p.vsm: at $.baselines[0]["line\\nbreak"]: a number out of range '
                             '(9007199254740993)')
+
+
+def test_groups_round_trip_and_files_without_them_load(tmp_path: Path) -> None:
+    from vsm_app.domain.groups import make_group
+
+    p = Project("g", [software_delivery()])
+    plain = tmp_path / "plain.vsm"
+    save_project(p, plain)
+    assert "groups" not in json.loads(plain.read_text())  # saved exactly as before
+    assert load_project(plain).groups == []
+    (tmp_path / "CODEOWNERS").write_text("* @org/core\n")
+    p.groups = [make_group("api", "service", ["shop"], ["services/api/"]),
+                make_group("@org/core", owner="@org/core")]
+    p.codeowners = str(tmp_path / "CODEOWNERS")
+    f = tmp_path / "g.vsm"
+    save_project(p, f)
+    doc = json.loads(f.read_text())
+    assert doc["codeowners"] == "CODEOWNERS"  # relative to the project, like sources
+    assert doc["groups"][0] == {"name": "api", "kind": "service", "repositories": ["shop"],
+                                "paths": ["services/api/"]}
+    back = load_project(f)
+    assert back.groups == p.groups
+    assert back.codeowners == str((tmp_path / "CODEOWNERS").resolve())
+
+
+@pytest.mark.parametrize("group, where", [
+    ({"name": "@alice"}, "$.groups[0].name"),
+    ({"name": "x", "owner": "@alice"}, "$.groups[0].owner"),
+    ({"name": "x", "paths": ["bob@example.com"]}, "$.groups[0].paths[0]"),
+    ({"name": "x", "kind": "squad"}, "$.groups[0].kind"),
+    ({"name": "x", "owner": "@org/t"}, "$.groups[0].owner"),  # no codeowners file
+])
+def test_a_bad_group_names_its_field(tmp_path: Path, group, where: str) -> None:
+    doc = pf.project_to_dict(Project("g", [software_delivery()]))
+    doc["groups"] = [group]
+    with pytest.raises(ProjectFileError) as e:
+        loads(json.dumps(doc), "p.vsm")
+    assert e.value.where == where

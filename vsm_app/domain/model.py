@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from .durations import CALENDAR_DAY_S
+from .groups import Group
 from .signals import Signal
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: not needed to load a project
@@ -408,6 +409,10 @@ class Project:
         self.baselines: list[dict[str, Any]] = []
         self.improvement_items: list[dict[str, Any]] = []
         self.extra: dict[str, Any] = {}
+        #: teams and services to compare (vsm_app.domain.groups); never people
+        self.groups: list[Group] = []
+        #: a CODEOWNERS file (path relative to the project file) for groups by owner team
+        self.codeowners: str | None = None
         self.maps_changed = Signal()
         self.sources_changed = Signal()
 
@@ -436,4 +441,5 @@ class Project:
             and self.sources == other.sources and self.settings == other.settings
             and self.baselines == other.baselines
             and self.improvement_items == other.improvement_items and self.extra == other.extra
+            and self.groups == other.groups and self.codeowners == other.codeowners
         )

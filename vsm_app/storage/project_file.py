@@ -18,6 +18,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from ..domain.groups import Group
 from ..domain.model import (
     DataSource,
     Estimates,
@@ -111,7 +112,7 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
         if src.deploy_tags == "":  # "" means no tag deployments; absent means the default
             kept["deploy_tags"] = ""
         sources.append(kept)
-    return {
+    doc = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "name": project.name,
@@ -122,6 +123,12 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
         "improvement_items": project.improvement_items,
         "extra": project.extra,
     }
+    # groups (issue 21) only when defined: a project without them saves as before
+    if project.groups:
+        doc["groups"] = [g.to_json() for g in project.groups]
+    if project.codeowners:
+        doc["codeowners"] = rel(project.codeowners)
+    return doc
 
 
 def dumps(project: Project, base_dir: Path | None = None) -> str:
@@ -550,6 +557,8 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
         r.obj(b, f"$.improvement_items[{i}]") for i, b in
         enumerate(r.arr(r.get(d, "improvement_items", "$", list, []), "$.improvement_items"))]
     project.extra = r.obj(r.get(d, "extra", "$", dict, {}), "$.extra")
+    project.codeowners = r.get(d, "codeowners", "$", str, None, nullable=True) or None
+    project.groups = _load_groups(r, d, project)
     return project
 
 
@@ -575,6 +584,24 @@ def _check_free_form(r: _Reader, value: Any, where: str) -> None:
         elif isinstance(v, _BadNumber) or (isinstance(v, int) and not isinstance(v, bool)
                                             and abs(v) > MAX_INT):
             raise r.fail(w, f"a number out of range ({_shown(v)})")
+
+
+def _load_groups(r: _Reader, d: dict[str, Any], project: Project) -> list[Group]:
+    """``$.groups``: teams and services by repository, path or CODEOWNERS team (issue 21)."""
+    from vsm_app.domain.groups import GroupError, check_groups, make_group
+
+    out: list[Group] = []
+    try:
+        for i, gd in enumerate(r.arr(r.get(d, "groups", "$", list, []), "$.groups")):
+            w = f"$.groups[{i}]"
+            g = r.obj(gd, w)
+            out.append(make_group(g.get("name"), g.get("kind", "team"),
+                                  g.get("repositories", ()), g.get("paths", ()),
+                                  g.get("owner"), where=w))
+        check_groups(out, None, project.codeowners is not None, where="$.groups")
+    except GroupError as e:
+        raise r.fail(e.where, e.message) from None
+    return out
 
 
 def loads(text: str | bytes, path: str | None = None) -> Project:
@@ -638,4 +665,6 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     for src in project.sources:
         if not Path(src.path).is_absolute():
             src.path = str((base / src.path).resolve())
+    if project.codeowners and not Path(project.codeowners).is_absolute():
+        project.codeowners = str((base / project.codeowners).resolve())
     return project

@@ -1,0 +1,249 @@
+"""``analyze-many``: many repositories on a Dask cluster, then the whole and every group.
+
+Two phases:
+
+1. **Per repository, in parallel** (:func:`vsm_app.scale.worker.prepare_repository`, one Dask
+   task each): ingest git and the repository's exports, link, find each group's changes, write
+   the canonical tables as Parquet. Unchanged repositories are skipped; a failing one is
+   reported and the others go on.
+2. **The organisation, in this process**: the tables of every repository that succeeded are
+   read back (in manifest order) and the whole and every group are computed with the same
+   engine as ``analyze`` (:func:`vsm_app.analysis.groups.analyze_groups`). pandas holds them
+   in memory: about 1 KB per change with its commits (docs/scale.md has the measured figure
+   and the point where reading them as a ``dask.dataframe`` would pay).
+
+:func:`run` uses Dask (a ``LocalCluster`` of processes sized to the machine, or the scheduler
+given); :func:`run_in_process` runs the very same task function in this process, one
+repository after the other (the reference the tests compare the cluster with, and the path
+for a machine without the ``scale`` extra's Dask).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .manifest import Manifest
+
+log = logging.getLogger(__name__)
+
+#: called after each repository: (its status dict, done so far, total)
+OnRepository = Callable[[dict[str, Any], int, int], None]
+
+
+class ScaleUnavailable(RuntimeError):
+    """The optional ``scale`` extra (Dask, pyarrow) is not installed."""
+
+
+def require_extra(dask: bool = True) -> None:
+    """Raise :class:`ScaleUnavailable` naming what to install when the extra is missing."""
+    missing = []
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        missing.append("pyarrow")
+    if dask:
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            missing.append("dask[distributed]")
+    if missing:
+        raise ScaleUnavailable(
+            f"analyze-many needs the optional 'scale' extra ({' and '.join(missing)} "
+            f"not installed): pip install 'vsm-app[scale]'")
+
+
+@dataclass
+class RunOptions:
+    out: Path
+    scheduler: str | None = None  #: tcp://host:8786; None: a LocalCluster on this machine
+    workers: int | None = None  #: LocalCluster size (default: the machine's cores)
+    force: bool = False  #: prepare every repository even when unchanged
+
+
+@dataclass
+class PortfolioRun:
+    statuses: list[dict[str, Any]]
+    summary: dict[str, Any]
+    wall_s: float
+    prepare_s: float
+    organisation_s: float
+    workers: int
+    cluster_start_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [s for s in self.statuses if s["status"] == "failed"]
+
+
+def specs(manifest: Manifest, out: Path, force: bool = False) -> list[dict[str, Any]]:
+    """One picklable task description per repository (paths absolute, groups as JSON)."""
+    result = []
+    for entry in manifest.repositories:
+        mine = [g for g in manifest.groups if g.takes_repository(entry.name)]
+        needs_co = any(g.owner for g in mine) and manifest.codeowners_path
+        result.append({
+            "entry": entry.to_json(),
+            "settings": manifest.settings_json(),
+            "groups": [g.to_json() for g in mine],
+            "codeowners": manifest.codeowners_path if needs_co else None,
+            "out": str(out),
+            "force": force,
+        })
+    return result
+
+
+def check_out_dir(out: Path) -> None:
+    """DIR must be a folder we may write (created when missing); never a file."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out}: is a file; --out takes a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.access(out, os.W_OK):
+        raise PermissionError(f"{out}: cannot write in this folder")
+
+
+def run(manifest: Manifest, options: RunOptions,
+        on_repository: OnRepository | None = None) -> PortfolioRun:
+    """Phase 1 on Dask, phase 2 here (module docstring)."""
+    require_extra(dask=True)
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    from .worker import prepare_repository
+
+    out = Path(options.out)
+    check_out_dir(out)
+    t0 = time.perf_counter()
+    cluster = None
+    if options.scheduler:
+        client = Client(options.scheduler, timeout="20s")
+    else:
+        n = options.workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    t_cluster = time.perf_counter() - t0
+    try:
+        workers = len(client.scheduler_info().get("workers", {}))
+        todo = specs(manifest, out, options.force)
+        token = uuid.uuid4().hex[:8]
+        futures = {client.submit(prepare_repository, s, key=f"vsm-{s['entry']['name']}-{token}",
+                                 pure=False): s["entry"]["name"] for s in todo}
+        done: dict[str, dict[str, Any]] = {}
+        for fut in as_completed(futures):
+            name = futures[fut]
+            try:
+                status = fut.result()
+            except Exception as e:  # the worker died (memory, killed): this repository failed
+                status = {"name": name, "status": "failed",
+                          "message": f"the worker running it failed: {type(e).__name__}: {e}"}
+            done[name] = status
+            if on_repository is not None:
+                on_repository(status, len(done), len(todo))
+        t_prepared = time.perf_counter()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    statuses = [done[e.name] for e in manifest.repositories]
+    t_org = time.perf_counter()
+    summary = summarize(manifest, out, statuses)
+    t_end = time.perf_counter()
+    return PortfolioRun(statuses, summary, wall_s=t_end - t0, prepare_s=t_prepared - t0,
+                        organisation_s=t_end - t_org, workers=workers,
+                        cluster_start_s=t_cluster)
+
+
+def run_in_process(manifest: Manifest, options: RunOptions,
+                   on_repository: OnRepository | None = None) -> PortfolioRun:
+    """The same two phases without Dask: every repository in this process, one by one."""
+    require_extra(dask=False)
+    from .worker import prepare_repository
+
+    out = Path(options.out)
+    check_out_dir(out)
+    t0 = time.perf_counter()
+    statuses = []
+    todo = specs(manifest, out, options.force)
+    for k, s in enumerate(todo, start=1):
+        status = prepare_repository(s)
+        statuses.append(status)
+        if on_repository is not None:
+            on_repository(status, k, len(todo))
+    t_org = time.perf_counter()
+    summary = summarize(manifest, out, statuses)
+    t_end = time.perf_counter()
+    return PortfolioRun(statuses, summary, wall_s=t_end - t0, prepare_s=t_org - t0,
+                        organisation_s=t_end - t_org, workers=1)
+
+
+def _window(manifest: Manifest) -> tuple[Any, Any]:
+    import pandas as pd
+
+    def ts(text: str | None) -> Any:
+        if text is None:
+            return None
+        t = pd.Timestamp(text)
+        return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+    since, until = ts(manifest.since), ts(manifest.until)
+    if until is not None and manifest.until is not None and len(manifest.until.strip()) <= 10:
+        until += pd.Timedelta(days=1)  # until = 2026-03-31 includes that day, as in analyze
+    return since, until
+
+
+def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> dict[str, Any]:
+    """Phase 2: read the tables of the repositories that succeeded, compute the whole and
+    every group, write ``summary.json`` and ``status.json``; returns the summary."""
+    from vsm_app import __version__
+    from vsm_app.analysis.engine import AnalysisOptions
+    from vsm_app.analysis.groups import analyze_groups
+
+    from . import store
+
+    good = [s["name"] for s in statuses if s["status"] in ("ok", "unchanged")]
+    tables, member = store.read_repositories(out, good)
+    for name in good:
+        state = store.read_json(store.state_file(out, name)) or {}
+        for src in state.get("sources", []):
+            from vsm_app.domain.tables import SourceReport
+
+            rep = SourceReport(path=src.get("path", ""), format=src.get("format", ""),
+                               records=src.get("records", 0), linked=src.get("linked", 0),
+                               skipped=src.get("skipped", 0))
+            rep.extra = {k: v for k, v in src.items()
+                         if k not in ("path", "format", "records", "linked", "skipped")}
+            tables.sources.append(rep)
+        tables.warnings.extend(f"{name}: {w}" if not w.startswith(state.get("path", "\0"))
+                               else w for w in state.get("warnings", []))
+    since, until = _window(manifest)
+    options = AnalysisOptions(since=since, until=until, period=manifest.period,
+                              band_year=manifest.band_year,
+                              production_environments=manifest.production_environments)
+    result = analyze_groups(tables, member, manifest.groups, None, options)
+    doc = result.to_json()
+    summary: dict[str, Any] = {
+        "manifest": manifest.path,
+        "vsm_app_version": __version__,
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "repositories": [_status_json(s) for s in statuses],
+        "window": doc["whole"]["window"],
+        "whole": doc["whole"],
+        "groups": doc["groups"],
+        "comparison": doc["comparison"],
+    }
+    store.write_json(out / "summary.json", summary)
+    store.write_json(out / "status.json", {"repositories": summary["repositories"]})
+    return summary
+
+
+def _status_json(s: dict[str, Any]) -> dict[str, Any]:
+    keys = ("name", "status", "message", "changes", "deployments", "commits", "groups",
+            "seconds", "peak_rss_mb", "worker_pid")
+    return {k: s.get(k) for k in keys}

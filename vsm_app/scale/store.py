@@ -1,0 +1,151 @@
+"""The output folder of ``analyze-many``: canonical tables as Parquet, partitioned by repository.
+
+::
+
+    DIR/
+      summary.json                    the whole and every group (analysis.groups.portfolio_json)
+      status.json                     one entry per repository: ok | unchanged | failed, why
+      repositories/NAME.json          a repository's state: fingerprint, counts, sources, notes
+      tables/TABLE/repository=NAME/part-0.parquet
+                                      TABLE: commits, changes, deployments, ci_runs, incidents,
+                                      events, memberships (repo, change_id, group)
+
+Hive-style partitions (``repository=NAME``), so ``pyarrow.dataset`` / ``dask.dataframe`` /
+DuckDB read a table across repositories as one. Every file is written to a temporary name in
+its folder and renamed into place: a reader never sees half a file. Names come from the
+manifest, checked to be plain folder names (letters, digits, ``. _ -``): nothing is written
+outside DIR.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from vsm_app.domain.tables import SCHEMAS, Tables, conform
+
+TABLES = ("commits", "changes", "deployments", "ci_runs", "incidents", "events", "memberships")
+PART = "part-0.parquet"
+
+
+def table_file(out: Path, table: str, name: str) -> Path:
+    return out / "tables" / table / f"repository={name}" / PART
+
+
+def state_file(out: Path, name: str) -> Path:
+    return out / "repositories" / f"{name}.json"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_json(path: Path, doc: Any) -> None:
+    atomic_write(path, (json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)
+                        + "\n").encode("utf-8"))
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _to_parquet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns Parquet stores as they are: parent tuples as space-joined shas, other Python
+    objects as text (no pickle anywhere)."""
+    out = frame.reset_index(drop=True).copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            if c == "parents":
+                out[c] = pd.array([" ".join(p) if isinstance(p, tuple | list) else None
+                                   for p in out[c].tolist()], dtype="string")
+            else:
+                out[c] = out[c].astype("string")
+    return out
+
+
+def write_table(out: Path, table: str, name: str, frame: pd.DataFrame) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(_to_parquet_frame(frame), preserve_index=False)
+    target = table_file(out, table, name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{PART}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        pq.write_table(arrow, tmp, compression="zstd")
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_table(out: Path, table: str, name: str) -> pd.DataFrame:
+    """One repository's table with the canonical dtypes (timestamps back to ns, UTC)."""
+    frame = pd.read_parquet(table_file(out, table, name), engine="pyarrow")
+    for c in frame.columns:
+        if isinstance(frame[c].dtype, pd.DatetimeTZDtype):
+            frame[c] = frame[c].dt.as_unit("ns")
+    if table == "commits" and "parents" in frame:
+        frame["parents"] = pd.Series([tuple(p.split()) if isinstance(p, str) else ()
+                                      for p in frame["parents"].tolist()], dtype=object)
+    if table in SCHEMAS:
+        frame = conform(frame, table)
+    else:
+        frame = frame.astype("string")
+    return frame
+
+
+def has_tables(out: Path, name: str) -> bool:
+    return all(table_file(out, t, name).is_file() for t in TABLES)
+
+
+def remove_tables(out: Path, name: str) -> None:
+    for t in TABLES:
+        shutil.rmtree(table_file(out, t, name).parent, ignore_errors=True)
+
+
+def write_repository(out: Path, name: str, tables: Tables, member: pd.DataFrame) -> None:
+    for t in TABLES[:-1]:
+        write_table(out, t, name, getattr(tables, t))
+    write_table(out, "memberships", name, member)
+
+
+def read_repositories(out: Path, names: list[str]) -> tuple[Tables, pd.DataFrame]:
+    """The canonical tables of ``names`` (in that order) as one :class:`Tables`."""
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    for name in names:
+        for t in TABLES:
+            parts[t].append(read_table(out, t, name))
+    tables = Tables()
+    for t in TABLES[:-1]:
+        frames = [f for f in parts[t] if len(f)]
+        if frames:
+            setattr(tables, t, conform(pd.concat(frames, ignore_index=True), t))
+    members = [f for f in parts["memberships"] if len(f)]
+    member = pd.concat(members, ignore_index=True) if members else \
+        pd.DataFrame({c: pd.Series(dtype="string") for c in ("repo", "change_id", "group")})
+    return tables, member
