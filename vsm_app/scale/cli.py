@@ -58,7 +58,7 @@ def cmd_analyze_many(args: argparse.Namespace) -> int:
     if args.scheduler and not args.scheduler.strip():
         raise BadInput("--scheduler: give an address such as tcp://host:8786")
     try:
-        require_extra(dask=True)
+        require_extra(with_dask=True)
     except ScaleUnavailable as e:
         raise BadInput(str(e)) from None
     try:

@@ -316,16 +316,16 @@ def _build(doc: dict[str, Any], shown: str, base: Path, lines: _Lines) -> Manife
                                          g.get("repositories", ()), g.get("paths", ()),
                                          g.get("owner"), where=label))
         except GroupError as e:
-            key = e.where.removeprefix(label).lstrip(".").split("[")[0] or None
-            raise fail("group", i, key, e.where, e.message) from None
+            gkey = e.where.removeprefix(label).lstrip(".").split("[")[0] or None
+            raise fail("group", i, gkey, e.where, e.message) from None
     try:
         check_groups(man.groups, [r.name for r in man.repositories],
                      man.codeowners is not None, where="group")
     except GroupError as e:
         m = re.match(r"group\[(\d+)\]\.?(\w*)", e.where)
         idx = int(m.group(1)) if m else None
-        key = (m.group(2) or None) if m else None
+        ckey = (m.group(2) or None) if m else None
         where = e.where.replace(f"group[{idx}]", f"group[{idx + 1}]") if idx is not None \
             else e.where
-        raise fail("group", idx, key, where, e.message) from None
+        raise fail("group", idx, ckey, where, e.message) from None
     return man

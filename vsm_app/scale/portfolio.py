@@ -41,14 +41,14 @@ class ScaleUnavailable(RuntimeError):
     """The optional ``scale`` extra (Dask, pyarrow) is not installed."""
 
 
-def require_extra(dask: bool = True) -> None:
+def require_extra(with_dask: bool = True) -> None:
     """Raise :class:`ScaleUnavailable` naming what to install when the extra is missing."""
     missing = []
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         missing.append("pyarrow")
-    if dask:
+    if with_dask:
         try:
             import dask.distributed  # noqa: F401
         except ImportError:
@@ -112,7 +112,7 @@ def check_out_dir(out: Path) -> None:
 def run(manifest: Manifest, options: RunOptions,
         on_repository: OnRepository | None = None) -> PortfolioRun:
     """Phase 1 on Dask, phase 2 here (module docstring)."""
-    require_extra(dask=True)
+    require_extra(with_dask=True)
     from dask.distributed import Client, LocalCluster, as_completed
 
     from .worker import prepare_repository
@@ -126,7 +126,8 @@ def run(manifest: Manifest, options: RunOptions,
     else:
         n = options.workers or os.cpu_count() or 1
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                               silence_logs=logging.ERROR)
         client = Client(cluster)
     t_cluster = time.perf_counter() - t0
     try:
@@ -163,7 +164,7 @@ def run(manifest: Manifest, options: RunOptions,
 def run_in_process(manifest: Manifest, options: RunOptions,
                    on_repository: OnRepository | None = None) -> PortfolioRun:
     """The same two phases without Dask: every repository in this process, one by one."""
-    require_extra(dask=False)
+    require_extra(with_dask=False)
     from .worker import prepare_repository
 
     out = Path(options.out)
@@ -222,6 +223,13 @@ def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> 
             tables.sources.append(rep)
         tables.warnings.extend(f"{name}: {w}" if not w.startswith(state.get("path", "\0"))
                                else w for w in state.get("warnings", []))
+        tables.notes.extend(state.get("notes", []))
+        # counters add up over repositories, as when analyze reads several (pipeline.ingest)
+        for k, v in (state.get("data_quality") or {}).items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                tables.data_quality[k] = tables.data_quality.get(k, 0) + v
+            else:
+                tables.data_quality.setdefault(k, v)
     since, until = _window(manifest)
     options = AnalysisOptions(since=since, until=until, period=manifest.period,
                               band_year=manifest.band_year,
