@@ -22,7 +22,9 @@ A deployment *failed* when any of these holds:
   the deployment that shipped the change merged as that sha); a link to a deployment that
   finished *after* the incident opened is ignored. Otherwise the incident belongs to the
   latest deployment finished at or before it opened: ``opened_at ∈ [deployment, next
-  deployment)``. An incident opened before any deployment fails none (counted).
+  deployment)`` — of its own repository when the incident has one (``incidents.repo``, set by
+  analyze-many for each repository's exports; such an incident is also "open" for the
+  rework rule only on its repository's deployments). An incident opened before any deployment fails none (counted).
 * **revert**: a change shipped by a *later* deployment reverts one of its changes
   (``changes.is_revert`` and ``changes.reverts`` = the reverted ``change_id``). A revert
   shipped by the same deployment as the change it reverts never reached production alone and

@@ -42,12 +42,20 @@ def state_file(out: Path, name: str) -> Path:
     return out / "repositories" / f"{name}.json"
 
 
+def _umask_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (mkstemp makes it 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -94,6 +102,7 @@ def write_table(out: Path, table: str, name: str, frame: pd.DataFrame) -> None:
     os.close(fd)
     try:
         pq.write_table(arrow, tmp, compression="zstd")
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except BaseException:
         try:
