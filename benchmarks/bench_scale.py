@@ -18,6 +18,7 @@ naive floor. docs/scale.md projects these figures to 10,000 repositories.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -102,6 +103,33 @@ def one_run(man_path: Path, out: Path, workers: int, home: Path, force: bool = T
     }
 
 
+ORG = """
+import json, resource, sys, time
+from pathlib import Path
+from vsm_app.scale.manifest import load_manifest
+from vsm_app.scale.portfolio import summarize
+out = Path(sys.argv[2])
+statuses = json.loads((out / "status.json").read_text())["repositories"]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+summary = summarize(load_manifest(sys.argv[1]), out, statuses)
+print(json.dumps({"seconds": time.perf_counter() - t0, "before_mb": before / 1024,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "changes_total": summary["whole"]["data_quality"]["changes_total"]}))
+"""
+
+
+def organisation(man: Path, out: Path) -> None:
+    """The organisation phase alone, in a fresh process: its time and peak memory."""
+    r = subprocess.run([sys.executable, "-c", ORG, str(man), str(out)], check=True,
+                       capture_output=True, text=True, cwd=ROOT)
+    d = json.loads(r.stdout.strip().splitlines()[-1])
+    n = d["changes_total"]
+    print(f"organisation phase alone (fresh process): {d['seconds']:.1f} s, peak RSS "
+          f"{d['peak_mb']:.0f} MB ({d['before_mb']:.0f} MB after imports) for {n:,} changes: "
+          f"{(d['peak_mb'] - d['before_mb']) * 1024 / max(n, 1):.2f} KB per change", flush=True)
+
+
 def show(label: str, r: dict) -> None:
     peaks = sorted(r["peak"].values())
     print(f"{label}: wall {r['wall']:.1f} s = cluster start {r['cluster']:.1f} s + repositories "
@@ -133,6 +161,7 @@ def main() -> int:
             results[n] = r
         again = one_run(man, t / f"out{cores}", cores, t / f"home{cores}", force=False)
         show(f"re-run, nothing changed, --workers {cores}", again)
+        organisation(man, t / f"out{cores}")
         shutil.rmtree(t, ignore_errors=True)
     one, many = results[1], results[cores]
     print(f"speed-up with {cores} workers: {one['wall'] / many['wall']:.2f}x wall, "

@@ -330,3 +330,34 @@ def test_analyze_on_a_project_with_groups_prints_each_group(org, tmp_path, capsy
     assert g["web"]["dora"]["lead_time_median_s"] == 10 * HOUR
     assert doc["dora"]["lead_time_median_s"] == 11 * HOUR
     assert [r["name"] for r in doc["comparison"]] == ["api", "web", "(whole)"]
+
+
+def test_out_must_be_a_folder(tmp_path, capsys):
+    m = tmp_path / "m.toml"
+    m.write_text('[[repository]]\nname = "a"\npath = "."\n')
+    (tmp_path / "file").write_text("x")
+    assert cli.main(["analyze-many", str(m), "--out", str(tmp_path / "file")]) == 2
+    assert capsys.readouterr().err == f"vsm-app: {tmp_path / 'file'}: is a file; --out takes " \
+                                      f"a folder\n"
+    assert (tmp_path / "file").read_text() == "x"
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere():
+    import io
+
+    from vsm_app.scale.progress import RepositoryProgress
+
+    plain = io.StringIO()
+    p = RepositoryProgress(plain, tty=False)
+    p({"name": "shop", "status": "ok", "changes": 1234, "seconds": 2.06}, 1, 2)
+    p({"name": "gone", "status": "failed", "message": "gone: no such folder"}, 2, 2)
+    assert plain.getvalue().splitlines() == ["[1/2] shop: ok, 1,234 changes (2.1 s)",
+                                             "[2/2] gone: failed: gone: no such folder"]
+    tty = io.StringIO()
+    p = RepositoryProgress(tty, tty=True)
+    p({"name": "shop", "status": "ok"}, 1, 4)
+    p({"name": "gone", "status": "failed", "message": "no such folder"}, 2, 4)
+    text = tty.getvalue()
+    assert text.startswith("\r[#######---------------------] 1/4 repositories")
+    assert "  gone: failed: no such folder\n" in text  # a failure stays on screen
+    assert "2/4 repositories · 1 failed" in text

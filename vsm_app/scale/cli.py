@@ -79,7 +79,8 @@ def cmd_analyze_many(args: argparse.Namespace) -> int:
     progress.start(len(manifest.repositories), where)
     try:
         result = run(manifest, RunOptions(out=out, scheduler=args.scheduler,
-                                          workers=args.workers, force=args.force), progress)
+                                          workers=args.workers, force=args.force), progress,
+                     progress.phase)
     except OSError as e:
         if args.scheduler:
             raise BadInput(f"--scheduler {args.scheduler}: cannot reach the scheduler "

@@ -110,7 +110,8 @@ def check_out_dir(out: Path) -> None:
 
 
 def run(manifest: Manifest, options: RunOptions,
-        on_repository: OnRepository | None = None) -> PortfolioRun:
+        on_repository: OnRepository | None = None,
+        on_phase: Callable[[str], None] | None = None) -> PortfolioRun:
     """Phase 1 on Dask, phase 2 here (module docstring)."""
     require_extra(with_dask=True)
     from dask.distributed import Client, LocalCluster, as_completed
@@ -154,6 +155,10 @@ def run(manifest: Manifest, options: RunOptions,
             cluster.close()
     statuses = [done[e.name] for e in manifest.repositories]
     t_org = time.perf_counter()
+    if on_phase is not None:
+        good = sum(1 for s in statuses if s["status"] != "failed")
+        on_phase(f"computing the whole and {len(manifest.groups)} group(s) from {good} "
+                 f"repositories")
     summary = summarize(manifest, out, statuses)
     t_end = time.perf_counter()
     return PortfolioRun(statuses, summary, wall_s=t_end - t0, prepare_s=t_prepared - t0,

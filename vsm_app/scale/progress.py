@@ -54,6 +54,12 @@ class RepositoryProgress:
         else:
             print(f"[{done}/{total}] {self._line(status)}", file=self.stream, flush=True)
 
+    def phase(self, text: str) -> None:
+        """A step after the repositories (the organisation phase), on its own line."""
+        self.close()
+        self.drawn = False
+        print(f"{text}…", file=self.stream, flush=True)
+
     def _line(self, status: dict[str, Any]) -> str:
         name, ok = status.get("name"), status.get("status")
         secs = status.get("seconds")
