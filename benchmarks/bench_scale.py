@@ -104,17 +104,18 @@ def one_run(man_path: Path, out: Path, workers: int, home: Path, force: bool = T
 
 
 ORG = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from vsm_app.scale.manifest import load_manifest
 from vsm_app.scale.portfolio import summarize
+from vsm_app.scale.worker import _peak_rss_mb
 out = Path(sys.argv[2])
 statuses = json.loads((out / "status.json").read_text())["repositories"]
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = _peak_rss_mb()
 t0 = time.perf_counter()
 summary = summarize(load_manifest(sys.argv[1]), out, statuses)
-print(json.dumps({"seconds": time.perf_counter() - t0, "before_mb": before / 1024,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": time.perf_counter() - t0, "before_mb": before,
+                  "peak_mb": _peak_rss_mb(),
                   "changes_total": summary["whole"]["data_quality"]["changes_total"]}))
 """
 

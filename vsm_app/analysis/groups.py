@@ -92,38 +92,66 @@ def memberships(changes: pd.DataFrame, files: pd.DataFrame, groups: Sequence[Gro
     return out.drop_duplicates(ignore_index=True)
 
 
-def _pairs(repo: Any, key: Any) -> pd.MultiIndex:
-    return pd.MultiIndex.from_arrays([pd.Series(object_keys(repo)).fillna("").to_numpy(),
-                                      object_keys(key)])
+def _keys(repo: Any, key: Any) -> np.ndarray:
+    """``repo`` + NUL + ``key`` per row (object array; None where ``key`` is missing)."""
+    r = pd.Series(object_keys(repo)).fillna("").astype(str)
+    k = pd.Series(object_keys(key))
+    out = (r + "\x00" + k.fillna("").astype(str)).to_numpy(dtype=object)
+    out[k.isna().to_numpy()] = None
+    return out
+
+
+@dataclass
+class _Index:
+    """Row positions shared by every group: each change's row and its deployment's row."""
+
+    change_rows: pd.Index  #: (repo, change_id) key → row of prepared.changes
+    change_dep: np.ndarray  #: per change: row of its deployment in prepared.dora.deployments
+    dep_repo: pd.Series
+    dep_env: pd.Series
+
+    @classmethod
+    def build(cls, prepared: Prepared, changes: pd.DataFrame) -> _Index:
+        ch = conform(changes, "changes")
+        deps = prepared.dora.deployments
+        dep_rows = pd.Index(_keys(deps["repo"], deps["deployment_id"]))
+        return cls(pd.Index(_keys(ch["repo"], ch["change_id"])),
+                   dep_rows.get_indexer(_keys(ch["repo"], ch["deployment_id"])),
+                   pd.Series(object_keys(deps["repo"])).fillna("\x00"),
+                   pd.Series(object_keys(deps["environment"])).fillna("\x00"))
+
+
+def _isin(values: Any, wanted: Any) -> np.ndarray:
+    """Membership on plain Python objects (pandas' Arrow strings test one by one)."""
+    return np.asarray(pd.Index(object_keys(values), dtype=object).isin(list(wanted)),
+                      dtype=bool)
 
 
 def group_masks(prepared: Prepared, changes: pd.DataFrame, member: pd.DataFrame,
-                group: Group) -> tuple[np.ndarray, np.ndarray]:
+                group: Group, index: _Index | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``prepared.changes`` in ``group`` and rows of its deployments that serve it.
 
     ``changes`` is the canonical changes table ``prepared`` was made from (rows aligned);
     ``member`` the rows of :func:`memberships` for this group.
     """
-    ch = conform(changes, "changes")
-    keys = _pairs(member["repo"], member["change_id"])
-    cm = _pairs(ch["repo"], ch["change_id"]).isin(keys)
-    deps = prepared.dora.deployments
-    d_key = _pairs(deps["repo"], deps["deployment_id"])
+    ix = index if index is not None else _Index.build(prepared, changes)
+    n = len(ix.change_dep)
+    m = len(prepared.dora.deployments)
+    rows = ix.change_rows.get_indexer(_keys(member["repo"], member["change_id"]))
+    cm = np.zeros(n, dtype=bool)
+    cm[rows[rows >= 0]] = True
     if not group.by_files:
-        d_repo = pd.Series(object_keys(deps["repo"])).fillna("")
-        dm = d_repo.isin(group.repositories).to_numpy(dtype=bool) if group.repositories \
-            else np.ones(len(deps), dtype=bool)
+        dm = _isin(ix.dep_repo, group.repositories) if group.repositories \
+            else np.ones(m, dtype=bool)
         return cm, dm
-    shipped = ch["deployment_id"].notna().to_numpy(dtype=bool)
-    ships_group = d_key.isin(_pairs(ch["repo"][cm & shipped], ch["deployment_id"][cm & shipped]))
-    ships_any = d_key.isin(_pairs(ch["repo"][shipped], ch["deployment_id"][shipped]))
+    shipped = ix.change_dep >= 0
+    ships_group = np.bincount(ix.change_dep[cm & shipped], minlength=m)[:m] > 0
+    ships_any = np.bincount(ix.change_dep[shipped], minlength=m)[:m] > 0
     serves = pd.Series(np.where(ships_any, ships_group.astype(float), np.nan))
     # a deployment that ships no change serves the groups of the one before it (same
     # repository and environment): deployments are in time order
-    by = [pd.Series(object_keys(deps["repo"])).fillna("\x00"),
-          pd.Series(object_keys(deps["environment"])).fillna("\x00")]
-    dm = serves.groupby(by).ffill().fillna(0.0).to_numpy() > 0 if len(deps) \
-        else np.zeros(0, dtype=bool)
+    dm = serves.groupby([ix.dep_repo, ix.dep_env]).ffill().fillna(0.0).to_numpy() > 0 \
+        if m else np.zeros(0, dtype=bool)
     return cm, dm
 
 
@@ -151,7 +179,7 @@ def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndar
     if len(runs):
         ids = set(prepared.changes["change_id"].to_numpy(dtype=object)[cm].tolist())
         shas = set(deps["sha"].tolist())
-        take = runs["change_id"].isin(ids).to_numpy() | runs["sha"].isin(shas).to_numpy()
+        take = _isin(runs["change_id"], ids) | _isin(runs["sha"], shas)
         runs = runs.loc[take].reset_index(drop=True)
     return replace(
         prepared, changes=rows(prepared.changes), durations=durations,
@@ -195,8 +223,9 @@ def analyze_groups(tables: Tables, member: pd.DataFrame, groups: Sequence[Group]
     by_group = {name: frame for name, frame in member.groupby("group", sort=False)} \
         if len(member) else {}
     empty = member.iloc[0:0]
+    index = _Index.build(prep, tables.changes)
     for g in groups:
-        cm, dm = group_masks(prep, tables.changes, by_group.get(g.name, empty), g)
+        cm, dm = group_masks(prep, tables.changes, by_group.get(g.name, empty), g, index)
         out.groups.append(GroupResult(g, analyze_window(select(prep, cm, dm), gopts)))
     return out
 

@@ -114,7 +114,10 @@ def write_table(out: Path, table: str, name: str, frame: pd.DataFrame) -> None:
 
 def read_table(out: Path, table: str, name: str) -> pd.DataFrame:
     """One repository's table with the canonical dtypes (timestamps back to ns, UTC)."""
-    frame = pd.read_parquet(table_file(out, table, name), engine="pyarrow")
+    return _to_frame(pd.read_parquet(table_file(out, table, name), engine="pyarrow"), table)
+
+
+def _to_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for c in frame.columns:
         if isinstance(frame[c].dtype, pd.DatetimeTZDtype):
             frame[c] = frame[c].dt.as_unit("ns")
@@ -143,18 +146,30 @@ def write_repository(out: Path, name: str, tables: Tables, member: pd.DataFrame)
     write_table(out, "memberships", name, member)
 
 
+def read_across(out: Path, table: str, names: list[str]) -> pd.DataFrame | None:
+    """One table of every repository of ``names`` (in that order) as one frame, or None
+    when all are empty. The files are read as Arrow and joined before one conversion to
+    pandas (a conversion per repository cost more than the reading)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = [pq.read_table(table_file(out, table, n)) for n in names]
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return None
+    joined = pa.concat_tables(parts, promote_options="permissive")
+    return _to_frame(joined.to_pandas(), table)
+
+
 def read_repositories(out: Path, names: list[str]) -> tuple[Tables, pd.DataFrame]:
     """The canonical tables of ``names`` (in that order) as one :class:`Tables`."""
-    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
-    for name in names:
-        for t in TABLES:
-            parts[t].append(read_table(out, t, name))
     tables = Tables()
     for t in TABLES[:-1]:
-        frames = [f for f in parts[t] if len(f)]
-        if frames:
-            setattr(tables, t, conform(pd.concat(frames, ignore_index=True), t))
-    members = [f for f in parts["memberships"] if len(f)]
-    member = pd.concat(members, ignore_index=True) if members else \
-        pd.DataFrame({c: pd.Series(dtype="string") for c in ("repo", "change_id", "group")})
+        frame = read_across(out, t, names)
+        if frame is not None:
+            setattr(tables, t, frame)
+    member = read_across(out, "memberships", names)
+    if member is None:
+        member = pd.DataFrame({c: pd.Series(dtype="string")
+                               for c in ("repo", "change_id", "group")})
     return tables, member

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -72,11 +73,24 @@ def fingerprint(spec: dict[str, Any]) -> str:
 
 
 def _peak_rss_mb() -> float | None:
+    """This process's peak resident memory (MB).
+
+    Linux: ``VmHWM`` of /proc/self/status — the high-water mark of this process's own
+    address space. ``ru_maxrss`` would be wrong for a worker: it survives fork and exec, so a
+    worker spawned by a large parent reports the parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024.0, 1)
+    except (OSError, ValueError):
+        pass
     try:
         import resource
 
         kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return round(kb / 1024.0, 1)  # Linux: kilobytes
+        return round(kb / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0), 1)
     except (ImportError, OSError):
         return None
 
