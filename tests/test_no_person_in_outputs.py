@@ -61,3 +61,31 @@ def test_no_author_in_any_output(demo: Path, tmp_path: Path) -> None:
     for name, text in outputs.items():
         assert text, name
         assert_no_identities(text, people)
+
+
+def test_no_author_in_what_analyze_many_writes(demo: Path, tmp_path: Path) -> None:
+    """summary.json, status, states and every Parquet table of analyze-many (issue 21)."""
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    from vsm_app.scale.manifest import load_manifest
+    from vsm_app.scale.portfolio import RunOptions, run_in_process
+
+    people = git_identities(demo.parent / "repo")
+    prs = json.loads((demo.parent / "exports" / "prs.json").read_text())
+    people |= {pr["author"]["login"] for pr in prs if pr.get("author")}
+    ex = demo.parent / "exports"
+    (tmp_path / "m.toml").write_text(
+        f'[[repository]]\nname = "demo"\npath = "{demo.parent / "repo"}"\n'
+        f'prs = ["{ex / "prs.json"}"]\nci = ["{ex / "ci_runs.json"}"]\n'
+        f'incidents = ["{ex / "incidents.json"}"]\n\n'
+        '[[group]]\nname = "api"\npaths = ["src/api/"]\n')
+    out = tmp_path / "out"
+    res = run_in_process(load_manifest(tmp_path / "m.toml"), RunOptions(out=out))
+    assert [s["status"] for s in res.statuses] == ["ok"]
+    texts = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*.json")}
+    for p in out.rglob("*.parquet"):
+        texts[p.relative_to(out).as_posix()] = pd.read_parquet(p).to_csv()
+    assert len(texts) >= 10
+    for name, text in texts.items():
+        assert_no_identities(text, people)
