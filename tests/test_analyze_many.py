@@ -62,12 +62,12 @@ def _shop(path: Path) -> RepoBuilder:
 
 
 def _lib(path: Path) -> RepoBuilder:
-    """l1 0 h → v0.1.0 at 1 h (first); l2 5 h, l3 7 h → v0.2.0 at 9 h: 4 h and 2 h."""
+    """l1 0 h → v0.1.0 at 1 h (first); l2 5 h, l3 (a hotfix) 7 h → v0.2.0 at 9 h: 4 h, 2 h."""
     r = RepoBuilder(path)
     r.commit("feat: one", 0)
     r.tag("v0.1.0", 1)
     r.commit("feat: two", 5)
-    r.commit("fix: three", 7)
+    r.commit("hotfix: three", 7)  # v0.2.0 is rework (a hotfix): read from commits
     r.tag("v0.2.0", 9)
     return r
 
@@ -135,6 +135,9 @@ def test_group_figures_from_a_cluster_are_the_hand_computed_ones(org, tmp_path, 
     # api: v1.0.0, v1.1.0, v1.2.0; web: v1.1.0, v1.2.0, v1.3.0; whole: 4 + 2 (lib)
     assert (g["api"]["deployments"], g["web"]["deployments"], g["platform"]["deployments"],
             res.summary["whole"]["deployments"]) == (3, 3, 2, 6)
+    # v0.2.0 ships the hotfix l3: rework 1 of lib's 2 deployments, 1 of the whole's 6
+    assert g["platform"]["dora"]["rework_rate"] == 0.5
+    assert res.summary["whole"]["dora"]["rework_rate"] == 1 / 6
     rows = {r["name"]: r for r in res.summary["comparison"]}
     assert list(rows) == ["api", "web", "platform", "(whole)"]  # defined order, no ranking
     assert rows["api"]["dora"]["lead_time_median_s"] == 15 * HOUR

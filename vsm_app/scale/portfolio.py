@@ -214,7 +214,7 @@ def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> 
     from . import store
 
     good = [s["name"] for s in statuses if s["status"] in ("ok", "unchanged")]
-    tables, member = store.read_repositories(out, good)
+    tables, member = store.read_repositories(out, good, lean=True)
     for name in good:
         state = store.read_json(store.state_file(out, name)) or {}
         for src in state.get("sources", []):
