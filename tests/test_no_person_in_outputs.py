@@ -88,4 +88,5 @@ def test_no_author_in_what_analyze_many_writes(demo: Path, tmp_path: Path) -> No
         texts[p.relative_to(out).as_posix()] = pd.read_parquet(p).to_csv()
     assert len(texts) >= 10
     for name, text in texts.items():
+        assert text, name
         assert_no_identities(text, people)
