@@ -364,3 +364,19 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere():
     assert text.startswith("\r[#######---------------------] 1/4 repositories")
     assert "  gone: failed: no such folder\n" in text  # a failure stays on screen
     assert "2/4 repositories · 1 failed" in text
+
+
+def test_a_group_by_codeowners_team_takes_the_files_that_team_owns(org, tmp_path):
+    (tmp_path / "CODEOWNERS").write_text("*  @acme/core\n/web/  @acme/front @alice\n")
+    (tmp_path / "m.toml").write_text(
+        f'codeowners = "CODEOWNERS"\n\n[[repository]]\nname = "shop"\n'
+        f'path = "{org / "shop"}"\ndeploy_tags = "v*"\n\n'
+        '[[group]]\nname = "@acme/front"\nowner = "@acme/front"\n\n'
+        '[[group]]\nname = "core"\nowner = "@acme/core"\n')
+    res = run_in_process(load_manifest(tmp_path / "m.toml"), RunOptions(out=tmp_path / "out"))
+    g = _groups(res.summary)
+    # @acme/front owns web/: c3, c4, c5 (10, 10, 12 h) as the "web" group by path;
+    # @acme/core owns the rest (api/): c1, c2, c4 → 20 h, 10 h → 15 h
+    assert g["@acme/front"]["dora"]["lead_time_median_s"] == 10 * HOUR
+    assert g["@acme/front"]["deployments"] == 3
+    assert g["core"]["dora"]["lead_time_median_s"] == 15 * HOUR

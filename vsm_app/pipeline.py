@@ -338,7 +338,7 @@ def inputs_from_project(project: Project) -> AnalyzeInputs:
         else:
             inputs.files.append((src.kind, src.path))
     inputs.groups = list(project.groups)
-    if project.codeowners:
+    if project.codeowners and any(g.owner for g in project.groups):
         inputs.codeowners = read_codeowners(project.codeowners)
     return inputs
 
