@@ -345,6 +345,24 @@ def test_out_must_be_a_folder(tmp_path, capsys):
     assert (tmp_path / "file").read_text() == "x"
 
 
+@pytest.mark.parametrize("where, problem", [
+    ("lib/out", "is inside the repository lib"),
+    ("busy", "holds other files (notes.txt)"),
+    ("nowhere/out", "does not exist"),
+])
+def test_out_is_refused_where_it_would_write_over_something(org, tmp_path, capsys, where,
+                                                            problem):
+    root = tmp_path / "org"
+    shutil.copytree(org, root, symlinks=True)
+    (root / "busy").mkdir()
+    (root / "busy" / "notes.txt").write_text("mine")
+    code = cli.main(["analyze-many", str(root / "manifest.toml"), "--out", str(root / where)])
+    err = capsys.readouterr().err
+    assert code == 2 and problem in err, err
+    assert (root / "busy" / "notes.txt").read_text() == "mine"
+    assert not (root / "lib" / "out").exists()
+
+
 def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere():
     import io
 

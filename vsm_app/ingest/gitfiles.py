@@ -9,14 +9,13 @@ re-run reads only the commits it has not seen. A merge commit lists no files (it
 commits carry them), exactly as the sub-tree filter counts. ``--no-renames``: a file moved out
 of a team's folder touches that folder too.
 
-Every git process runs through :mod:`vsm_app.ingest.git`'s runner (fixed options, no hooks,
-no network); only shas reach git, on stdin.
+Every git process runs through the hardened runner (:mod:`vsm_app.ingest.gitrun`: fixed
+options, no hooks, no repository programs, no network); only shas reach git, on stdin.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vsm_app.ingest import gitcache
+from vsm_app.ingest import gitcache, gitrun
 from vsm_app.ingest.git import GitError, GitOptions, _default_label, _open, _rev_file
 
 __all__ = ["commit_files", "history_fingerprint", "change_files"]
@@ -60,8 +59,8 @@ def commit_files(options: GitOptions, shas: list[str], cancelled: IsCancelled | 
     """
     wanted = [s for s in dict.fromkeys(shas) if _SHA.match(s)]
     files: dict[str, list[str]] = {}
-    with _open(options.path) as (repo, g):
-        git_dir = os.path.realpath(repo.git_dir)
+    with _open(options.path) as g:
+        git_dir = g.git_dir
         entry = None
         if cache_dir is not None:
             entry = Path(cache_dir) / \
@@ -73,8 +72,7 @@ def commit_files(options: GitOptions, shas: list[str], cancelled: IsCancelled | 
                     files = _from_arrays(a, meta)
         missing = [s for s in wanted if s not in files]
         if missing:
-            status, _, _ = g.out(["config", "--get", "extensions.partialclone"])
-            if status == 0:
+            if g.is_partial_clone():
                 raise GitError(f"{options.path}: a partial clone lacks the trees the files of "
                                f"each change need (they would be fetched from the network)")
             fresh: dict[str, list[str]] = {}
@@ -86,8 +84,8 @@ def commit_files(options: GitOptions, shas: list[str], cancelled: IsCancelled | 
                 carry[0] = parts.pop()
                 _parse([p.decode("utf-8", "surrogateescape") for p in parts], fresh, current)
 
-            args = ["log", "--no-walk=unsorted", "--name-only", "--no-renames", "-z",
-                    "--no-ext-diff", "--no-textconv", "--format=%x00%H", "--stdin"]
+            args = ["log", *gitrun.NO_PROGRAM_DIFF, "--no-walk=unsorted", "--name-only",
+                    "--no-renames", "-z", "--format=%x00%H", "--stdin"]
             with _rev_file(missing, []) as revs:
                 g.stream(args, feed, cancelled, stdin=revs, chunk_size=1 << 17)
             if carry[0]:
@@ -158,7 +156,7 @@ def history_fingerprint(path: str, branch: str | None = None) -> str:
     GitError
     """
     h = hashlib.sha256()
-    with _open(path) as (repo, g):
+    with _open(path) as g:
         status, head, _ = g.out(["rev-parse", "-q", "--verify", "HEAD"])
         h.update(head if status == 0 else b"-")
         status, sym, _ = g.out(["symbolic-ref", "-q", "HEAD"])
@@ -167,7 +165,7 @@ def history_fingerprint(path: str, branch: str | None = None) -> str:
         refs = g.check(["for-each-ref", "--format=%(objectname) %(refname)"], "listing refs")
         h.update(refs)
         try:
-            h.update((Path(repo.git_dir) / "shallow").read_bytes())
+            h.update((Path(g.git_dir) / "shallow").read_bytes())
         except OSError:
             pass
     return h.hexdigest()

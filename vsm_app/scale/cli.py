@@ -66,10 +66,13 @@ def cmd_analyze_many(args: argparse.Namespace) -> int:
     except ManifestError as e:
         raise BadInput(str(e)) from None
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise BadInput(f"{args.out}: is a file; --out takes a folder")
-    from .portfolio import run
+    from .portfolio import check_out_dir, run
     from .progress import RepositoryProgress
+
+    try:
+        check_out_dir(out, manifest)
+    except ValueError as e:  # vsm_app.report.target.ExportTargetError
+        raise BadInput(str(e)) from None
 
     progress = RepositoryProgress()
     import os

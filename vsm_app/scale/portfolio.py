@@ -100,13 +100,46 @@ def specs(manifest: Manifest, out: Path, force: bool = False) -> list[dict[str, 
     return result
 
 
-def check_out_dir(out: Path) -> None:
-    """DIR must be a folder we may write (created when missing); never a file."""
+#: what an analyze-many folder holds: an existing non-empty folder must look like one
+OUTPUT_NAMES = frozenset({"summary.json", "status.json", "tables", "repositories"})
+
+
+def check_out_dir(out: Path, manifest: Manifest | None = None) -> None:
+    """DIR is a folder we may fill (created when its parent exists); never a file, never a
+    folder holding other things, never inside a repository we read; ``summary.json`` and
+    ``status.json`` pass the product's one write check (vsm_app.report.target: no link to a
+    project, none of the inputs). Raises ExportTargetError (a ValueError) naming DIR."""
+    from vsm_app.report.target import ExportTargetError, check_target
+
+    out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{out}: is a file; --out takes a folder")
-    out.mkdir(parents=True, exist_ok=True)
+        raise ExportTargetError(f"{out}: is a file; --out takes a folder")
+    resolved = out.resolve()
+    inputs: list[str] = []
+    if manifest is not None:
+        inputs = [manifest.path, *(p for r in manifest.repositories for _, p in r.files)]
+        if manifest.codeowners_path:
+            inputs.append(manifest.codeowners_path)
+        for r in manifest.repositories:
+            repo = Path(r.path).resolve()
+            if resolved == repo or repo in resolved.parents:
+                raise ExportTargetError(f"{out}: is inside the repository {r.name} ({r.path}); "
+                                        f"choose a folder outside the repositories")
+    if out.exists():
+        others = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_NAMES)
+        if others:
+            raise ExportTargetError(
+                f"{out}: holds other files ({', '.join(others[:3])}"
+                f"{', …' if len(others) > 3 else ''}); give a new or empty folder, or one "
+                f"analyze-many wrote before")
+    elif not out.parent.is_dir():
+        raise ExportTargetError(f"{out}: the folder {out.parent} does not exist")
+    if out.exists():
+        for name in ("summary.json", "status.json"):
+            check_target(out / name, {".json"}, protected=inputs)
+    out.mkdir(exist_ok=True)
     if not os.access(out, os.W_OK):
-        raise PermissionError(f"{out}: cannot write in this folder")
+        raise ExportTargetError(f"{out}: cannot write in this folder")
 
 
 def run(manifest: Manifest, options: RunOptions,
@@ -119,7 +152,7 @@ def run(manifest: Manifest, options: RunOptions,
     from .worker import prepare_repository
 
     out = Path(options.out)
-    check_out_dir(out)
+    check_out_dir(out, manifest)
     t0 = time.perf_counter()
     cluster = None
     if options.scheduler:
@@ -173,7 +206,7 @@ def run_in_process(manifest: Manifest, options: RunOptions,
     from .worker import prepare_repository
 
     out = Path(options.out)
-    check_out_dir(out)
+    check_out_dir(out, manifest)
     t0 = time.perf_counter()
     statuses = []
     todo = specs(manifest, out, options.force)
