@@ -161,7 +161,7 @@ def run(manifest: Manifest, options: RunOptions,
         n = options.workers or os.cpu_count() or 1
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                               silence_logs=logging.ERROR)
+                               silence_logs=logging.CRITICAL)
         client = Client(cluster)
     t_cluster = time.perf_counter() - t0
     try:
@@ -183,9 +183,17 @@ def run(manifest: Manifest, options: RunOptions,
                 on_repository(status, len(done), len(todo))
         t_prepared = time.perf_counter()
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        # a worker's last heartbeat may meet the closing scheduler: Dask logs that as an
+        # error; each repository's own outcome is already in its status
+        dask_log = logging.getLogger("distributed")
+        level = dask_log.level
+        dask_log.setLevel(logging.CRITICAL)
+        try:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            dask_log.setLevel(level)
     statuses = [done[e.name] for e in manifest.repositories]
     t_org = time.perf_counter()
     if on_phase is not None:
