@@ -43,6 +43,10 @@ def no_leftover_windows(qapp: QApplication) -> Iterator[None]:
         w.close()
         w.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    # Work a closed window left running is cancelled and joined, as at application exit.
+    from vsm_app.ui import workers
+
+    assert workers.shutdown(30_000), "a worker thread did not end within 30 s of Cancel"
 
 
 @pytest.fixture(autouse=True)

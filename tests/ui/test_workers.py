@@ -74,3 +74,55 @@ def test_latest_task_runs_the_newest_waiting_request_and_drops_superseded_result
     assert started == ["first", "third"]
     assert results == ["third"]  # "first" finished while "third" waited: not shown
     assert not runner.is_running()
+
+
+def test_work_outlives_the_object_that_started_it(qtbot) -> None:
+    """A window closed while its measurement runs: the task (a child of the window) is
+    deleted and collected while the thread still works. The process must not abort ("QThread:
+    Destroyed while thread is still running"), the thread must end by itself when the work
+    ends, and nothing may be reported to the deleted owner."""
+    import gc
+    import threading
+
+    from PySide6.QtCore import QObject
+    from shiboken6 import Shiboken
+
+    from vsm_app.ui import workers
+
+    release = threading.Event()
+    ended = threading.Event()
+
+    def work(progress, cancelled):
+        release.wait(5)
+        ended.set()
+        return "late result"
+
+    owner = QObject()
+    task = Task(work, owner)
+    task.start()
+    assert workers.running_threads() >= 1
+    Shiboken.delete(owner)  # the C++ task goes with its parent, as when a window is deleted
+    del task, owner
+    gc.collect()  # the Python wrappers go too, while the work still runs
+    release.set()
+    assert ended.wait(5)
+    qtbot.waitUntil(lambda: workers.running_threads() == 0, timeout=5000)
+
+
+def test_shutdown_cancels_and_joins_running_work(qtbot) -> None:
+    from vsm_app.ui import workers
+
+    saw_cancel = []
+
+    def work(progress, cancelled):
+        while not cancelled():
+            time.sleep(0.01)
+        saw_cancel.append(True)
+        raise RuntimeError("Cancelled")
+
+    task = Task(work)
+    task.start()
+    qtbot.waitUntil(lambda: task.is_running())
+    assert workers.shutdown(5000)
+    assert saw_cancel == [True]
+    assert workers.running_threads() == 0

@@ -15,9 +15,53 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
+
+# Threads whose work has not ended yet, with their cancel flags. A ``QThread`` destroyed while
+# it runs aborts the process ("QThread: Destroyed while thread is still running"); that happens
+# when the object that started a task (a window, a dock) is deleted before the work ends and
+# the garbage collector later frees the thread. Running threads are therefore owned here, not
+# by the task, until they have finished (with their runner, so the work itself is not freed
+# before it starts); :func:`shutdown` cancels and joins what is left.
+_LIVE: dict[QThread, tuple[threading.Event, QObject]] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+def running_threads() -> int:
+    """How many worker threads have not finished yet."""
+    _reap()
+    with _LIVE_LOCK:
+        return len(_LIVE)
+
+
+def _reap() -> None:
+    with _LIVE_LOCK:
+        ended = [t for t in _LIVE if t.isFinished()]
+        for t in ended:
+            del _LIVE[t]
+
+
+def shutdown(timeout_ms: int = 10_000) -> bool:
+    """Cancel every worker thread still running and wait for each to end (at application exit
+    and when a window that owns work is torn down). True when all ended in time."""
+    with _LIVE_LOCK:
+        live = list(_LIVE.items())
+    for _, (event, _runner) in live:
+        event.set()
+    ended = True
+    for thread, _ in live:
+        ended = thread.wait(timeout_ms) and ended
+    _reap()
+    return ended
+
+
+def _install_exit_hook() -> None:
+    app = QCoreApplication.instance()
+    if app is not None and not app.property("vsm_workers_shutdown_hooked"):
+        app.setProperty("vsm_workers_shutdown_hooked", True)
+        app.aboutToQuit.connect(lambda: shutdown())
 
 WorkFn = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
@@ -49,19 +93,23 @@ class _Runner(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            result = self._fn(self._progress, self._cancel.is_set)
-        except BaseException as e:  # reported to the GUI, never lost in the thread
-            if self._cancel.is_set() or type(e).__name__ in ("Cancelled", "CancelledError"):
+            try:
+                result = self._fn(self._progress, self._cancel.is_set)
+            except BaseException as e:  # reported to the GUI, never lost in the thread
+                if self._cancel.is_set() or type(e).__name__ in ("Cancelled", "CancelledError"):
+                    self.cancelled.emit()
+                else:
+                    trace = traceback.format_exc()
+                    log.warning("work in a worker failed: %s\n%s", e, trace.rstrip())
+                    self.failed.emit(str(e) or type(e).__name__, trace)
+                return
+            if self._cancel.is_set():
                 self.cancelled.emit()
             else:
-                trace = traceback.format_exc()
-                log.warning("work in a worker failed: %s\n%s", e, trace.rstrip())
-                self.failed.emit(str(e) or type(e).__name__, trace)
-            return
-        if self._cancel.is_set():
-            self.cancelled.emit()
-        else:
-            self.finished.emit(result)
+                self.finished.emit(result)
+        finally:
+            # The thread ends when the work ends, whether or not its task still exists.
+            QThread.currentThread().quit()
 
 
 class Task(QObject):
@@ -92,6 +140,10 @@ class Task(QObject):
 
     def start(self) -> None:
         self._running = True
+        _reap()
+        _install_exit_hook()
+        with _LIVE_LOCK:
+            _LIVE[self._thread] = (self._cancel_event, self._runner)
         self._thread.start()
 
     def cancel(self) -> None:
