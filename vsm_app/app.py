@@ -200,10 +200,11 @@ def start(args: Sequence[str] = (), verbose: bool = False) -> tuple[QApplication
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication([sys.argv[0] if sys.argv else "vsm-app"])
-    from .ui import settings
+    from .ui import locale, settings
     from .ui.icons import app_icon
     from .ui.theme import apply_theme
 
+    locale.install()  # numbers and dates in the user's locale (the CLI keeps the plain style)
     app.setWindowIcon(app_icon())
     apply_theme(app, settings.get(settings.THEME))
     sys.excepthook = _on_unexpected_error

@@ -175,13 +175,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         measurement, why = _measure_or_bad(project, args.project)
         if measurement is None:
             raise _bad(f"--overlay: {args.project}: {why}")
-        doc = measurement.to_json()
-        overlays = {m.id: measured_overlay(m, doc) for m in maps}
+        overlays = {m.id: measured_overlay(m, measurement.result) for m in maps}
     ensure_gui_application()
+    from .report.overlay import measured_ladders
     from .ui.export import export_map_image, export_maps_pdf
-    from .ui.overlay import measured_ladders
 
-    ladders = measured_ladders(maps, doc) if args.overlay else {}
+    ladders = measured_ladders(maps, measurement.result) if args.overlay else {}
 
     t0 = time.perf_counter()
     try:
@@ -227,12 +226,11 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
     overlays: dict[str, Any] = {}
     ladders: dict[str, Any] = {}
     if measurement is not None:
-        from .ui.overlay import measured_ladders
+        from .report.overlay import measured_ladders
 
-        doc = measurement.to_json()
         current = [m for m in project.maps if m.kind == "current"]
-        overlays = {m.id: measured_overlay(m, doc) for m in current}
-        ladders = measured_ladders(current, doc)
+        overlays = {m.id: measured_overlay(m, measurement.result) for m in current}
+        ladders = measured_ladders(current, measurement.result)
     typed = user_texts(project, data)
     if identities:
         check_output(typed, [data.all_text()], identities)

@@ -6,7 +6,7 @@ written, so it works from a wheel, a pipx install or a read-only site-packages):
 * ``resources/styles/*.qss`` and ``resources/icons/*.svg`` (the GUI),
 * ``resources/sample/demo.vsm``, the sample project's definition,
 * ``resources/desktop/`` the freedesktop entry, MIME type and application icon,
-* ``data/dora_bands.json`` (read by :mod:`vsm_app.analysis.bands`).
+* ``data/dora_bands.json`` (read by :mod:`vsm_app.metrics.bands`).
 
 Per-user folders, each in the platform's own place (``platformdirs``; e.g. on Linux the XDG
 folders, so ``XDG_DATA_HOME`` and friends are honoured):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vsm_app.analysis.baseline import (
-    METRIC_SENSES,
+    HEADLINE_METRICS,
     MetricDelta,
     compare,
     compare_to_baseline,
@@ -86,10 +86,14 @@ def test_nulls_stay_null_with_a_reason(key: str, reason: str) -> None:
 
 def test_order_and_senses() -> None:
     keys = [d.key for d in compare(BASELINE, NOW)]
-    assert keys[:len(METRIC_SENSES)] == [f"{s.group}.{s.key}" for s in METRIC_SENSES]
-    assert keys[len(METRIC_SENSES):] == [f"stages.{n}.wait_median_s"
-                                         for n in ("Review", "CI", "Release", "Deploy")]
-    senses = {f"{s.group}.{s.key}": s.better for s in METRIC_SENSES}
+    assert keys[:len(HEADLINE_METRICS)] == [
+        "dora.deployment_frequency_per_week", "dora.deployment_days_per_week",
+        "dora.lead_time_median_s", "dora.change_failure_rate", "dora.recovery_time_median_s",
+        "dora.rework_rate", "dora.pipeline_failure_rate", "flow.velocity_per_week",
+        "flow.flow_time_median_s", "flow.load_mean", "flow.efficiency"]
+    assert keys[len(HEADLINE_METRICS):] == [f"stages.{n}.wait_median_s"
+                                            for n in ("Review", "CI", "Release", "Deploy")]
+    senses = {m.id: m.better for m in HEADLINE_METRICS}
     assert [k for k, v in senses.items() if v == "up"] == [
         "dora.deployment_frequency_per_week", "dora.deployment_days_per_week",
         "flow.velocity_per_week", "flow.efficiency"]
@@ -119,7 +123,7 @@ def test_constraint_moves_or_stays() -> None:
 
 def test_compare_to_baseline_bundles_everything() -> None:
     r = compare_to_baseline(BASELINE, NOW)
-    assert len(r.metrics) == len(METRIC_SENSES) and len(r.stages) == 4
+    assert len(r.metrics) == 11 and len(r.stages) == 4
     d = r.to_dict()
     assert d["constraint"]["status"] == "moved"
     assert d["metrics"][2]["key"] == "dora.lead_time_median_s"
@@ -210,3 +214,9 @@ def test_a_real_analysis_result_becomes_a_baseline_and_compares() -> None:
     # load: W02 (1 + 1 + 2 + 0 + 0 + 0 + 0) / 7, W03 c4 open all week → 1: more WIP is worse
     assert r["flow.load_mean"].before == pytest.approx(4 / 7)
     assert r["flow.load_mean"].after == 1.0 and r["flow.load_mean"].direction == "worse"
+    # the typed values of a result compare the same as its JSON (and a baseline's snapshot)
+    typed = {m.key: m for m in compare_to_baseline(
+        base.metrics, analyze(stream(), None, AnalysisOptions(
+            since=pd.Timestamp("2025-01-13", tz="UTC"),
+            until=pd.Timestamp("2025-01-20", tz="UTC"))).values()).metrics}
+    assert typed == r

@@ -20,8 +20,8 @@ def test_one_incident_between_two_deployments_fails_the_first_cfr_50_percent():
                             deployment("d2", "2025-01-08 10:00")],
                incidents=[_incident("i1", "2025-01-07 09:00", "2025-01-07 10:00")])
     r = analyze(t, None, WEEK)
-    assert r.dora["change_failure_rate"] == 0.5
-    assert r.dora["counts"]["failures_by_cause"]["incident"] == 1
+    assert r.dora.change_failure_rate == 0.5
+    assert r.dora.counts.failures_by_cause["incident"] == 1
     assert list(r.dora_by_period["failed_deployments"]) == [1]
 
 
@@ -31,7 +31,7 @@ def test_incident_opened_at_the_deployment_instant_belongs_to_it():
                incidents=[_incident("i1", "2025-01-08 10:00", "2025-01-08 11:00")])
     r = analyze(t, None, WEEK)
     # [deployment, next deployment): the incident falls to d2, not d1
-    assert r.dora["change_failure_rate"] == 0.5
+    assert r.dora.change_failure_rate == 0.5
     assert r.to_json()["dora"]["counts"]["failed_deployments"] == 1
 
 
@@ -41,16 +41,16 @@ def test_incident_linked_to_a_deployment_fails_that_deployment():
                incidents=[_incident("i1", "2025-01-09 09:00", "2025-01-09 10:00",
                                     deployment_id="d1")])
     r = analyze(t, None, WEEK)
-    assert r.dora["change_failure_rate"] == 0.5
-    assert r.dora["rework_rate"] == 0.0
+    assert r.dora.change_failure_rate == 0.5
+    assert r.dora.rework_rate == 0.0
 
 
 def test_incident_before_any_deployment_fails_nothing_and_is_counted():
     t = tables(deployments=[deployment("d1", "2025-01-08 10:00")],
                incidents=[_incident("i1", "2025-01-07 09:00", "2025-01-07 10:00")])
     r = analyze(t, None, WEEK)
-    assert r.dora["change_failure_rate"] == 0.0
-    assert r.data_quality["incidents_before_first_deployment"] == 1
+    assert r.dora.change_failure_rate == 0.0
+    assert r.data_quality.count("incidents_before_first_deployment") == 1
 
 
 def test_recovery_times_100_300_800_seconds_have_median_300():
@@ -59,7 +59,7 @@ def test_recovery_times_100_300_800_seconds_have_median_300():
                           _incident("i2", "2025-01-08 10:00:00", "2025-01-08 10:05:00"),
                           _incident("i3", "2025-01-09 10:00:00", "2025-01-09 10:13:20")])
     r = analyze(t, None, WEEK)
-    assert r.dora["recovery_time_median_s"] == 300.0
+    assert r.dora.recovery_time_median_s == 300.0
 
 
 def test_no_incidents_gives_no_recovery_time_with_a_reason():
@@ -76,9 +76,9 @@ def test_unresolved_incident_fails_its_deployment_but_has_no_recovery_time():
     t = tables(deployments=[deployment("d1", "2025-01-06 10:00")],
                incidents=[_incident("i1", "2025-01-07 09:00", None)])
     r = analyze(t, None, WEEK)
-    assert r.dora["change_failure_rate"] == 1.0
-    assert r.dora["recovery_time_median_s"] is None
-    assert r.data_quality["incidents_unresolved"] == 1
+    assert r.dora.change_failure_rate == 1.0
+    assert r.dora.recovery_time_median_s is None
+    assert r.data_quality.count("incidents_unresolved") == 1
 
 
 def test_rollback_fails_the_rolled_back_deployment():
@@ -87,11 +87,11 @@ def test_rollback_fails_the_rolled_back_deployment():
                             deployment("d2", "2025-01-07 10:00"),
                             deployment("d3", "2025-01-07 10:30", is_rollback=True)])
     r = analyze(t, None, WEEK)
-    assert r.dora["change_failure_rate"] == pytest.approx(1 / 3)
-    assert r.dora["counts"]["failures_by_cause"] == {"incident": 0, "revert": 0, "rollback": 1}
+    assert r.dora.change_failure_rate == pytest.approx(1 / 3)
+    assert r.dora.counts.failures_by_cause == {"incident": 0, "revert": 0, "rollback": 1}
     # recovery: the rolled-back deployment → the rollback, 30 minutes
-    assert r.dora["recovery_time_median_s"] == 30 * 60
-    assert "reverts and rollbacks only" in r.dora["notes"]["recovery_time_median_s"]
+    assert r.dora.recovery_time_median_s == 30 * 60
+    assert "reverts and rollbacks only" in r.dora.notes["recovery_time_median_s"]
 
 
 def test_a_revert_shipped_later_fails_the_deployment_of_the_reverted_change():
@@ -111,11 +111,11 @@ def test_a_revert_shipped_later_fails_the_deployment_of_the_reverted_change():
         deployments=[deployment("d1", "2025-01-06 10:00"), deployment("d2", "2025-01-07 10:00"),
                      deployment("d3", "2025-01-08 10:00")])
     r = analyze(t, None, WEEK)
-    assert r.dora["counts"]["failures_by_cause"]["revert"] == 1
-    assert r.dora["change_failure_rate"] == pytest.approx(1 / 3)
-    assert r.dora["recovery_time_median_s"] == DAY  # d1 → d2, which ships the revert
+    assert r.dora.counts.failures_by_cause["revert"] == 1
+    assert r.dora.change_failure_rate == pytest.approx(1 / 3)
+    assert r.dora.recovery_time_median_s == DAY  # d1 → d2, which ships the revert
     # rework: d2 and d3 ship a revert
-    assert r.dora["rework_rate"] == pytest.approx(2 / 3)
+    assert r.dora.rework_rate == pytest.approx(2 / 3)
 
 
 def test_deployment_days_per_week():
@@ -123,12 +123,12 @@ def test_deployment_days_per_week():
                             deployment("d2", "2025-01-06 15:00"),  # Monday again
                             deployment("d3", "2025-01-08 09:00")])  # Wednesday
     one_week = analyze(t, None, WEEK)
-    assert one_week.dora["deployment_frequency_per_week"] == 3.0
-    assert one_week.dora["deployment_days_per_week"] == 2.0
+    assert one_week.dora.deployment_frequency_per_week == 3.0
+    assert one_week.dora.deployment_days_per_week == 2.0
     assert list(one_week.dora_by_period["deployment_days"]) == [2]
     two_weeks = analyze(t, None, AnalysisOptions(since=T("2025-01-06"), until=T("2025-01-20")))
-    assert two_weeks.dora["deployment_frequency_per_week"] == 1.5
-    assert two_weeks.dora["deployment_days_per_week"] == 1.0
+    assert two_weeks.dora.deployment_frequency_per_week == 1.5
+    assert two_weeks.dora.deployment_days_per_week == 1.0
     assert list(two_weeks.dora_by_period["deployment_days_per_week"]) == [2.0, 0.0]
 
 
@@ -160,8 +160,8 @@ def test_rework_rate_counts_reverts_hotfixes_and_deployments_during_an_open_inci
         incidents=[_incident("i1", "2025-01-08 11:00", "2025-01-08 13:00")])
     r = analyze(t, None, WEEK)
     # d2 (hotfix subject), d3 (during the incident), d4 (hotfix flag): 3 of 5
-    assert r.dora["rework_rate"] == pytest.approx(3 / 5)
-    assert r.dora["counts"]["rework_by_cause"] == {"revert_or_hotfix": 2, "during_incident": 1}
+    assert r.dora.rework_rate == pytest.approx(3 / 5)
+    assert r.dora.counts.rework_by_cause == {"revert_or_hotfix": 2, "during_incident": 1}
 
 
 def test_pipeline_failure_rate_is_failed_deploy_runs_over_deploy_runs():
@@ -172,10 +172,10 @@ def test_pipeline_failure_rate_is_failed_deploy_runs_over_deploy_runs():
                  "finished_at": "2025-01-07 10:00", "conclusion": "failure"})  # a build
     t = tables(deployments=[deployment("d1", "2025-01-06 10:00")], ci_runs=runs)
     r = analyze(t, None, WEEK)
-    assert r.dora["pipeline_failure_rate"] == 0.25  # 1 of 4 concluded deploy runs
+    assert r.dora.pipeline_failure_rate == 0.25  # 1 of 4 concluded deploy runs
     none = analyze(tables(deployments=[deployment("d1", "2025-01-06 10:00")]), None, WEEK)
-    assert none.dora["pipeline_failure_rate"] is None
-    assert none.dora["reasons"]["pipeline_failure_rate"] == "no deploy CI runs loaded"
+    assert none.dora.pipeline_failure_rate is None
+    assert none.dora.reasons["pipeline_failure_rate"] == "no deploy CI runs loaded"
 
 
 def test_lead_time_is_the_median_over_changes_deployed_in_the_period():
@@ -190,10 +190,10 @@ def test_lead_time_is_the_median_over_changes_deployed_in_the_period():
         ],
         deployments=[deployment("d0", "2025-01-06 00:00")])
     r = analyze(t, None, WEEK)
-    assert r.dora["lead_time_median_s"] == 7.5 * 60  # c0 (first deployment) is left out
+    assert r.dora.lead_time_median_s == 7.5 * 60  # c0 (first deployment) is left out
     # one deployment is far below the ten a band needs: the band is withheld, with why
-    assert r.dora["bands"]["lead_time"] is None
-    assert r.dora["bands"]["reasons"]["lead_time"].startswith("1 deployment(s) in the window")
+    assert r.dora.bands.lead_time is None
+    assert r.dora.bands.reasons["lead_time"].startswith("1 deployment(s) in the window")
 
 
 def test_without_deployments_dora_metrics_are_none_with_reasons():

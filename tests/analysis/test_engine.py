@@ -96,15 +96,15 @@ def test_json_has_exactly_the_design_sections_and_plain_values():
 def test_the_engine_finds_the_planted_story():
     r = analyze(story(), None, QUARTER)
     b = r.bottleneck
-    assert b["stage"] == "Review"
-    contrib = b["lead_time_contributions"]
-    assert b["lead_time_change_s"] > 12 * HOUR  # lead time rose by most of the extra wait
+    assert b.stage == "Review"
+    contrib = b.lead_time_contributions
+    assert b.lead_time_change_s > 12 * HOUR  # lead time rose by most of the extra wait
     assert max(contrib, key=lambda k: contrib[k]) == "Review"
-    assert contrib["Review"] > 0.6 * b["lead_time_change_s"]
-    assert sum(contrib.values()) == pytest.approx(b["lead_time_change_s"], abs=1e-6)
-    assert "waiting in Review" in b["sentence"]
-    assert b["sentence"].startswith("Lead time rose")
-    assert b["correlations"]["Review"] > 0.7  # weekly review wait moves with lead time
+    assert contrib["Review"] > 0.6 * b.lead_time_change_s
+    assert sum(contrib.values()) == pytest.approx(b.lead_time_change_s, abs=1e-6)
+    assert "waiting in Review" in b.sentence
+    assert b.sentence.startswith("Lead time rose")
+    assert b.correlations["Review"] > 0.7  # weekly review wait moves with lead time
     assert list(r.constraint_by_period.iloc[-3:]) == ["Review"] * 3
 
 
@@ -145,16 +145,16 @@ def test_a_window_change_reuses_the_prepared_data():
     finish = t.changes["deployed_at"]
     assert feb.changes == int(((finish >= T("2025-02-01")) & (finish < T("2025-03-01"))).sum())
     assert list(feb.periods["label"]) == ["2025-02"]
-    assert feb.bottleneck["before"]["label"] == "2025-02-01 – 2025-02-14"
+    assert feb.bottleneck.before.label == "2025-02-01 – 2025-02-14"
 
 
 def test_compare_to_sets_the_before_window():
     opts = AnalysisOptions(since=T("2025-03-03"), until=T("2025-03-31"),
                            compare_to=(T("2025-01-06"), T("2025-02-03")))
     b = analyze(story(), None, opts).bottleneck
-    assert b["before"]["start"] == "2025-01-06T00:00:00+00:00"
-    assert b["after"]["start"] == "2025-03-03T00:00:00+00:00"
-    assert b["lead_time_change_s"] > 12 * HOUR
+    assert b.before.start == "2025-01-06T00:00:00+00:00"
+    assert b.after.start == "2025-03-03T00:00:00+00:00"
+    assert b.lead_time_change_s > 12 * HOUR
 
 
 def test_no_map_means_the_software_delivery_template():

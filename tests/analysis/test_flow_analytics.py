@@ -362,20 +362,20 @@ def test_cfd_agrees_with_the_engines_load_and_littles_law() -> None:
     result = analyze_window(prepared, AnalysisOptions())
     units = change_units(prepared, t.changes)
     cfd = cumulative_flow(units)
-    little = result.flow["littles_law"]
+    little = result.flow.littles_law
     # same samples, same rule: the stage bands add up to the engine's daily load
     pd.testing.assert_series_equal(cfd.wip, result.wip_daily, check_names=False,
                                    check_freq=False)
     assert cfd.bands[cfd.stage_columns].sum(axis=1).tolist() == cfd.wip.tolist()
-    assert cfd.wip_mean == pytest.approx(result.flow["load_mean"], rel=1e-12)
-    assert cfd.departure_rate_per_day == pytest.approx(little["velocity_per_day"], rel=1e-12)
+    assert cfd.wip_mean == pytest.approx(result.flow.load_mean, rel=1e-12)
+    assert cfd.departure_rate_per_day == pytest.approx(little.velocity_per_day, rel=1e-12)
     assert cfd.finished == result.changes
     # cycle time read from the CFD = load ÷ departure rate; against the mean flow time W,
     # the difference is Little's-law gap ÷ λ
-    lam = little["velocity_per_day"]
-    assert cfd.cycle_time_days == pytest.approx(little["load_mean"] / lam, rel=1e-12)
-    assert cfd.cycle_time_days - little["flow_time_mean_days"] == pytest.approx(
-        little["gap"] / lam, rel=1e-9)
+    lam = little.velocity_per_day
+    assert cfd.cycle_time_days == pytest.approx(little.load_mean / lam, rel=1e-12)
+    assert cfd.cycle_time_days - little.flow_time_mean_days == pytest.approx(
+        little.gap / lam, rel=1e-9)
     # aging at the last sample: the same units, in the same stages
     ag = aging_wip(units, now=cfd.window[1])
     assert len(ag.units) == cfd.wip.iloc[-1]

@@ -202,8 +202,8 @@ def test_dora_counts_a_deployment_its_source_marks_production():
     deps["production_flag"] = pd.array([True, None, None], dtype="boolean")
     assert production_deployments(deps)["deployment_id"].tolist() == ["d1", "d3"]
     r = analyze(_with(deps), None, WEEK)
-    assert r.dora["counts"]["deployments"] == 2
-    assert r.dora["deployment_frequency_per_week"] == 2.0
+    assert r.dora.counts.deployments == 2
+    assert r.dora.deployment_frequency_per_week == 2.0
 
 
 def _with(deps: pd.DataFrame):
@@ -262,19 +262,19 @@ def _chain(depth: int):
 
 def test_a_reverted_revert_and_the_revert_of_a_revert_fail_nothing():
     r = _chain(2)  # a reverts x, b reverts a (re-applies x)
-    assert r.dora["change_failure_rate"] == 0.0
-    assert r.dora["counts"]["failures_by_cause"]["revert"] == 0
-    assert r.data_quality["reverts_not_remedies"] == 2
-    assert r.dora["recovery_time_median_s"] is None
+    assert r.dora.change_failure_rate == 0.0
+    assert r.dora.counts.failures_by_cause["revert"] == 0
+    assert r.data_quality.count("reverts_not_remedies") == 2
+    assert r.dora.recovery_time_median_s is None
     # rework still counts the deployments that shipped a revert (unplanned work): d2, d3
-    assert r.dora["rework_rate"] == pytest.approx(2 / 3)
+    assert r.dora.rework_rate == pytest.approx(2 / 3)
 
 
 def test_a_third_revert_removes_the_change_again_and_fails_the_reapply():
     r = _chain(3)  # c reverts b: x is removed again, so d3 (which re-applied x) failed
-    assert r.dora["change_failure_rate"] == 0.25
-    assert r.dora["counts"]["failures_by_cause"]["revert"] == 1
-    assert r.dora["recovery_time_median_s"] == DAY  # d3 (01-08 10:00) → d4 (01-09 10:00)
+    assert r.dora.change_failure_rate == 0.25
+    assert r.dora.counts.failures_by_cause["revert"] == 1
+    assert r.dora.recovery_time_median_s == DAY  # d3 (01-08 10:00) → d4 (01-09 10:00)
 
 
 # -- 9. other environments: events a stage can use; DORA counts production only ------------

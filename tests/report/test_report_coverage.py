@@ -31,7 +31,7 @@ def test_report_shows_coverage_and_what_would_name_the_constraint(tmp_path: Path
     assert c.advice.endswith("add deployments with a start time (deployment exports or CI "
                              "deploy jobs; release tags give only the finish) to measure "
                              "Release.")
-    freq = next(x for x in data.dora if x.key == "deployment_frequency")
+    freq = next(x for x in data.dora if x.key == "deployment_frequency_per_week")
     assert freq.band == BAND_WITHHELD
     assert freq.note.endswith("band withheld: 2 deployment(s) in the window; a band needs 10 "
                               "(widen the window or load more deployment data)")

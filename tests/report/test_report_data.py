@@ -7,18 +7,14 @@ from datetime import date
 import pytest
 
 from tests.report.demo_data import demo_dir, demo_identities, demo_measurement, demo_project
+from tests.words import sentence_for_people
 from vsm_app.analysis.privacy import assert_no_identities, find_identities
+from vsm_app.analysis.results import DataQuality
 from vsm_app.domain.durations import format_duration
 from vsm_app.domain.improvement import ImprovementItem, IndicatorTarget, ItemStatus, put_item
 from vsm_app.domain.model import Estimates, Flow, Project, Stage, ValueStreamMap
-from vsm_app.report.data import (
-    NO_WAIT_COLOR,
-    build_report_data,
-    heat_color,
-    map_section,
-    measured_overlay,
-    quality_notes,
-)
+from vsm_app.report.data import build_report_data, map_section, measured_overlay, quality_notes
+from vsm_app.report.heat import NO_WAIT_COLOR, heat_color
 
 
 def _two_stage_map() -> ValueStreamMap:
@@ -64,16 +60,21 @@ def test_demo_report_data_matches_the_measurement() -> None:
     assert {m.kind for m in data.maps} == {"current", "future"}
 
     dora = {m.key: m for m in data.dora}
-    assert dora["lead_time"].value == format_duration(doc["dora"]["lead_time_median_s"])
-    assert dora["lead_time"].band == doc["dora"]["bands"]["lead_time"].capitalize()
+    assert dora["lead_time_median_s"].value == format_duration(
+        doc["dora"]["lead_time_median_s"])
+    assert dora["lead_time_median_s"].band == doc["dora"]["bands"]["lead_time"].capitalize()
     assert dora["change_failure_rate"].value == \
         f"{doc['dora']['change_failure_rate'] * 100:.1f} %"
     flow = {m.key: m for m in data.flow}
-    assert flow["flow_time"].value == format_duration(doc["flow"]["flow_time_median_s"])
+    assert flow["flow_time_median_s"].value == format_duration(
+        doc["flow"]["flow_time_median_s"])
 
     assert data.constraint is not None
     assert data.constraint.stage == doc["bottleneck"]["stage"]
-    assert data.constraint.sentence == doc["bottleneck"]["sentence"]
+    # the JSON's sentence, with its two windows written as days for people
+    b = doc["bottleneck"]
+    assert "–" in b["before"]["label"]
+    assert data.constraint.sentence == sentence_for_people(b) != b["sentence"]
     total = sum(v for _, v in data.constraint.contributions)
     assert total == pytest.approx(doc["bottleneck"]["lead_time_change_s"], abs=1e-3)
     assert [s.is_constraint for s in data.stages].count(True) == 1
@@ -103,28 +104,27 @@ def test_rolling_change_failure_rate_uses_the_counts() -> None:
 
 def test_measured_overlay_marks_the_constraint() -> None:
     project = demo_project()
-    doc = demo_measurement().to_json()
+    measurement = demo_measurement()
+    doc = measurement.to_json()
     current = project.maps[0]
-    overlay = measured_overlay(current, doc)
+    overlay = measured_overlay(current, measurement.result)
     constraint = doc["bottleneck"]["stage"]
     flagged = [current.stage(sid).name for sid, o in overlay.items() if o.is_constraint]
     assert flagged == [constraint]
     stage = next(s for s in doc["stages"] if s["name"] == constraint)
     sid = current.stage_by_name(constraint).id
-    assert overlay[sid].text.startswith(
-        f"wait {format_duration(stage['wait_median_s'], max_parts=1)}")
+    assert overlay[sid].text.startswith(f"wait {format_duration(stage['wait_median_s'])}")
     assert overlay[sid].heat_color == heat_color(stage["wait_share"])
     assert all(o.heat_color for o in overlay.values())
     assert heat_color(None) is None and NO_WAIT_COLOR.startswith("#")
 
 
 def test_quality_notes_skip_zero_counts_and_agree_in_number() -> None:
-    notes = quality_notes({"changes_total": 10, "changes_in_window": 8,
-                           "changes_unfinished": 1, "negative_spans": 0,
-                           "incidents_unresolved": 2,
-                           "ingest": {"unlinked_ci_runs": 3, "tags_skipped": 0,
-                                      "shallow_clone": True}},
-                          ["prs.json: line 4: bad date"])
+    notes = quality_notes(DataQuality(
+        changes_total=10, changes_in_window=8, changes_unfinished=1, negative_spans=0,
+        segments={}, delivery={"incidents_unresolved": 2},
+        ingest={"unlinked_ci_runs": 3, "tags_skipped": 0, "shallow_clone": True}),
+        ["prs.json: line 4: bad date"])
     text = "\n".join(notes)
     assert "1 change is not finished" in text
     assert "2 incidents are not resolved" in text

@@ -44,7 +44,7 @@ def test_write_tables(tmp_path: Path) -> None:
     assert len(periods) == len(m.result.periods)
     assert {"period_start", "deployments", "lead_time_median_s", "velocity"} <= set(periods[0])
     stages = _rows(tmp_path / "demo-stage_statistics.csv")
-    assert [s["stage"] for s in stages] == [s["name"] for s in m.result.stages]
+    assert [s["stage"] for s in stages] == [s.name for s in m.result.stages]
     assert not (tmp_path / "demo-changes.csv").read_bytes().startswith(BOM)
 
 

@@ -33,8 +33,8 @@ def test_baseline_beside_now_on_map_and_dashboards(qtbot: Any, dialogs: Any) -> 
     wait0 = next(s["wait_median_s"] for s in before["stages"] if s["name"] == "Review")
     wait1 = next(s["wait_median_s"] for s in now["stages"] if s["name"] == "Review")
     day = m.settings.day_length_s
-    assert text == (f"wait {format_duration(wait0, day, max_parts=1)} → "
-                    f"{format_duration(wait1, day, max_parts=1)}")
+    assert text == (f"wait {format_duration(wait0, day)} → "
+                    f"{format_duration(wait1, day)}")
     assert is_constraint
 
     tile = w.dashboards.dora.tiles["dora.lead_time_median_s"]

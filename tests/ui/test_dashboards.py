@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.words import sentence_for_people
 from vsm_app.analysis.engine import prepare
 from vsm_app.demo.generate import generate
 from vsm_app.domain.durations import format_duration
@@ -176,7 +177,7 @@ def test_constraint_headline_and_waterfall_add_up(app_window: Any, demo: dict[st
     assert panel.coverage.text() == (f"Rests on 5 of 5 stages measured (8 of 8 stage-kinds), "
                                      f"{cov['changes']:,} changes.")
     assert b["stage"] == "Review"
-    assert panel.sentence.text() == b["sentence"]
+    assert panel.sentence.text() == sentence_for_people(b)
     assert app_window.dashboards.dora.banner.text().startswith(f"Constraint: {b['stage']}")
     wf = panel.waterfall
     contrib = b["lead_time_contributions"]

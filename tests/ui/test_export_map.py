@@ -69,7 +69,7 @@ def test_png_width_transparency_and_no_title(qapp: Any, tmp_path: Path) -> None:
 def test_svg_is_vectors_with_every_stage_name_as_text(qapp: Any, tmp_path: Path) -> None:
     project = demo_project()
     m = project.maps[0]
-    overlay = measured_overlay(m, demo_measurement().to_json())
+    overlay = measured_overlay(m, demo_measurement().result)
     out = export_map_image(project, m, tmp_path / "map.svg", overlay=overlay)
     root = ET.parse(out.path).getroot()
     texts = [t.text.strip() for t in root.iter(f"{SVG}text") if t.text]
@@ -176,12 +176,12 @@ def test_chart_export_png_svg_and_csv(qtbot: Any, tmp_path: Path) -> None:
 
 
 def test_measured_ladder_of_the_screen_is_exported(qapp: Any, tmp_path: Path) -> None:
-    from vsm_app.ui.canvas import ladder as ladder_mod
+    from vsm_app.report.overlay import MeasuredLadder
     from vsm_app.ui.export import measured_ladder_of
 
     project = Project("Workshop", [software_delivery()])
     m = project.maps[0]
-    measured = ladder_mod.MeasuredLadder(
+    measured = MeasuredLadder(
         wait_s={s.id: 3600.0 for s in m.stages}, active_s={s.id: 60.0 for s in m.stages},
         summary=(("Lead time", "9d 9h"),), title="Measured medians · main path")
     screen = MapScene(m, LIGHT)
@@ -202,7 +202,7 @@ def test_cli_and_report_maps_colour_and_label_stages_as_the_window(qapp: Any, tm
 
     project = demo_project()
     m = project.maps[0]
-    doc = demo_measurement().to_json()
+    doc = demo_measurement().result
     screen = stage_overlays(m, doc)
     report = measured_overlay(m, doc)
     assert screen and set(report) == set(screen)
@@ -210,9 +210,9 @@ def test_cli_and_report_maps_colour_and_label_stages_as_the_window(qapp: Any, tm
         assert (report[sid].text, report[sid].heat_color, report[sid].is_constraint) == (
             o.text, o.heat_color, o.is_constraint)
     # the constraint waits most: the darkest class of the scale
-    by_name = {s["name"]: s for s in doc["stages"]}
-    constraint = doc["bottleneck"]["stage"]
-    assert by_name[constraint]["wait_share"] >= 0.35
+    by_name = {s.name: s for s in doc.stages}
+    constraint = doc.bottleneck.stage
+    assert by_name[constraint].wait_share >= 0.35
     assert report[m.stage_by_name(constraint).id].heat_color == "#bd0026"
 
     ladders = measured_ladders([m], doc)

@@ -47,8 +47,8 @@ def test_pdf_report_pages_and_text(qapp: Any) -> None:
     project = demo_project()
     measurement = demo_measurement()
     data = build_report_data(project, measurement, project_dir=demo_dir())
-    doc = measurement.to_json()
-    overlays = {m.id: measured_overlay(m, doc) for m in project.maps if m.kind == "current"}
+    overlays = {m.id: measured_overlay(m, measurement.result) for m in project.maps
+                if m.kind == "current"}
     pdf, drawn = report_pdf_bytes(project, data, overlays=overlays)
     assert pdf.startswith(b"%PDF")
     pages = _pdf_pages(pdf)
@@ -142,7 +142,7 @@ def test_write_exports_for_people_to_look_at(qapp: Any, artifacts_dir: Path) -> 
     out.mkdir(exist_ok=True)
     project = demo_project()
     measurement = demo_measurement()
-    overlay = measured_overlay(project.maps[0], measurement.to_json())
+    overlay = measured_overlay(project.maps[0], measurement.result)
     export_map_image(project, project.maps[0], out / "demo-map.png", dpi=150, overlay=overlay)
     export_map_image(project, project.maps[0], out / "demo-map.svg", overlay=overlay)
     export_map_image(project, project.maps[0], out / "demo-map.pdf", overlay=overlay)

@@ -83,8 +83,8 @@ def test_minimum_group_size_import_and_charts(qtbot: Any, tmp_path: Path,
     dock.refresh_charts()
     assert dock.warning.isVisibleTo(dock)
     assert dock.warning.text() == ("⚠ Lead time for changes (median) is shown without its "
-                                   "stability counterpart (Change failure rate or Recovery "
-                                   "time (median))")
+                                   "stability counterpart (Change failure rate or Failed "
+                                   "deployment recovery time (median))")
     c.result = real
     dock.refresh_charts()
     assert dock.warning.isHidden()

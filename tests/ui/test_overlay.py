@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from PySide6.QtGui import QColor
 
+from tests.words import days, sentence_for_people
 from vsm_app.domain.durations import format_duration
 from vsm_app.pipeline import inputs_from_project
 from vsm_app.pipeline import run as pipeline_run
 from vsm_app.storage.project_file import load_project
 from vsm_app.ui import commands as cmd
-from vsm_app.ui.overlay import HEAT_SCALE, NO_WAIT_COLOR, heat_color, window_text
+from vsm_app.ui.overlay import HEAT_SCALE, NO_WAIT_COLOR, heat_color
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def expected_label(stage: dict[str, Any], day_s: float, est_wait_s: float,
                    est_process_s: float) -> str:
     """Measured median beside the workshop estimate, one line each for wait and work."""
     def one(v: float) -> str:
-        return format_duration(v, day_s, max_parts=1)
+        return format_duration(v, day_s)
 
     lines = []
     if stage["wait_median_s"] is not None:
@@ -78,9 +79,9 @@ def test_overlay_labels_and_constraint_equal_the_engine(qtbot: Any, demo_vsm: Pa
     assert engine["bottleneck"]["stage"] == "Review"
     # the demo's Review: estimated wait 8h and work 1h, beside the measured medians
     assert shown["Review"][0] == (
-        f"wait {format_duration(by_name['Review']['wait_median_s'], day, max_parts=1)}"
+        f"wait {format_duration(by_name['Review']['wait_median_s'], day)}"
         " · est 8h\n"
-        f"work {format_duration(by_name['Review']['active_median_s'], day, max_parts=1)}"
+        f"work {format_duration(by_name['Review']['active_median_s'], day)}"
         " · est 1h")
     # heat: the constraint in the darkest class, the tiny waits in the lightest, no wait grey
     assert shown["Review"][1] == QColor(HEAT_SCALE[-1][1])
@@ -88,7 +89,7 @@ def test_overlay_labels_and_constraint_equal_the_engine(qtbot: Any, demo_vsm: Pa
     assert shown["Coding"][1] == QColor(NO_WAIT_COLOR)
     # the status bar says it in plain words
     assert w.constraint_label.text().startswith("Constraint: Review")
-    assert engine["bottleneck"]["sentence"] in w.constraint_label.text()
+    assert sentence_for_people(engine["bottleneck"]) in w.constraint_label.text()
     # the tooltip holds estimate and measurement side by side
     review = m.stage_by_name("Review")
     tip = w.current_editor().scene.stage_item(review.id).toolTip()
@@ -152,7 +153,7 @@ def test_window_change_recomputes_the_overlay(qtbot: Any, demo_vsm: Path) -> Non
         w.window_bar.set_last_days(91)
     since = hi - pd.Timedelta(days=91)
     assert (w.measure.since, w.measure.until) == (since, None)
-    assert w.window_bar.window_text().startswith(window_text(since, hi))
+    assert w.window_bar.window_text().startswith(days(since, hi))
     inputs = inputs_from_project(load_project(demo_vsm))
     inputs.since = since
     quarter = pipeline_run(inputs).to_json()

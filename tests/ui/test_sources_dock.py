@@ -70,10 +70,10 @@ def test_add_repository_and_export_then_the_overlay_matches_the_engine(
     r = by_name["Review"]
     est = m.stage_by_name("Review").estimates
     assert review[0] == (
-        f"wait {format_duration(r['wait_median_s'], day, max_parts=1)} · est "
-        f"{format_duration(est.wait_time_s, day, max_parts=1)}\n"
-        f"work {format_duration(r['active_median_s'], day, max_parts=1)} · est "
-        f"{format_duration(est.process_time_s, day, max_parts=1)}")
+        f"wait {format_duration(r['wait_median_s'], day)} · est "
+        f"{format_duration(est.wait_time_s, day)}\n"
+        f"work {format_duration(r['active_median_s'], day)} · est "
+        f"{format_duration(est.process_time_s, day)}")
     assert review[2] == (doc["bottleneck"]["stage"] == "Review")
     ci = ed.scene.stage_item(m.stage_by_name("CI").id).overlay()
     assert ci[0] == "no data in window"  # bound, but no CI export loaded

@@ -1,16 +1,17 @@
 """Compare measurements: a window against a baseline, a future-state map against the current
 one, and measured reality against a future state's targets.
 
-Every metric is judged by its own sense (:data:`METRIC_SENSES`): a rise in deployment
-frequency is *better*, a rise in lead time is *worse*. Work in progress (``load_mean``) counts
-as better when it goes **down**: at a steady velocity less WIP means shorter flow times
-(Little's law), and rising WIP is the earliest sign of a slowing stream. A value missing on
-either side stays ``None`` and says why (``"not measured in baseline"``); it is never taken as
-zero.
+Every metric is judged by its own direction in the metric catalogue
+(:mod:`vsm_app.metrics.catalogue`): a rise in deployment frequency is *better*, a rise in lead
+time is *worse*. Work in progress (``load_mean``) counts as better when it goes **down**: at
+a steady velocity less WIP means shorter flow times (Little's law), and rising WIP is the
+earliest sign of a slowing stream. A value missing on either side stays ``None`` and says why
+(``"not measured in baseline"``); it is never taken as zero.
 
-The inputs are plain dicts in the ``analyze --json`` shape of DESIGN §6 (``dora``, ``flow``,
-``stages``, ``bottleneck``), so a stored :class:`~vsm_app.domain.improvement.Baseline`'s
-``metrics`` and a fresh analysis compare directly.
+Both sides are :class:`~vsm_app.analysis.results.MetricValues`: a fresh result's
+(``result.values()``) or a stored :class:`~vsm_app.domain.improvement.Baseline`'s
+(:func:`baseline_values`, read from its ``analyze --json``-shaped snapshot), so they compare
+directly. A JSON document given instead is read with ``MetricValues.from_json``.
 """
 
 from __future__ import annotations
@@ -21,43 +22,19 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from vsm_app.domain import classic
+from vsm_app.domain.improvement import Baseline
 from vsm_app.domain.model import SegmentKind, ValueStreamMap
 from vsm_app.domain.numbers import finite as _number
+from vsm_app.metrics.catalogue import HEADLINE, Metric, metric
 
+from .results import MetricValues
 
-@dataclass(frozen=True)
-class MetricSense:
-    """Where a metric lives in the analysis JSON, what it is called and which way is better."""
-
-    group: str  # "dora" | "flow" | "map"
-    key: str
-    label: str
-    unit: str  # "s", "per_week", "days_per_week", "ratio", "changes"
-    better: str  # "up" | "down"
-
-
-#: the headline metrics compared against a baseline, in display order
-METRIC_SENSES: tuple[MetricSense, ...] = (
-    MetricSense("dora", "deployment_frequency_per_week", "Deployment frequency", "per_week", "up"),
-    MetricSense("dora", "deployment_days_per_week", "Deployment days", "days_per_week", "up"),
-    MetricSense("dora", "lead_time_median_s", "Lead time for changes (median)", "s", "down"),
-    MetricSense("dora", "change_failure_rate", "Change failure rate", "ratio", "down"),
-    MetricSense("dora", "recovery_time_median_s", "Recovery time (median)", "s", "down"),
-    MetricSense("dora", "rework_rate", "Rework rate", "ratio", "down"),
-    MetricSense("dora", "pipeline_failure_rate", "Pipeline failure rate", "ratio", "down"),
-    MetricSense("flow", "velocity_per_week", "Flow velocity", "per_week", "up"),
-    MetricSense("flow", "flow_time_median_s", "Flow time (median)", "s", "down"),
-    MetricSense("flow", "load_mean", "Flow load (mean WIP)", "changes", "down"),
-    MetricSense("flow", "efficiency", "Flow efficiency", "ratio", "up"),
-)
+#: the headline metrics compared against a baseline, in display order (catalogue entries)
+HEADLINE_METRICS: tuple[Metric, ...] = tuple(metric(m) for m in HEADLINE)
 
 #: classic map metrics compared between a current and a future state
-MAP_SENSES: tuple[MetricSense, ...] = (
-    MetricSense("map", "lead_time_s", "Lead time", "s", "down"),
-    MetricSense("map", "process_time_s", "Process time", "s", "down"),
-    MetricSense("map", "activity_ratio", "Activity ratio", "ratio", "up"),
-    MetricSense("map", "rolled_pca", "Rolled %C&A", "ratio", "up"),
-)
+MAP_METRICS: tuple[Metric, ...] = tuple(metric(f"map.{k}") for k in (
+    "lead_time_s", "process_time_s", "activity_ratio", "rolled_pca"))
 
 #: speed metric → the stability metrics, any of which must be shown beside it
 SPEED_COUNTERPARTS: dict[str, tuple[str, ...]] = {
@@ -67,6 +44,16 @@ SPEED_COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "flow.velocity_per_week": ("dora.rework_rate", "dora.change_failure_rate"),
     "flow.flow_time_median_s": ("dora.change_failure_rate", "dora.rework_rate"),
 }
+
+
+def values_of(side: MetricValues | Mapping[str, Any]) -> MetricValues:
+    """``side`` as typed values (a JSON document is read with ``MetricValues.from_json``)."""
+    return side if isinstance(side, MetricValues) else MetricValues.from_json(side)
+
+
+def baseline_values(baseline: Baseline) -> MetricValues:
+    """The comparable values of a saved baseline's snapshot."""
+    return MetricValues.from_json(baseline.metrics)
 
 
 @dataclass(frozen=True)
@@ -81,7 +68,8 @@ class MetricDelta:
 
     key: str  # "dora.lead_time_median_s", "stages.Review.wait_median_s", "map.lead_time_s"
     label: str
-    unit: str
+    #: the catalogue id that formats both sides (``stage.wait_median_s`` for a stage)
+    metric: str
     better: str
     before: float | None
     after: float | None
@@ -127,11 +115,6 @@ class BaselineComparison:
                 "constraint": self.constraint.to_dict()}
 
 
-def _get(metrics: Mapping[str, Any] | None, group: str, key: str) -> float | None:
-    part = metrics.get(group) if isinstance(metrics, Mapping) else None
-    return _number(part.get(key)) if isinstance(part, Mapping) else None
-
-
 BASELINE_MISSING = ("not measured in baseline", "not measured now",
                     "not measured in baseline or now")
 
@@ -158,64 +141,53 @@ def judge(before: float | None, after: float | None, better: str, *, tolerance: 
     return delta, relative, "better" if up == (better == "up") else "worse", None
 
 
-def _delta(sense: MetricSense, before: float | None, after: float | None, *, key: str,
+def _delta(m: Metric, before: float | None, after: float | None, *, key: str,
            label: str, stage: str | None = None, tolerance: float = 0.0,
            missing: tuple[str, str, str] = BASELINE_MISSING) -> MetricDelta:
-    d, rel, direction, reason = judge(before, after, sense.better, tolerance=tolerance,
+    d, rel, direction, reason = judge(before, after, m.better, tolerance=tolerance,
                                       missing=missing)
-    return MetricDelta(key, label, sense.unit, sense.better, before, after, d, rel, direction,
+    return MetricDelta(key, label, m.id, m.better, before, after, d, rel, direction,
                        reason, stage)
 
 
-def _stages(metrics: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
-    rows = metrics.get("stages") if isinstance(metrics, Mapping) else None
-    if not isinstance(rows, list):
-        return {}
-    return {r["name"]: r for r in rows if isinstance(r, Mapping) and isinstance(r.get("name"), str)}
-
-
-def stage_wait_deltas(baseline_metrics: Mapping[str, Any], now_metrics: Mapping[str, Any], *,
+def stage_wait_deltas(baseline: MetricValues | Mapping[str, Any],
+                      now: MetricValues | Mapping[str, Any], *,
                       tolerance: float = 0.0) -> list[MetricDelta]:
     """Median wait of each stage (down = better), baseline's stage order then new stages."""
-    b, n = _stages(baseline_metrics), _stages(now_metrics)
-    sense = MetricSense("stages", "wait_median_s", "wait (median)", "s", "down")
+    b = {s.name: s for s in values_of(baseline).stages}
+    n = {s.name: s for s in values_of(now).stages}
+    wait = metric("stage.wait_median_s")
     out: list[MetricDelta] = []
     for name in [*b, *(k for k in n if k not in b)]:
-        before = _number(b[name].get("wait_median_s")) if name in b else None
-        after = _number(n[name].get("wait_median_s")) if name in n else None
-        out.append(_delta(sense, before, after, key=f"stages.{name}.wait_median_s",
+        before = b[name].wait_median_s if name in b else None
+        after = n[name].wait_median_s if name in n else None
+        out.append(_delta(wait, before, after, key=f"stages.{name}.wait_median_s",
                           label=f"{name}: wait (median)", stage=name, tolerance=tolerance))
     return out
 
 
-def compare(baseline_metrics: Mapping[str, Any], now_metrics: Mapping[str, Any], *,
-            tolerance: float = 0.0) -> list[MetricDelta]:
+def compare(baseline: MetricValues | Mapping[str, Any], now: MetricValues | Mapping[str, Any],
+            *, tolerance: float = 0.0) -> list[MetricDelta]:
     """Deltas of the headline DORA and flow metrics, then of each stage's median wait.
 
     Parameters
     ----------
-    baseline_metrics, now_metrics
-        Dicts in the analysis JSON shape (a baseline's ``metrics`` or a fresh result).
+    baseline, now
+        The two sides (typed values, or documents in the analysis JSON shape).
     tolerance
         Relative change still reported as ``"same"`` (0.05 = within 5 %).
     """
-    head = [_delta(s, _get(baseline_metrics, s.group, s.key), _get(now_metrics, s.group, s.key),
-                   key=f"{s.group}.{s.key}", label=s.label, tolerance=tolerance)
-            for s in METRIC_SENSES]
-    return head + stage_wait_deltas(baseline_metrics, now_metrics, tolerance=tolerance)
+    b, n = values_of(baseline), values_of(now)
+    head = [_delta(m, b.get(m.id), n.get(m.id), key=m.id, label=m.name, tolerance=tolerance)
+            for m in HEADLINE_METRICS]
+    return head + stage_wait_deltas(b, n, tolerance=tolerance)
 
 
-def constraint_change(baseline_metrics: Mapping[str, Any], now_metrics: Mapping[str, Any]
-                      ) -> ConstraintChange:
+def constraint_change(baseline: MetricValues | Mapping[str, Any],
+                      now: MetricValues | Mapping[str, Any]) -> ConstraintChange:
     """Whether the constraint stayed on the same stage or moved, with its wait share."""
-    def side(m: Mapping[str, Any]) -> tuple[str | None, float | None]:
-        bn = m.get("bottleneck") if isinstance(m, Mapping) else None
-        if not isinstance(bn, Mapping):
-            return None, None
-        stage = bn.get("stage")
-        return (stage if isinstance(stage, str) and stage else None), _number(bn.get("share"))
-
-    (b, bs), (a, as_) = side(baseline_metrics), side(now_metrics)
+    bc, nc = values_of(baseline).constraint, values_of(now).constraint
+    b, bs, a, as_ = bc.stage, bc.share, nc.stage, nc.share
     if b is None and a is None:
         return ConstraintChange(None, None, bs, as_, "unknown",
                                 "constraint not measured in baseline or now")
@@ -233,27 +205,27 @@ def constraint_change(baseline_metrics: Mapping[str, Any], now_metrics: Mapping[
 def stability_warnings(shown: Iterable[str]) -> list[str]:
     """Warnings for speed metrics shown without a stability counterpart.
 
-    ``shown`` holds metric keys (``"dora.lead_time_median_s"``). A dashboard that shows
+    ``shown`` holds metric ids (``"dora.lead_time_median_s"``). A dashboard that shows
     deployment frequency must also show change failure rate or rework rate, and so on
     (:data:`SPEED_COUNTERPARTS`), since speed bought with failures is no improvement.
     """
     keys = set(shown)
-    labels = {f"{s.group}.{s.key}": s.label for s in METRIC_SENSES}
     out: list[str] = []
     for speed, partners in SPEED_COUNTERPARTS.items():
         if speed in keys and not keys.intersection(partners):
-            out.append(f"{labels[speed]} is shown without its stability counterpart "
-                       f"({' or '.join(labels[p] for p in partners)})")
+            out.append(f"{metric(speed).name} is shown without its stability counterpart "
+                       f"({' or '.join(metric(p).name for p in partners)})")
     return out
 
 
-def compare_to_baseline(baseline_metrics: Mapping[str, Any], now_metrics: Mapping[str, Any],
-                        *, tolerance: float = 0.0) -> BaselineComparison:
+def compare_to_baseline(baseline: MetricValues | Mapping[str, Any],
+                        now: MetricValues | Mapping[str, Any], *,
+                        tolerance: float = 0.0) -> BaselineComparison:
     """Headline deltas, per-stage wait deltas and the constraint's change, in one object."""
-    every = compare(baseline_metrics, now_metrics, tolerance=tolerance)
-    n_head = len(METRIC_SENSES)
-    return BaselineComparison(every[:n_head], every[n_head:],
-                              constraint_change(baseline_metrics, now_metrics))
+    b, n = values_of(baseline), values_of(now)
+    every = compare(b, n, tolerance=tolerance)
+    n_head = len(HEADLINE_METRICS)
+    return BaselineComparison(every[:n_head], every[n_head:], constraint_change(b, n))
 
 
 # -- maps --------------------------------------------------------------------------------------
@@ -267,9 +239,9 @@ def future_vs_current(current_map: ValueStreamMap, future_map: ValueStreamMap
     """Classic totals of both maps side by side: lead time, process time, activity ratio and
     rolled %C&A (``before`` = current, ``after`` = future), judged by each metric's sense."""
     cur, fut = classic.compute(current_map), classic.compute(future_map)
-    return [_delta(s, _number(getattr(cur, s.key)), _number(getattr(fut, s.key)),
-                   key=f"map.{s.key}", label=s.label, missing=_MAP_MISSING)
-            for s in MAP_SENSES]
+    return [_delta(m, _number(getattr(cur, m.key)), _number(getattr(fut, m.key)),
+                   key=m.id, label=m.label, missing=_MAP_MISSING)
+            for m in MAP_METRICS]
 
 
 @dataclass(frozen=True)
@@ -317,22 +289,23 @@ def _check(stage: str | None, stage_id: str | None, kind: str, target: float | N
                        measured <= target)
 
 
-def reality_vs_targets(future_map: ValueStreamMap, now_metrics: Mapping[str, Any]
+def reality_vs_targets(future_map: ValueStreamMap, now: MetricValues | Mapping[str, Any]
                        ) -> list[TargetCheck]:
     """Each future-state stage's target wait and process time against the measured stage
     medians (matched by stage name), then the map's lead time against the DORA median."""
-    measured = _stages(now_metrics)
+    values = values_of(now)
+    measured = {s.name: s for s in values.stages}
     figures = classic.compute(future_map)
     stages = future_map.stages
     out: list[TargetCheck] = []
     for st, name in zip(stages, _unique_names([s.name for s in stages]), strict=True):
         fig = figures.stage(st.id)
-        row = measured.get(name, {})
+        row = measured.get(name)
         kinds = {SegmentKind(s.kind).value for s in st.segments}
         out.append(_check(name, st.id, "wait", _number(fig.wait_time_s),
-                          _number(row.get("wait_median_s")), "wait" not in kinds))
+                          row.wait_median_s if row else None, "wait" not in kinds))
         out.append(_check(name, st.id, "active", _number(fig.process_time_s),
-                          _number(row.get("active_median_s")), "active" not in kinds))
+                          row.active_median_s if row else None, "active" not in kinds))
     out.append(_check(None, None, "lead_time", _number(figures.lead_time_s),
-                      _get(now_metrics, "dora", "lead_time_median_s")))
+                      values.get("dora.lead_time_median_s")))
     return out

@@ -33,6 +33,7 @@ None (with the reason).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,10 @@ import numpy as np
 import pandas as pd
 
 from vsm_app.domain.durations import format_duration
+from vsm_app.metrics import format as fmt
 
 from .coverage import MIN_WEEKS as MIN_CORRELATION_WEEKS
+from .results import Constraint, DecompositionWindow
 from .stages import KINDS, StageDurations, col
 
 OTHER = "(other)"
@@ -142,18 +145,25 @@ def decompose(lead_before: np.ndarray, parts_before: pd.DataFrame, lead_after: n
 def sentence(dec: Decomposition) -> str | None:
     """One plain-language sentence: how much lead time moved and the biggest stage part.
 
-    "Lead time rose 2d 2.4h from 2025-Q1 to 2025-Q2; 1d 14.4h of that is waiting in Review."
+    "Lead time rose 2d 2h from 2025-Q1 to 2025-Q2; 1d 14h of that is waiting in Review."
+    (the JSON's words: period labels and the plain duration format).
     """
     if dec.total_s is None:
         return None
-    a, b = dec.before["label"], dec.after["label"]
-    total = dec.total_s
+    return change_sentence(dec.total_s, dec.detail, str(dec.before["label"]),
+                           str(dec.after["label"]), format_duration)
+
+
+def change_sentence(total: float, detail: Mapping[str, Mapping[str, float | None]],
+                    a: str, b: str, duration: Callable[[float], str]) -> str:
+    """The sentence of :func:`sentence` from its parts, with the windows named ``a`` and ``b``
+    and durations written by ``duration`` (the UI passes its locale's)."""
     if abs(total) < 0.5:
         return f"Median lead time did not change from {a} to {b}."
     rose = total > 0
-    head = f"Lead time {'rose' if rose else 'fell'} {format_duration(abs(total))} from {a} to {b}"
+    head = f"Lead time {'rose' if rose else 'fell'} {duration(abs(total))} from {a} to {b}"
     best: tuple[float, str, str] | None = None
-    for stage, kinds in dec.detail.items():
+    for stage, kinds in detail.items():
         for kind, v in kinds.items():
             if v is None:
                 continue
@@ -169,9 +179,9 @@ def sentence(dec: Decomposition) -> str | None:
     if amount > abs(total) + 0.5:
         verb = "added" if rose else "saved"
         part = "waiting" if kind == "wait" else "active work"
-        return (f"{head}; {part} in {stage} alone {verb} {format_duration(amount)}, "
+        return (f"{head}; {part} in {stage} alone {verb} {duration(amount)}, "
                 "offset elsewhere.")
-    return f"{head}; {format_duration(amount)} of that is {what}."
+    return f"{head}; {duration(amount)} of that is {what}."
 
 
 def wait_lead_correlation(weekly: pd.DataFrame, lead_col: str, stages: list[str]
@@ -196,3 +206,24 @@ def wait_lead_correlation(weekly: pd.DataFrame, lead_col: str, stages: list[str]
         else:
             out[stage] = float(rho)
     return out, reasons
+
+
+def window_name(w: DecompositionWindow | None) -> str:
+    """A decomposition window for people: its period label (``2025-Q1``, ``2025-W07``) or
+    its days (``7 Nov 2024 – 2 Nov 2025``)."""
+    if w is None:
+        return ""
+    if w.start and w.end and " – " in w.label:
+        return fmt.window(w.start, w.end)
+    return w.label
+
+
+def constraint_sentence(bottleneck: Constraint | None) -> str:
+    """The lead-time change sentence in the current locale (the JSON's ``sentence`` has the
+    plain one)."""
+    if bottleneck is None or bottleneck.lead_time_change_s is None \
+            or bottleneck.before is None or bottleneck.after is None:
+        return bottleneck.sentence or "" if bottleneck is not None else ""
+    return change_sentence(bottleneck.lead_time_change_s, bottleneck.contributions_detail,
+                           window_name(bottleneck.before), window_name(bottleneck.after),
+                           fmt.duration)

@@ -28,6 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..metrics import format as fmt
+from .results import Constraint, ConstraintCoverage
+
 #: changes with a flow (lead) time below which no constraint or decomposition is given
 MIN_CHANGES = 20
 #: a stage-kind is measured when this share of the changes with a flow time have a value
@@ -95,7 +98,7 @@ def stage_kind_coverage(values: pd.DataFrame, columns: Sequence[str], timed: np.
 
 
 def constraint_coverage(specs: Sequence[Any], values: pd.DataFrame, timed: np.ndarray,
-                        event_present: pd.DataFrame | None) -> dict[str, Any]:
+                        event_present: pd.DataFrame | None) -> ConstraintCoverage:
     """What the constraint rests on (see the module docstring) and whether it may be given.
 
     ``specs`` are the analysis' stage specs (``name``, ``wait``, ``active`` segments),
@@ -147,29 +150,30 @@ def constraint_coverage(specs: Sequence[Any], values: pd.DataFrame, timed: np.nd
             f"{MIN_STAGE_KIND_COVERAGE:.0%} of the changes); a constraint needs at least "
             f"half, or the unmeasured stages could be the real constraint")
     need_text = what_would_measure(needs)
-    return {
-        "changes": n,
-        "minimum_changes": MIN_CHANGES,
-        "stages_bound": len(bound_stages),
-        "stages_measured": len(measured_stages),
-        "stage_kinds_bound": kinds_bound,
-        "stage_kinds_measured": len(measured),
-        "minimum_stage_kind_coverage": MIN_STAGE_KIND_COVERAGE,
-        "measured": measured,
-        "not_measured": not_measured,
-        "verdict": "given" if enough_kinds and enough_changes else "withheld",
-        "reasons": reasons,
-        "needs": need_text,
-        "statement": coverage_statement(len(measured_stages), len(bound_stages), len(measured),
-                                        kinds_bound, n),
-    }
+    return ConstraintCoverage(
+        changes=n,
+        minimum_changes=MIN_CHANGES,
+        stages_bound=len(bound_stages),
+        stages_measured=len(measured_stages),
+        stage_kinds_bound=kinds_bound,
+        stage_kinds_measured=len(measured),
+        minimum_stage_kind_coverage=MIN_STAGE_KIND_COVERAGE,
+        measured=tuple(measured),
+        not_measured=tuple(not_measured),
+        verdict="given" if enough_kinds and enough_changes else "withheld",
+        reasons=tuple(reasons),
+        needs=need_text,
+        statement=coverage_statement(len(measured_stages), len(bound_stages), len(measured),
+                                     kinds_bound, n))
 
 
 def coverage_statement(stages_measured: int, stages_bound: int, kinds_measured: int,
-                       kinds_bound: int, changes: int) -> str:
-    """"3 of 5 stages measured (5 of 8 stage-kinds), 128 changes"."""
+                       kinds_bound: int, changes: int,
+                       loc: fmt.NumberLocale | None = fmt.PLAIN) -> str:
+    """"3 of 5 stages measured (5 of 8 stage-kinds), 128 changes" (plain style for the
+    JSON; ``loc=None``: the current locale, for people)."""
     return (f"{stages_measured} of {stages_bound} stages measured ({kinds_measured} of "
-            f"{kinds_bound} stage-kinds), {changes:,} change{'s' if changes != 1 else ''}")
+            f"{kinds_bound} stage-kinds), {fmt.count(changes, 'changes', loc=loc)}")
 
 
 def band_coverage(dora: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
@@ -211,58 +215,59 @@ def band_coverage(dora: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], d
 __all__ = [
     "EVENT_SOURCES", "MIN_CHANGES", "MIN_DEPLOYMENTS_BAND", "MIN_DEPLOYMENTS_CFR_BAND",
     "MIN_MEASURED_STAGE_KINDS", "MIN_RECOVERIES_BAND", "MIN_STAGE_KIND_COVERAGE", "MIN_WEEKS",
-    "band_coverage", "constraint_coverage", "constraint_coverage_of", "constraint_tag_note", "coverage_sentence",
-    "coverage_short", "coverage_statement", "source_of", "stage_kind_coverage",
+    "band_coverage", "constraint_coverage", "constraint_coverage_of", "constraint_tag_note", "coverage_sentence", "coverage_short", "coverage_statement", "source_of", "stage_kind_coverage",
     "what_would_measure", "withheld_advice",
 ]
 
 
-# -- words for the UI and the report (from an ``analyze --json`` document) -------------------
+# -- words for the UI and the report (from a result's constraint) ----------------------------
 
-def constraint_coverage_of(bottleneck: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """``bottleneck.coverage.constraint`` of a document (empty when absent: older baselines)."""
-    return ((bottleneck or {}).get("coverage") or {}).get("constraint") or {}
+def constraint_coverage_of(bottleneck: Constraint | None) -> ConstraintCoverage | None:
+    """What the constraint rests on (None when unknown: a baseline saved before coverage)."""
+    return bottleneck.constraint_coverage if bottleneck is not None else None
 
 
-def coverage_short(bottleneck: Mapping[str, Any] | None) -> str:
+def coverage_short(bottleneck: Constraint | None) -> str:
     """"4 of 5 stages, 128 changes": what the constraint rests on, for a tag or a banner."""
     c = constraint_coverage_of(bottleneck)
-    if not c:
+    if c is None:
         return ""
-    n = int(c.get("changes") or 0)
-    return (f"{int(c.get('stages_measured') or 0)} of {int(c.get('stages_bound') or 0)} "
-            f"stages, {n:,} change{'s' if n != 1 else ''}")
+    return (f"{c.stages_measured} of {c.stages_bound} stages, "
+            f"{fmt.count(c.changes, 'changes')}")
 
 
-def constraint_tag_note(bottleneck: Mapping[str, Any] | None) -> str:
+def constraint_tag_note(bottleneck: Constraint | None) -> str:
     """"4 of 5 stages": the constraint tag's coverage on the map (the changes are in its
     tooltip)."""
     c = constraint_coverage_of(bottleneck)
-    if not c:
+    if c is None:
         return ""
-    return f"{int(c.get('stages_measured') or 0)} of {int(c.get('stages_bound') or 0)} stages"
+    return f"{c.stages_measured} of {c.stages_bound} stages"
 
 
-def coverage_sentence(bottleneck: Mapping[str, Any] | None) -> str:
+def coverage_sentence(bottleneck: Constraint | None) -> str:
     """"Rests on 4 of 5 stages measured (7 of 8 stage-kinds), 128 changes." (or "")."""
     c = constraint_coverage_of(bottleneck)
-    statement = c.get("statement")
-    return f"Rests on {statement}." if statement else ""
-
-
-def withheld_advice(bottleneck: Mapping[str, Any] | None) -> str:
-    """Why no constraint is named and what data would make it possible (or "")."""
-    b = bottleneck or {}
-    if b.get("stage"):
+    if c is None or not c.statement:
         return ""
-    c = constraint_coverage_of(b)
-    parts = [str(r) for r in c.get("reasons") or []]
+    statement = coverage_statement(c.stages_measured, c.stages_bound, c.stage_kinds_measured,
+                                   c.stage_kinds_bound, c.changes, loc=None)
+    return f"Rests on {statement}."
+
+
+def withheld_advice(bottleneck: Constraint | None) -> str:
+    """Why no constraint is named and what data would make it possible (or "")."""
+    if bottleneck is None or bottleneck.stage:
+        return ""
+    c = constraint_coverage_of(bottleneck)
+    parts = list(c.reasons) if c is not None else []
     if not parts:
-        why = (b.get("reasons") or {}).get("stage")
-        if isinstance(why, str):
+        why = bottleneck.reason("stage")
+        if why:
             return why if why.endswith(".") else why + "."
         return ""
     text = "; ".join(parts)
     text = text[0].upper() + text[1:] + "."
-    needs = c.get("needs")
+    needs = c.needs if c is not None else ""
     return f"{text} {needs}." if needs else text
+

@@ -35,8 +35,7 @@ window; without ``compare_to`` it compares the first half of the window with the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,9 +44,11 @@ import pandas as pd
 from vsm_app.domain.model import ValueStreamMap
 from vsm_app.domain.tables import EVENTS, Tables, conform
 
+from ..domain.tables import SourceReport
+from ..metrics.bands import bands_of
+from ..work import Cancelled, IsCancelled, Progress, check, report
 from . import constraint as cons
 from . import coverage as cov
-from .bands import bands_of
 from .dora import PRODUCTION_ENVIRONMENTS, DoraPrepared, dora_window, lead_times, prepare_dora
 from .events import event_matrix, wide_events
 from .flow import distribution, finish_times, flow_by_period, flow_times, littles_law, wip_daily
@@ -66,6 +67,26 @@ from .periods import (
     to_ns,
     window_label,
 )
+from .results import (
+    DORA_KEYS,
+    Constraint,
+    ConstraintCoverages,
+    CorrelationCoverage,
+    DataQuality,
+    DecompositionCoverage,
+    DecompositionWindow,
+    DoraBands,
+    DoraCounts,
+    DoraSummary,
+    FlowCounts,
+    FlowSummary,
+    LittlesLaw,
+    MetricValues,
+    SegmentQuality,
+    StageResult,
+    jsonable,
+)
+from .results import opt as _opt
 from .stages import (
     KINDS,
     OK,
@@ -82,12 +103,8 @@ from .stages import (
     stages_by_period,
 )
 
-ProgressFn = Callable[[float, str], None]
-CancelledFn = Callable[[], bool]
-
-
-class Cancelled(Exception):
-    """Raised by :func:`run` when ``cancelled()`` turns true between steps."""
+__all__ = ["AnalysisOptions", "AnalysisResult", "Cancelled", "Prepared", "analyze",
+           "analyze_window", "jsonable", "prepare", "resolve_window", "run"]
 
 
 @dataclass
@@ -118,7 +135,7 @@ class Prepared:
     extent: tuple[int, int] | None
     #: which events each change has (bool, one column per event): names missing data
     event_present: pd.DataFrame = field(default_factory=pd.DataFrame)
-    sources: list[dict[str, Any]] = field(default_factory=list)
+    sources: tuple[SourceReport, ...] = ()
     ingest_quality: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     production_environments: tuple[str, ...] = PRODUCTION_ENVIRONMENTS
@@ -201,25 +218,27 @@ def prepare(tables: Tables, vsm_map: ValueStreamMap | None,
     return Prepared(
         changes=pc, durations=durations, dora=dora, specs=specs, extent=extent,
         event_present=present,
-        sources=[s.to_json() for s in tables.sources],
+        sources=tuple(replace(s, problems=list(s.problems), extra=dict(s.extra))
+                      for s in tables.sources),
         ingest_quality=dict(tables.data_quality), warnings=list(tables.warnings),
         production_environments=production_environments, event_times=matrix)
 
 
 @dataclass
 class AnalysisResult:
-    """Everything one window shows: JSON sections and per-period frames for charts."""
+    """Everything one window shows: typed sections (:mod:`.results`) and per-period frames
+    for charts."""
 
     options: AnalysisOptions
     window: tuple[int, int] | None
     changes: int
     deployments: int
-    dora: dict[str, Any]
-    flow: dict[str, Any]
-    stages: list[dict[str, Any]]
-    bottleneck: dict[str, Any]
-    data_quality: dict[str, Any]
-    sources: list[dict[str, Any]]
+    dora: DoraSummary
+    flow: FlowSummary
+    stages: tuple[StageResult, ...]
+    bottleneck: Constraint
+    data_quality: DataQuality
+    sources: tuple[SourceReport, ...]
     #: one row per period: start, end, label, days
     periods: pd.DataFrame = field(default_factory=pd.DataFrame)
     flow_by_period: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -235,6 +254,27 @@ class AnalysisResult:
     #: the constraint (largest wait share) of each period, None where nothing was measured
     constraint_by_period: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
+    @property
+    def constraint(self) -> Constraint:
+        """The constraint (``bottleneck`` in the JSON)."""
+        return self.bottleneck
+
+    def stage(self, name: str) -> StageResult | None:
+        """The measured stage called ``name`` (the engine's name), or None."""
+        return next((s for s in self.stages if s.name == name), None)
+
+    def window_timestamps(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """``[start, end)`` as UTC timestamps, or None when nothing was analysed."""
+        if self.window is None:
+            return None
+        return (pd.Timestamp(self.window[0], unit="ns", tz="UTC"),
+                pd.Timestamp(self.window[1], unit="ns", tz="UTC"))
+
+    def values(self) -> MetricValues:
+        """The comparable numbers (headline metrics, stages, constraint) of this window."""
+        return MetricValues.of(self.dora, self.flow, self.stages, self.bottleneck,
+                               self.changes, self.deployments)
+
     def to_json(self) -> dict[str, Any]:
         """The ``analyze --json`` document (DESIGN §6); plain JSON values, NaN → null."""
         start, end = self.window if self.window else (None, None)
@@ -242,43 +282,14 @@ class AnalysisResult:
             "window": {"start": iso(start), "end": iso(end)},
             "changes": self.changes,
             "deployments": self.deployments,
-            "dora": self.dora,
-            "flow": self.flow,
-            "stages": self.stages,
-            "bottleneck": self.bottleneck,
-            "data_quality": self.data_quality,
-            "sources": self.sources,
+            "dora": self.dora.to_json(),
+            "flow": self.flow.to_json(),
+            "stages": [s.to_json() for s in self.stages],
+            "bottleneck": self.bottleneck.to_json(),
+            "data_quality": self.data_quality.to_json(),
+            "sources": [s.to_json() for s in self.sources],
         }
         return jsonable(doc)
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON: numpy scalars → Python, NaN/inf → None, timestamps → ISO text."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if isinstance(value, pd.Timestamp):
-        return None if value is pd.NaT else value.isoformat()
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
-
-
-def _opt(value: float | None) -> float | None:
-    if value is None:
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
 
 
 def resolve_window(prepared: Prepared, options: AnalysisOptions) -> tuple[int, int] | None:
@@ -362,50 +373,27 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
     from_dep = pc["finish_from_deployment"].to_numpy(dtype=bool)
     basis = ("deployed_at" if from_dep.all() else "merged_at" if not from_dep.any()
              else "mixed") if has_changes else None
-    flow = {
-        "velocity_per_week": velocity,
-        "flow_time_median_s": ft_median,
-        "load_mean": load_mean,
-        "efficiency": efficiency,
-        "distribution": dist,
-        "flow_time_p85_s": ft_p85,
-        "flow_time_mean_s": ft_mean,
-        "littles_law": little,
-        "finish_basis": basis,
-        "counts": {
-            "finished": n_finished,
-            "with_flow_time": int(len(ft)),
-            "with_efficiency": int(both.sum()),
-            "efficiency_all_active_measured": int(
-                pc["active_complete"].to_numpy(dtype=bool)[cohort][both].sum()),
-        },
-        "reasons": flow_reasons,
-    }
+    flow = FlowSummary(
+        velocity_per_week=velocity, flow_time_median_s=ft_median, load_mean=load_mean,
+        efficiency=efficiency, distribution=dist, reasons=flow_reasons,
+        flow_time_p85_s=ft_p85, flow_time_mean_s=ft_mean,
+        littles_law=LittlesLaw.from_mapping(little), finish_basis=basis,
+        counts=FlowCounts(
+            finished=n_finished, with_flow_time=int(len(ft)), with_efficiency=int(both.sum()),
+            efficiency_all_active_measured=int(
+                pc["active_complete"].to_numpy(dtype=bool)[cohort][both].sum())))
 
     # -- stages: over the duration cohort, like flow time
     summary = stage_summary(dur, timed, flow_s)
     sbp = stages_by_period(dur, timed, fkey, flow_s, pidx)
     n_timed = int(timed.sum())
-    stages_json = [_stage_json(row, n_timed) for row in summary.to_dict("records")]
+    stages = tuple(_stage_result(row, n_timed) for row in summary.to_dict("records"))
 
     # -- DORA
     deployed = pc["deployed"].to_numpy(dtype=np.int64)
     lead_s = pc["lead_time_s"].to_numpy(dtype=np.float64)
     dw = dora_window(prepared.dora, lead_s, deployed, start, end, periods, period_of)
-    dora_json = dict(dw.summary)
-    bands = bands_of(dora_json, options.band_year)
-    band_cov, band_why = cov.band_coverage(dora_json)
-    for metric in band_why:
-        bands[metric] = None
-    bands["coverage"] = band_cov
-    bands["reasons"] = band_why
-    dora_json["bands"] = bands
-    # keep DESIGN keys first, extras after
-    order = ["deployment_frequency_per_week", "deployment_days_per_week", "lead_time_median_s",
-             "change_failure_rate", "recovery_time_median_s", "rework_rate",
-             "pipeline_failure_rate", "bands", "reasons"]
-    dora_json = {k: dora_json[k] for k in order} | {
-        k: v for k, v in dora_json.items() if k not in order}
+    dora = _dora_summary(dw.summary, options.band_year)
 
     # -- bottleneck
     bottleneck, weekly, by_period_constraint = _bottleneck(
@@ -421,38 +409,55 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
     weekly.index = pd.Index(ns_to_timestamps(weekly.index.to_numpy()), name="week")
     return AnalysisResult(
         options=options, window=(start, end), changes=n_finished,
-        deployments=dw.deployments_in_window, dora=dora_json, flow=flow, stages=stages_json,
-        bottleneck=bottleneck, data_quality=dq, sources=list(prepared.sources),
+        deployments=dw.deployments_in_window, dora=dora, flow=flow, stages=stages,
+        bottleneck=bottleneck, data_quality=dq, sources=prepared.sources,
         periods=periods.set_axis(stamps), flow_by_period=fbp.set_axis(stamps),
         dora_by_period=dw.by_period.set_axis(stamps), stages_by_period=sbp,
         stage_summary=summary, wip_daily=wip, weekly=weekly,
         constraint_by_period=by_period_constraint.set_axis(stamps))
 
 
-def _stage_json(row: dict[str, Any], n_timed: int) -> dict[str, Any]:
+def _dora_summary(summary: dict[str, Any], band_year: int) -> DoraSummary:
+    """The typed DORA section from the DORA step's summary, with bands and their coverage."""
+    bands = bands_of(summary, band_year)
+    band_cov, band_why = cov.band_coverage(summary)
+    for metric in band_why:
+        bands[metric] = None
+    counts = summary["counts"]
+    return DoraSummary(
+        **{k: summary[k] for k in DORA_KEYS},
+        bands=DoraBands(year=int(bands["year"]),
+                        **{m: bands[m] for m in ("deployment_frequency", "lead_time",
+                                                 "change_failure_rate", "recovery_time")},
+                        coverage=band_cov, reasons=band_why),
+        reasons=dict(summary["reasons"]), lead_time_p85_s=summary["lead_time_p85_s"],
+        counts=DoraCounts(**counts), notes=dict(summary["notes"]))
+
+
+def _stage_result(row: dict[str, Any], n_timed: int) -> StageResult:
     def share_of(key: str) -> float | None:
         return float(row.get(key) or 0) / n_timed if n_timed else None
 
-    return {
-        "name": row["stage"],
-        "wait_median_s": _opt(row.get("wait_median_s")),
-        "active_median_s": _opt(row.get("active_median_s")),
-        "share": _opt(row.get("share")),
-        "wait_p85_s": _opt(row.get("wait_p85_s")),
-        "active_p85_s": _opt(row.get("active_p85_s")),
-        "wait_share": _opt(row.get("wait_share")),
-        "active_share": _opt(row.get("active_share")),
-        "wait_count": int(row.get("wait_count") or 0),
-        "active_count": int(row.get("active_count") or 0),
-        "wait_missing": int(row.get("wait_missing") or 0),
-        "active_missing": int(row.get("active_missing") or 0),
-        "wait_negative": int(row.get("wait_negative") or 0),
-        "active_negative": int(row.get("active_negative") or 0),
-        "bound": bool(row["bound"]),
+    return StageResult(
+        name=row["stage"],
+        wait_median_s=_opt(row.get("wait_median_s")),
+        active_median_s=_opt(row.get("active_median_s")),
+        share=_opt(row.get("share")),
+        wait_p85_s=_opt(row.get("wait_p85_s")),
+        active_p85_s=_opt(row.get("active_p85_s")),
+        wait_share=_opt(row.get("wait_share")),
+        active_share=_opt(row.get("active_share")),
+        wait_count=int(row.get("wait_count") or 0),
+        active_count=int(row.get("active_count") or 0),
+        wait_missing=int(row.get("wait_missing") or 0),
+        active_missing=int(row.get("active_missing") or 0),
+        wait_negative=int(row.get("wait_negative") or 0),
+        active_negative=int(row.get("active_negative") or 0),
+        bound=bool(row["bound"]),
         # share of the changes with a flow time that have the value (see analysis.coverage)
-        "wait_coverage": share_of("wait_count"),
-        "active_coverage": share_of("active_count"),
-    }
+        wait_coverage=share_of("wait_count"),
+        active_coverage=share_of("active_count"),
+    )
 
 
 def _compare_windows(options: AnalysisOptions, start: int, end: int
@@ -472,24 +477,22 @@ def _compare_windows(options: AnalysisOptions, start: int, end: int
 def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: int,
                 summary: pd.DataFrame, sbp: pd.DataFrame, timed: np.ndarray,
                 flow_s: np.ndarray, lead_s: np.ndarray, deployed: np.ndarray, pidx: pd.Index,
-                fkey: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame, pd.Series]:
+                fkey: np.ndarray) -> tuple[Constraint, pd.DataFrame, pd.Series]:
     dur = prepared.durations
     pc = prepared.changes
-    reasons: dict[str, Any] = {}
-    coverage: dict[str, Any] = {}
+    reasons: dict[str, str] = {}
 
     # the constraint, given only on enough data (analysis.coverage)
     c_cov = cov.constraint_coverage(dur.specs, dur.values, timed, prepared.event_present)
-    coverage["constraint"] = c_cov
     stage, share, why = cons.pick_constraint(summary)
     if why:
         reasons["stage"] = why
-    elif c_cov["verdict"] == "withheld":
-        reasons["stage"] = "withheld: " + "; ".join(c_cov["reasons"]) + (
-            f". {c_cov['needs']}." if c_cov["needs"] else "")
+    elif c_cov.verdict == "withheld":
+        reasons["stage"] = "withheld: " + "; ".join(c_cov.reasons) + (
+            f". {c_cov.needs}." if c_cov.needs else "")
         stage, share = None, None
-    if why and c_cov["needs"]:
-        reasons["stage"] = f"{why}. {c_cov['needs']}."
+    if why and c_cov.needs:
+        reasons["stage"] = f"{why}. {c_cov.needs}."
     p85 = None
     if stage is not None:
         p85 = _opt(summary.loc[summary["stage"] == stage, "wait_p85_s"].iloc[0])
@@ -510,24 +513,20 @@ def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: i
         ((iso(b0), iso(b1)), (iso(a0), iso(a1))))
     nb, na = int(mb.sum()), int(ma.sum())
     noun = "lead time" if measure == "lead_time" else "flow time"
-    d_cov: dict[str, Any] = {"before_changes": nb, "after_changes": na,
-                             "minimum_changes": cov.MIN_CHANGES,
-                             "unattributed": list(dec.unattributed)}
+    d_verdict = "given"
+    unattributed = tuple(dec.unattributed)
     if dec.reason:
         reasons["lead_time_contributions"] = dec.reason
-        d_cov["verdict"] = "withheld"
+        d_verdict = "withheld"
     elif min(nb, na) < cov.MIN_CHANGES:
         which = "before" if nb < na else "after"
         reasons["lead_time_contributions"] = (
             f"withheld: {min(nb, na)} change(s) with a {noun} in the {which} window "
             f"({(dec.before if which == 'before' else dec.after)['label']}); a decomposition "
             f"needs {cov.MIN_CHANGES} in each: widen the window")
-        d_cov["verdict"] = "withheld"
+        d_verdict = "withheld"
         dec.contributions, dec.detail, dec.sentence = {}, {}, None
         dec.total_s = None
-    else:
-        d_cov["verdict"] = "given"
-    coverage["lead_time_contributions"] = d_cov
 
     # weekly series for the rank correlation (duration cohort)
     weeks = period_frame(start, end, "week").index
@@ -545,10 +544,13 @@ def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: i
         period_start_ns(at[lw], "week")).median().reindex(weeks)
     bound_names = [sp.name for sp in dur.specs if sp.wait]
     corr, corr_reasons = cons.wait_lead_correlation(weekly, lead_col, bound_names)
-    coverage["correlations"] = {
-        "weeks": {n: int(weekly[[n, lead_col]].dropna().shape[0]) for n in bound_names},
-        "minimum_weeks": cons.MIN_WEEKS,
-    }
+    coverage = ConstraintCoverages(
+        constraint=c_cov,
+        lead_time_contributions=DecompositionCoverage(nb, na, cov.MIN_CHANGES, unattributed,
+                                                      d_verdict),
+        correlations=CorrelationCoverage(
+            {n: int(weekly[[n, lead_col]].dropna().shape[0]) for n in bound_names},
+            cons.MIN_WEEKS))
 
     # constraint of each period, under the same minimums as the window's
     ws = sbp.loc[sbp["kind"] == "wait"].drop_duplicates(["period", "stage"])
@@ -562,24 +564,16 @@ def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: i
     allowed = _periods_with_coverage(dur, timed, fkey, pidx)
     by_period = by_period.where(allowed)
 
-    out: dict[str, Any] = {
-        "stage": stage,
-        "share": share,
-        "lead_time_contributions": dec.contributions if dec.total_s is not None else {},
-        "sentence": dec.sentence,
-        "wait_p85_s": p85,
-        "measure": measure,
-        "lead_time_change_s": dec.total_s,
-        "before": dec.before,
-        "after": dec.after,
-        "contributions_detail": dec.detail,
-        "unattributed": dec.unattributed,
-        "method": ("median neighbourhood: per-stage mean over the changes ranked in the "
-                   "central fifth of each window; (other) = change − Σ stages"),
-        "correlations": corr,
-        "reasons": reasons | ({"correlations": corr_reasons} if corr_reasons else {}),
-        "coverage": coverage,
-    }
+    out = Constraint(
+        stage=stage, share=share,
+        lead_time_contributions=dec.contributions if dec.total_s is not None else {},
+        sentence=dec.sentence, reasons=reasons, correlation_reasons=dict(corr_reasons or {}),
+        wait_p85_s=p85, measure=measure, lead_time_change_s=dec.total_s,
+        before=DecompositionWindow(**dec.before), after=DecompositionWindow(**dec.after),
+        contributions_detail=dec.detail, unattributed=tuple(dec.unattributed),
+        method=("median neighbourhood: per-stage mean over the changes ranked in the "
+                "central fifth of each window; (other) = change − Σ stages"),
+        correlations=corr, coverage=coverage)
     return out, weekly, by_period
 
 
@@ -602,56 +596,50 @@ def _periods_with_coverage(dur: StageDurations, timed: np.ndarray, fkey: np.ndar
 
 
 def _data_quality(prepared: Prepared, cohort: np.ndarray, timed: np.ndarray,
-                  deployed: np.ndarray, start: int, end: int) -> dict[str, Any]:
+                  deployed: np.ndarray, start: int, end: int) -> DataQuality:
     pc = prepared.changes
     dur = prepared.durations
-    segs = segment_quality(dur, timed)
+    segs = {label: SegmentQuality(**q) for label, q in segment_quality(dur, timed).items()}
     opened = prepared.dora.incidents["opened"].to_numpy(dtype=np.int64)
     lead_w = in_window(deployed, start, end)
-    dq: dict[str, Any] = {
-        "changes_total": int(len(pc)),
-        "changes_in_window": int(cohort.sum()),
-        "changes_unfinished": int((pc["finish"].to_numpy() == NAT).sum()),
-        "changes_without_first_commit": int((pc["start"].to_numpy() == NAT).sum()),
-        "first_deployment_changes": int(pc["first_deployment"].to_numpy(dtype=bool)[cohort]
-                                        .sum()),
-        "missing_spans": int(sum(int(s["missing"]) for s in segs.values())),
-        "negative_spans": int(sum(int(s["negative"]) for s in segs.values())),
-        "negative_flow_times": int(pc["negative_flow"].to_numpy(dtype=bool)[cohort].sum()),
-        "negative_lead_times": int(pc["negative_lead"].to_numpy(dtype=bool)[lead_w].sum()),
-        "changes_with_flow_time": int(timed.sum()),
-        "incidents_outside_window": int(((opened != NAT) & ~in_window(opened, start, end))
-                                        .sum()),
-        "segments": segs,
-    }
-    dq.update(prepared.dora.quality)
-    if prepared.ingest_quality:
-        dq["ingest"] = jsonable(prepared.ingest_quality)
-    if prepared.warnings:
-        dq["warnings"] = list(prepared.warnings)
-    return dq
+    return DataQuality(
+        changes_total=int(len(pc)),
+        changes_in_window=int(cohort.sum()),
+        changes_unfinished=int((pc["finish"].to_numpy() == NAT).sum()),
+        changes_without_first_commit=int((pc["start"].to_numpy() == NAT).sum()),
+        first_deployment_changes=int(pc["first_deployment"].to_numpy(dtype=bool)[cohort]
+                                     .sum()),
+        missing_spans=sum(s.missing for s in segs.values()),
+        negative_spans=sum(s.negative for s in segs.values()),
+        negative_flow_times=int(pc["negative_flow"].to_numpy(dtype=bool)[cohort].sum()),
+        negative_lead_times=int(pc["negative_lead"].to_numpy(dtype=bool)[lead_w].sum()),
+        changes_with_flow_time=int(timed.sum()),
+        incidents_outside_window=int(((opened != NAT) & ~in_window(opened, start, end))
+                                     .sum()),
+        segments=segs,
+        delivery=dict(prepared.dora.quality),
+        ingest=dict(prepared.ingest_quality) or None,
+        warnings=tuple(prepared.warnings))
 
 
 def _empty_result(prepared: Prepared, options: AnalysisOptions) -> AnalysisResult:
     """No data at all and no window given: every metric None with its reason."""
     why = "no data loaded"
-    dora: dict[str, Any] = {k: None for k in (
-        "deployment_frequency_per_week", "deployment_days_per_week", "lead_time_median_s",
-        "change_failure_rate", "recovery_time_median_s", "rework_rate",
-        "pipeline_failure_rate")}
-    dora["bands"] = bands_of(dora, options.band_year)
-    dora["reasons"] = {k: why for k in dora if k != "bands"}
-    flow: dict[str, Any] = {k: None for k in (
-        "velocity_per_week", "flow_time_median_s", "load_mean", "efficiency", "distribution")}
-    flow["reasons"] = {k: why for k in list(flow)}
-    stages = [{"name": sp.name, "wait_median_s": None, "active_median_s": None, "share": None,
-               "bound": sp.bound} for sp in prepared.specs]
-    bottleneck = {"stage": None, "share": None, "lead_time_contributions": {},
-                  "sentence": None, "reasons": {"stage": why}}
-    dq = {"changes_total": int(len(prepared.changes))} | dict(prepared.dora.quality)
+    nothing: dict[str, Any] = dict.fromkeys(DORA_KEYS)
+    bands = bands_of(nothing, options.band_year)
+    dora = DoraSummary(**nothing, bands=DoraBands(**bands),
+                       reasons=dict.fromkeys(DORA_KEYS, why))
+    flow_keys = ("velocity_per_week", "flow_time_median_s", "load_mean", "efficiency",
+                 "distribution")
+    flow = FlowSummary(None, None, None, None, None, reasons=dict.fromkeys(flow_keys, why))
+    stages = tuple(StageResult(name=sp.name, bound=sp.bound, detailed=False)
+                   for sp in prepared.specs)
+    bottleneck = Constraint(stage=None, share=None, reasons={"stage": why})
+    dq = DataQuality(changes_total=int(len(prepared.changes)),
+                     delivery=dict(prepared.dora.quality))
     return AnalysisResult(options=options, window=None, changes=0, deployments=0, dora=dora,
                           flow=flow, stages=stages, bottleneck=bottleneck, data_quality=dq,
-                          sources=list(prepared.sources))
+                          sources=prepared.sources)
 
 
 def analyze(tables: Tables, vsm_map: ValueStreamMap | None,
@@ -665,15 +653,14 @@ def analyze(tables: Tables, vsm_map: ValueStreamMap | None,
 
 
 def run(tables: Tables, vsm_map: ValueStreamMap | None, options: AnalysisOptions,
-        progress: ProgressFn | None = None, cancelled: CancelledFn | None = None
+        progress: Progress | None = None, cancelled: IsCancelled | None = None
         ) -> AnalysisResult:
-    """:func:`analyze` in the long-work shape (DESIGN §1): progress 0..1 and cancellation
-    between the two steps; the UI runs it in a worker."""
+    """:func:`analyze` in the long-work shape (:mod:`vsm_app.work`): progress 0..1 and
+    cancellation (:class:`~vsm_app.work.Cancelled`) between the two steps; the UI runs it
+    in a worker."""
     def step(fraction: float, text: str) -> None:
-        if cancelled is not None and cancelled():
-            raise Cancelled()
-        if progress is not None:
-            progress(fraction, text)
+        check(cancelled, "the analysis")
+        report(progress, fraction, text)
 
     step(0.0, "preparing changes and events")
     prepared = prepare(tables, vsm_map, options.production_environments)

@@ -13,7 +13,7 @@ the project folder, so a report does not reveal the folders of whoever produced 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,41 +21,33 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.bands import METRIC_KEYS as METRIC_KEYS_OF_BANDS
-from ..analysis.coverage import constraint_tag_note, coverage_sentence, withheld_advice
+from ..analysis.constraint import constraint_sentence, window_name
+from ..analysis.coverage import coverage_sentence, withheld_advice
+from ..analysis.engine import AnalysisResult
+from ..analysis.results import (
+    Constraint,
+    DataQuality,
+    DecompositionWindow,
+    DoraCounts,
+    DoraSummary,
+    FlowCounts,
+    FlowSummary,
+    StageResult,
+)
 from ..domain import classic
-from ..domain.durations import format_duration
 from ..domain.improvement import read_items
 from ..domain.model import Project, ValueStreamMap
 from ..domain.numbers import finite as _num
-from .heat import NO_WAIT_COLOR, heat_color, overlay_text
+from ..domain.tables import SourceReport
+from ..metrics import format as fmt
+from ..metrics.catalogue import metric
+from .overlay import OverlayData, measured_overlay  # noqa: F401 - part of the report's API
 
 #: the report's charts compute a rolling rate over this many periods where one period is noisy
 ROLLING_PERIODS = 4
 
 
-# -- small formatters ------------------------------------------------------------------------
-
-def fmt_pct(x: float | None, digits: int = 1) -> str:
-    """A fraction as a percentage (``None`` → an em dash)."""
-    v = _num(x)
-    if v is None:
-        return "—"
-    return f"{v * 100:.{digits}f} %"
-
-
-def fmt_number(x: float | None, digits: int = 1) -> str:
-    v = _num(x)
-    if v is None:
-        return "—"
-    if abs(v - round(v)) < 1e-9:
-        return f"{int(round(v)):,}"
-    return f"{v:,.{digits}f}"
-
-
-def fmt_dur(x: float | None, day_length_s: float = 86_400.0) -> str:
-    return format_duration(_num(x), day_length_s)
-
+# -- formatting: every number through the catalogue's formatter ---------------------------
 
 def band_label(band: str | None) -> str:
     return band.capitalize() if band else ""
@@ -270,14 +262,12 @@ def user_texts(project: Project, data: ReportData | None = None) -> list[tuple[s
 
 def ladder_totals(m: classic.ClassicMetrics, day_length_s: float) -> list[tuple[str, str]]:
     """The ladder's summary rows (same labels as the canvas's summary box)."""
-    rows = [
-        ("Lead time", fmt_dur(m.lead_time_s, day_length_s)),
-        ("Process time", fmt_dur(m.process_time_s, day_length_s)),
-        ("Activity ratio", fmt_pct(m.activity_ratio)),
-        ("Rolled %C&A", fmt_pct(m.rolled_pca)),
-    ]
+    rows = [(metric(f"map.{k}").label,
+             fmt.value(f"map.{k}", getattr(m, k), day_length_s=day_length_s))
+            for k in ("lead_time_s", "process_time_s", "activity_ratio", "rolled_pca")]
     if m.takt_time_s is not None:
-        rows.append(("Takt", fmt_dur(m.takt_time_s, day_length_s)))
+        rows.append((metric("map.takt_time_s").label,
+                     fmt.value("map.takt_time_s", m.takt_time_s, day_length_s=day_length_s)))
     return rows
 
 
@@ -287,9 +277,10 @@ def map_section(vsm_map: ValueStreamMap) -> MapSection:
     day = vsm_map.settings.day_length_s
     on_path = set(m.main_path)
     stages = [StageEstimate(
-        name=f.name, process_time=fmt_dur(f.process_time_s, day),
-        wait_time=fmt_dur(f.wait_time_s, day), lead_time=fmt_dur(f.lead_time_s, day),
-        pca=fmt_pct(f.pca, 0), on_main_path=f.stage_id in on_path, above_takt=f.above_takt)
+        name=f.name, process_time=fmt.duration(f.process_time_s, day),
+        wait_time=fmt.duration(f.wait_time_s, day), lead_time=fmt.duration(f.lead_time_s, day),
+        pca=fmt.value("estimate.pca", f.pca), on_main_path=f.stage_id in on_path,
+        above_takt=f.above_takt)
         for f in m.stages]
     names = {f.stage_id: f.name for f in m.stages}
     return MapSection(
@@ -301,106 +292,93 @@ def map_section(vsm_map: ValueStreamMap) -> MapSection:
 
 # -- measured metrics -------------------------------------------------------------------------
 
-def _reason(section: Mapping[str, Any], key: str) -> str:
-    reasons = section.get("reasons") or {}
-    why = reasons.get(key)
-    return f"not measured: {why}" if isinstance(why, str) else ""
+def _not_measured(why: str) -> str:
+    return f"not measured: {why}" if why else ""
 
 
-def dora_lines(dora: Mapping[str, Any]) -> list[MetricLine]:
+def dora_lines(dora: DoraSummary) -> list[MetricLine]:
     """The DORA table: value, band of the report year, counts behind it."""
-    bands = dora.get("bands") or {}
-    counts = dora.get("counts") or {}
+    counts = dora.counts or DoraCounts()
+    bands = dora.bands
 
-    def note(key: str, text: str) -> str:
-        return _reason(dora, key) or text
-
-    withheld = bands.get("reasons") or {}
-
-    def band(metric: str) -> str:
-        if _num(dora.get(METRIC_KEYS_OF_BANDS[metric])) is not None and metric in withheld:
+    def band(key: str) -> str:
+        m = metric(f"dora.{key}")
+        if m.band is None:
+            return ""
+        if dora.value(key) is not None and bands.withheld(m.band):
             return BAND_WITHHELD
-        return band_label(bands.get(metric))
+        return band_label(bands.band(m.band))
 
-    lead_p85 = _num(dora.get("lead_time_p85_s"))
-    lines = [
-        MetricLine("deployment_frequency", "Deployment frequency",
-                   f"{fmt_number(dora.get('deployment_frequency_per_week'), 2)} per week"
-                   if _num(dora.get("deployment_frequency_per_week")) is not None else "—",
-                   band("deployment_frequency"),
-                   note("deployment_frequency_per_week",
-                        f"{counts.get('deployments', 0)} successful production deployments")),
-        MetricLine("deployment_days", "Deployment days",
-                   f"{fmt_number(dora.get('deployment_days_per_week'), 2)} per week"
-                   if _num(dora.get("deployment_days_per_week")) is not None else "—", "",
-                   note("deployment_days_per_week",
-                        f"{counts.get('deployment_days', 0)} days with a deployment")),
-        MetricLine("lead_time", "Lead time for changes (median)",
-                   fmt_dur(dora.get("lead_time_median_s")),
-                   band("lead_time"),
-                   note("lead_time_median_s",
-                        (f"p85 {fmt_dur(lead_p85)}; " if lead_p85 is not None else "")
-                        + f"{counts.get('changes_with_lead_time', 0)} changes, first commit "
-                        "→ deployed")),
-        MetricLine("change_failure_rate", "Change failure rate",
-                   fmt_pct(dora.get("change_failure_rate")),
-                   band("change_failure_rate"),
-                   note("change_failure_rate",
-                        f"{counts.get('failed_deployments', 0)} of "
-                        f"{counts.get('deployments', 0)} deployments caused a failure")),
-        MetricLine("recovery_time", "Failed deployment recovery time (median)",
-                   fmt_dur(dora.get("recovery_time_median_s")),
-                   band("recovery_time"),
-                   note("recovery_time_median_s",
-                        f"{counts.get('recoveries', 0)} recoveries")),
-        MetricLine("rework_rate", "Rework rate", fmt_pct(dora.get("rework_rate")), "",
-                   note("rework_rate", f"{counts.get('rework_deployments', 0)} unplanned "
-                        "fix deployments")),
-        MetricLine("pipeline_failure_rate", "Pipeline failure rate",
-                   fmt_pct(dora.get("pipeline_failure_rate")), "",
-                   note("pipeline_failure_rate",
-                        f"{counts.get('failed_deploy_runs', 0)} of "
-                        f"{counts.get('deploy_runs', 0)} deploy runs failed")),
+    def line(key: str, note: str) -> MetricLine:
+        m = metric(f"dora.{key}")
+        b = band(key)
+        text = _not_measured(dora.reason(key)) or note
+        if b == BAND_WITHHELD and m.band is not None:
+            text = f"{text}; band withheld: {bands.withheld(m.band)}"
+        return MetricLine(key, m.name, fmt.value(m, dora.value(key)), b, text)
+
+    lead_p85 = dora.lead_time_p85_s
+    return [
+        line("deployment_frequency_per_week",
+             f"{fmt.count(counts.deployments, 'successful production deployments')}"),
+        line("deployment_days_per_week",
+             f"{fmt.count(counts.deployment_days, 'days')} with a deployment"),
+        line("lead_time_median_s",
+             (f"p85 {fmt.duration(lead_p85)}; " if lead_p85 is not None else "")
+             + f"{fmt.count(counts.changes_with_lead_time, 'changes')}, first commit → "
+               "deployed"),
+        line("change_failure_rate",
+             f"{fmt.count(counts.failed_deployments)} of "
+             f"{fmt.count(counts.deployments, 'deployments')} caused a failure"),
+        line("recovery_time_median_s", fmt.count(counts.recoveries, "recoveries")),
+        line("rework_rate",
+             f"{fmt.count(counts.rework_deployments, 'unplanned fix deployments')}"),
+        line("pipeline_failure_rate",
+             f"{fmt.count(counts.failed_deploy_runs)} of "
+             f"{fmt.count(counts.deploy_runs, 'deploy runs')} failed"),
     ]
-    for line in lines:
-        if line.band == BAND_WITHHELD:
-            line.note = f"{line.note}; band withheld: {withheld[line.key]}"
-    return lines
 
 
-def flow_lines(flow: Mapping[str, Any]) -> list[MetricLine]:
+def flow_lines(flow: FlowSummary) -> list[MetricLine]:
     """The flow metrics table (Flow Framework)."""
-    dist = flow.get("distribution") or {}
-    dist_text = " · ".join(f"{k} {fmt_pct(v, 0)}" for k, v in dist.items()) or "—"
-    little = flow.get("littles_law") or {}
-    counts = flow.get("counts") or {}
-    p85 = _num(flow.get("flow_time_p85_s"))
+    dist = flow.distribution or {}
+    dist_text = " · ".join(f"{k} {fmt.value('flow.distribution', v)}"
+                           for k, v in dist.items()) or fmt.DASH
+    little = flow.littles_law
+    counts = flow.counts or FlowCounts()
+    p85 = flow.flow_time_p85_s
+
+    def line(key: str, value: str, note: str) -> MetricLine:
+        m = metric(f"flow.{key}")
+        return MetricLine(key, m.name, value, "", _not_measured(flow.reason(key)) or note)
+
+    velocity = flow.velocity_per_week
     lines = [
-        MetricLine("velocity", "Flow velocity",
-                   f"{fmt_number(flow.get('velocity_per_week'))} changes per week"
-                   if _num(flow.get("velocity_per_week")) is not None else "—", "",
-                   _reason(flow, "velocity_per_week")
-                   or f"{counts.get('finished', 0)} changes finished in the window"),
-        MetricLine("flow_time", "Flow time (median)", fmt_dur(flow.get("flow_time_median_s")),
-                   "", _reason(flow, "flow_time_median_s")
-                   or ((f"p85 {fmt_dur(p85)}; " if p85 is not None else "")
-                       + f"finish = {flow.get('finish_basis') or '—'}")),
-        MetricLine("load", "Flow load (mean open changes)", fmt_number(flow.get("load_mean")),
-                   "", _reason(flow, "load_mean") or "sampled at the end of each day"),
-        MetricLine("efficiency", "Flow efficiency", fmt_pct(flow.get("efficiency")), "",
-                   _reason(flow, "efficiency") or "Σ active ÷ Σ flow time"),
-        MetricLine("distribution", "Flow distribution", dist_text, "",
-                   _reason(flow, "distribution") or "share of finished changes per kind"),
+        line("velocity_per_week",
+             f"{fmt.value('flow.velocity_per_week', velocity)}" if velocity is not None
+             else fmt.DASH,
+             f"{fmt.count(counts.finished, 'changes')} finished in the window"),
+        line("flow_time_median_s", fmt.value("flow.flow_time_median_s",
+                                             flow.flow_time_median_s),
+             (f"p85 {fmt.duration(p85)}; " if p85 is not None else "")
+             + f"finish = {flow.finish_basis or fmt.DASH}"),
+        line("load_mean", fmt.value("flow.load_mean", flow.load_mean),
+             "open changes, sampled at the end of each day"),
+        line("efficiency", fmt.value("flow.efficiency", flow.efficiency),
+             "Σ active ÷ Σ flow time"),
+        line("distribution", dist_text, "share of finished changes per kind"),
     ]
-    if _num(little.get("predicted_load")) is not None:
+    if little is not None and little.predicted_load is not None:
         lines.append(MetricLine(
             "littles_law", "Little's law check",
-            f"{fmt_number(little.get('load_mean'))} vs {fmt_number(little.get('predicted_load'))}",
-            "", f"mean load vs velocity × mean flow time; gap {fmt_pct(little.get('gap_ratio'))}"))
+            f"{fmt.value('flow.load_mean', little.load_mean)} vs "
+            f"{fmt.value('flow.load_mean', little.predicted_load)}",
+            "", f"mean load vs velocity × mean flow time; gap "
+                f"{fmt.percent(little.gap_ratio)}"))
     return lines
 
 
-def stage_measures(vsm_map: ValueStreamMap | None, stages_json: Sequence[Mapping[str, Any]],
+def stage_measures(vsm_map: ValueStreamMap | None, stages: Sequence[StageResult],
                    constraint: str | None) -> list[StageMeasure]:
     """Per stage: the workshop estimate beside the measured median (DESIGN §4)."""
     figures: dict[str, classic.StageFigures] = {}
@@ -410,56 +388,48 @@ def stage_measures(vsm_map: ValueStreamMap | None, stages_json: Sequence[Mapping
         for fig in classic.compute(vsm_map).stages:
             figures[fig.name] = fig
     out = []
-    for s in stages_json:
-        name = str(s.get("name"))
-        f = figures.get(name)
+    for s in stages:
+        f = figures.get(s.name)
         out.append(StageMeasure(
-            name=name, bound=bool(s.get("bound", True)),
-            estimate_wait=fmt_dur(f.wait_time_s, day) if f else "—",
-            measured_wait_median=fmt_dur(s.get("wait_median_s")),
-            measured_wait_p85=fmt_dur(s.get("wait_p85_s")),
-            estimate_process=fmt_dur(f.process_time_s, day) if f else "—",
-            measured_active_median=fmt_dur(s.get("active_median_s")),
-            wait_share=fmt_pct(s.get("wait_share")), share=fmt_pct(s.get("share")),
-            changes=int(max(s.get("wait_count") or 0, s.get("active_count") or 0)),
-            is_constraint=name == constraint))
+            name=s.name, bound=s.bound,
+            estimate_wait=fmt.duration(f.wait_time_s, day) if f else fmt.DASH,
+            measured_wait_median=fmt.value("stage.wait_median_s", s.wait_median_s),
+            measured_wait_p85=fmt.value("stage.wait_p85_s", s.wait_p85_s),
+            estimate_process=fmt.duration(f.process_time_s, day) if f else fmt.DASH,
+            measured_active_median=fmt.value("stage.active_median_s", s.active_median_s),
+            wait_share=fmt.value("stage.wait_share", s.wait_share),
+            share=fmt.value("stage.share", s.share),
+            changes=max(s.wait_count, s.active_count),
+            is_constraint=s.name == constraint))
     return out
 
 
-def constraint_section(bottleneck: Mapping[str, Any]) -> ConstraintSection:
-    reasons = []
-    for k, v in (bottleneck.get("reasons") or {}).items():
-        if isinstance(v, str):
-            reasons.append(f"{k.replace('_', ' ')}: {v}")
-        elif isinstance(v, Mapping):
-            reasons += [f"{k.replace('_', ' ')} ({a}): {b}" for a, b in v.items()]
-    before = bottleneck.get("before") or {}
-    after = bottleneck.get("after") or {}
-    contributions = [(str(k), float(v)) for k, v in
-                     (bottleneck.get("lead_time_contributions") or {}).items()
-                     if _num(v) is not None]
-    corr = [(str(k), "—" if _num(v) is None else f"{float(v):+.2f}")
-            for k, v in (bottleneck.get("correlations") or {}).items()]
-    measure = "lead time" if bottleneck.get("measure") == "lead_time" else "flow time"
+def constraint_section(bottleneck: Constraint) -> ConstraintSection:
+    reasons = [f"{k.replace('_', ' ')}: {v}" for k, v in bottleneck.reasons.items()]
+    reasons += [f"correlations ({a}): {b}" for a, b in bottleneck.correlation_reasons.items()]
+    contributions = [(str(k), float(v)) for k, v in bottleneck.lead_time_contributions.items()]
+    corr = [(str(k), fmt.correlation(v)) for k, v in bottleneck.correlations.items()]
+    measure = "lead time" if bottleneck.measure == "lead_time" else "flow time"
 
-    def window(w: Mapping[str, Any]) -> str:
-        if not w:
+    def window(w: DecompositionWindow | None) -> str:
+        if w is None:
             return ""
-        return (f"{w.get('label', '')}: median {fmt_dur(w.get('median_s'))} "
-                f"over {w.get('n', 0)} changes")
+        return (f"{window_name(w)}: median {fmt.duration(w.median_s)} "
+                f"over {fmt.count(w.n, 'changes')}")
 
-    stage = bottleneck.get("stage")
-    sentence = bottleneck.get("sentence") or ""
+    stage = bottleneck.stage
+    sentence = constraint_sentence(bottleneck)
     if not sentence and stage:
         sentence = f"The constraint is {stage}: it holds the largest share of waiting."
     advice = withheld_advice(bottleneck)
     if advice:  # said once, in its own paragraph
         reasons = [r for r in reasons if not r.startswith("stage:")]
     return ConstraintSection(
-        stage=str(stage) if stage else None, share=fmt_pct(bottleneck.get("share")),
-        sentence=sentence, measure=measure, before=window(before), after=window(after),
-        contributions=contributions, correlations=corr, reasons=reasons,
-        coverage=coverage_sentence(bottleneck), advice=advice)
+        stage=str(stage) if stage else None,
+        share=fmt.value("bottleneck.share", bottleneck.share),
+        sentence=sentence, measure=measure, before=window(bottleneck.before),
+        after=window(bottleneck.after), contributions=contributions, correlations=corr,
+        reasons=reasons, coverage=coverage_sentence(bottleneck), advice=advice)
 
 
 # -- data quality ----------------------------------------------------------------------------
@@ -501,50 +471,41 @@ _QUALITY_REST: dict[str, str] = {
 }
 
 
-def quality_notes(dq: Mapping[str, Any], import_errors: Sequence[str] = ()) -> list[str]:
+def quality_notes(dq: DataQuality, import_errors: Sequence[str] = ()) -> list[str]:
     """Data-quality notes as sentences; counts of zero are left out."""
-    notes: list[str] = []
-    total = dq.get("changes_total")
-    if total is not None:
-        notes.append(f"{fmt_number(total)} changes loaded, "
-                     f"{fmt_number(dq.get('changes_in_window', 0))} finished in the window")
+    notes: list[str] = [f"{fmt.count(dq.changes_total, 'changes')} loaded, "
+                        f"{fmt.count(dq.changes_in_window or 0)} finished in the window"]
     for key, (one, many) in _QUALITY_TEXT.items():
-        n = dq.get(key)
-        if isinstance(n, int | float) and not isinstance(n, bool) and n:
-            notes.append(f"{fmt_number(n)} {one if n == 1 else many} {_QUALITY_REST[key]}")
-    for name, seg in (dq.get("segments") or {}).items():
-        if isinstance(seg, Mapping) and (seg.get("missing") or seg.get("negative")):
+        n = dq.count(key)
+        if n:
+            notes.append(f"{fmt.count(n)} {one if n == 1 else many} {_QUALITY_REST[key]}")
+    for name, seg in (dq.segments or {}).items():
+        if seg.missing or seg.negative:
             parts = []
-            if seg.get("missing"):
-                parts.append(f"{fmt_number(seg['missing'])} missing")
-            if seg.get("negative"):
-                parts.append(f"{fmt_number(seg['negative'])} negative")
-            notes.append(f"{name} ({seg.get('kind', '')}): {', '.join(parts)} of "
-                         f"{fmt_number((seg.get('measured') or 0) + (seg.get('missing') or 0))}")
-    ingest = dq.get("ingest") or {}
-    for key, n in ingest.items():
+            if seg.missing:
+                parts.append(f"{fmt.count(seg.missing)} missing")
+            if seg.negative:
+                parts.append(f"{fmt.count(seg.negative)} negative")
+            notes.append(f"{name} ({seg.kind}): {', '.join(parts)} of "
+                         f"{fmt.count(seg.measured + seg.missing)}")
+    for key, n in (dq.ingest or {}).items():
         if isinstance(n, bool):
             if n and key == "shallow_clone":
                 notes.append("the git repository is a shallow clone: older history is missing")
             continue
         if isinstance(n, int | float) and n and key not in (
                 "commits_read_from_git",):
-            notes.append(f"{key.replace('_', ' ')}: {fmt_number(n)}")
-    notes += [str(w) for w in dq.get("warnings") or []]
-    notes += [f"import: {e}" for e in import_errors]
+            notes.append(f"{key.replace('_', ' ')}: {fmt.count(n)}")
+    notes += [str(w) for w in dq.warnings]
+    notes += [f"import: {e}" for e in (*dq.import_errors, *import_errors)]
     return notes
 
 
-def source_lines(sources: Sequence[Mapping[str, Any]],
+def source_lines(sources: Sequence[SourceReport],
                  project_dir: Path | None) -> list[SourceLine]:
-    out = []
-    for s in sources:
-        out.append(SourceLine(path=_display_path(str(s.get("path", "")), project_dir),
-                              format=str(s.get("format") or ""),
-                              records=int(s.get("records") or 0),
-                              linked=int(s.get("linked") or 0),
-                              skipped=int(s.get("skipped") or 0)))
-    return out
+    return [SourceLine(path=_display_path(s.path, project_dir), format=s.format,
+                       records=s.records, linked=s.linked, skipped=s.skipped)
+            for s in sources]
 
 
 def _display_path(path: str, project_dir: Path | None) -> str:
@@ -631,52 +592,8 @@ def trends(result: Any, vsm_map_names: Sequence[str] = ()) -> list[Trend]:
     return out
 
 
-# -- measured overlay for map exports -------------------------------------------------------
-
-@dataclass(frozen=True)
-class OverlayData:
-    """What a stage shows of the measurement on an exported map."""
-
-    text: str
-    heat_color: str | None
-    is_constraint: bool
-    #: what the constraint rests on ("4 of 5 stages"), in its tag on the map
-    constraint_note: str = ""
-
-
-def measured_overlay(vsm_map: ValueStreamMap, analysis: Mapping[str, Any]
-                     ) -> dict[str, OverlayData]:
-    """Stage id → overlay from an ``analyze --json``-shaped document (stages by name).
-
-    Exactly what the window shows (:mod:`vsm_app.report.heat`): the measured medians beside
-    the estimates, one unit each (``wait 2.8d · est 8h`` / ``work 6h · est 1h``, or "no data
-    in window"), the heat class of the wait share, the constraint ``bottleneck.stage``; an
-    unbound stage shows nothing.
-    """
-    by_name = {str(s.get("name")): s for s in analysis.get("stages") or []}
-    constraint = (analysis.get("bottleneck") or {}).get("stage")
-    note = constraint_tag_note(analysis.get("bottleneck"))
-    day = vsm_map.settings.day_length_s
-    figures = classic.compute(vsm_map)  # the estimates the data boxes show
-    out: dict[str, OverlayData] = {}
-    for st in vsm_map.stages:
-        s = by_name.get(st.name)
-        if not st.segments or s is None or not s.get("bound", True):
-            continue  # as on screen: an unbound stage shows nothing
-        fig = figures.stage(st.id)
-        is_constraint = st.name == constraint
-        out[st.id] = OverlayData(overlay_text(s, day, fig.wait_time_s, fig.process_time_s),
-                                 heat_color(s.get("wait_share")) or NO_WAIT_COLOR,
-                                 is_constraint, note if is_constraint else "")
-    return out
-
-
-_DURATION_INDICATORS = ("time_to_first_review", "review_time", "ci_queue_time")
-
-
 def _indicator_text(t: Any) -> str:
-    target = (format_duration(t.target) if t.indicator in _DURATION_INDICATORS
-              else fmt_number(t.target))
+    target = fmt.value(f"indicator.{t.indicator}", t.target)
     return f"{t.indicator.replace('_', ' ')} {'≤' if t.direction == 'down' else '≥'} {target}"
 
 
@@ -724,28 +641,26 @@ def build_report_data(project: Project, measurement: Any | None = None, *,
             indicators=", ".join(_indicator_text(t) for t in i.indicators)) for i in items]
     if measurement is None:
         return data
-    doc = measurement.to_json()
-    result = measurement.result
-    window = doc.get("window") or {}
-    start, end = window.get("start"), window.get("end")
-    if start and end:
-        s = pd.Timestamp(start)
-        e = pd.Timestamp(end) - pd.Timedelta(days=1)
-        data.window_start, data.window_end = s.date().isoformat(), e.date().isoformat()
-        data.window = f"{data.window_start} – {data.window_end}"
-    data.period = getattr(result.options, "period", data.period)
-    data.band_year = int((doc.get("dora") or {}).get("bands", {}).get("year", data.band_year))
-    data.changes = int(doc.get("changes") or 0)
-    data.deployments = int(doc.get("deployments") or 0)
-    data.dora = dora_lines(doc.get("dora") or {})
-    data.flow = flow_lines(doc.get("flow") or {})
-    bottleneck = doc.get("bottleneck") or {}
+    result: AnalysisResult = measurement.result
+    if result.window is not None:
+        start, end = result.window_timestamps() or (None, None)
+        assert start is not None and end is not None
+        last = end - pd.Timedelta(days=1)
+        data.window_start, data.window_end = start.date().isoformat(), last.date().isoformat()
+        data.window = fmt.window(*result.window)
+    data.period = result.options.period
+    data.band_year = result.dora.bands.year or data.band_year
+    data.changes = result.changes
+    data.deployments = result.deployments
+    data.dora = dora_lines(result.dora)
+    data.flow = flow_lines(result.flow)
+    bottleneck = result.bottleneck
     current = next((m for m in project.maps if m.kind == "current"),
                    project.maps[0] if project.maps else None)
-    data.stages = stage_measures(current, doc.get("stages") or [], bottleneck.get("stage"))
+    data.stages = stage_measures(current, result.stages, bottleneck.stage)
     data.constraint = constraint_section(bottleneck)
     data.trends = trends(result)
-    data.sources = source_lines(doc.get("sources") or [], pdir)
-    data.quality_notes = quality_notes(doc.get("data_quality") or {},
+    data.sources = source_lines(measurement.tables.sources, pdir)
+    data.quality_notes = quality_notes(result.data_quality,
                                        getattr(measurement, "import_errors", ()))
     return data

@@ -7,23 +7,24 @@ window, the exported PNG/SVG/PDF and the HTML/PDF report colour and label a stag
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
 
-from ..domain.durations import format_duration
+from ..analysis.results import StageResult
 from ..domain.numbers import finite
+from ..metrics import format as fmt
+from ..metrics.palette import HEAT_COLOURS, NO_WAIT_COLOUR
 
 #: classes of the wait-share heat scale: (upper bound, colour, legend label). A 5-class
-#: sequential yellow → red scale (ColorBrewer YlOrRd), binned so the legend reads exactly.
+#: sequential yellow → red scale (ColorBrewer YlOrRd, in :mod:`vsm_app.metrics.palette`),
+#: binned so the legend reads exactly.
 HEAT_SCALE: tuple[tuple[float, str, str], ...] = (
-    (0.05, "#ffffb2", "< 5 %"),
-    (0.15, "#fecc5c", "5–15 %"),
-    (0.25, "#fd8d3c", "15–25 %"),
-    (0.35, "#f03b20", "25–35 %"),
-    (math.inf, "#bd0026", "≥ 35 %"),
+    (0.05, HEAT_COLOURS[0], "< 5 %"),
+    (0.15, HEAT_COLOURS[1], "5–15 %"),
+    (0.25, HEAT_COLOURS[2], "15–25 %"),
+    (0.35, HEAT_COLOURS[3], "25–35 %"),
+    (math.inf, HEAT_COLOURS[4], "≥ 35 %"),
 )
 #: a bound stage with no measured wait (active segments only, or nothing in the window)
-NO_WAIT_COLOR = "#d5dbe5"
+NO_WAIT_COLOR = NO_WAIT_COLOUR
 NO_DATA_TEXT = "no data in window"
 
 
@@ -44,26 +45,24 @@ def heat_legend() -> tuple[tuple[str, str], ...]:
     return tuple((c, label) for _, c, label in HEAT_SCALE) + ((NO_WAIT_COLOR, "no wait"),)
 
 
-def overlay_text(stage: Mapping[str, Any], day_length_s: float,
+def overlay_text(stage: StageResult, day_length_s: float,
                  est_wait_s: float | None = None, est_process_s: float | None = None) -> str:
     """The label under a measured stage: one line per measured median, each beside the
     workshop estimate when the map has one::
 
-        wait 23.2h · est 8h
-        work 3.9h · est 1h
+        wait 23h 13 min · est 8h
+        work 3h 55 min · est 1h
 
-    ``stage`` is one ``stages`` entry of the result; every duration has one unit
-    (``format_duration(..., max_parts=1)``). Nothing measured: "no data in window".
+    Durations in the one format of :func:`vsm_app.metrics.format.duration` (the map's day
+    length). Nothing measured: "no data in window".
     """
     lines = []
-    for key, word, est in (("wait_median_s", "wait", est_wait_s),
-                           ("active_median_s", "work", est_process_s)):
-        v = finite(stage.get(key))
-        if v is None:
+    for v, word, est in ((stage.wait_median_s, "wait", est_wait_s),
+                         (stage.active_median_s, "work", est_process_s)):
+        if finite(v) is None:
             continue
-        line = f"{word} {format_duration(v, day_length_s, max_parts=1)}"
-        e = finite(est)
-        if e is not None:
-            line += f" · est {format_duration(e, day_length_s, max_parts=1)}"
+        line = f"{word} {fmt.duration(v, day_length_s)}"
+        if finite(est) is not None:
+            line += f" · est {fmt.duration(est, day_length_s)}"
         lines.append(line)
     return "\n".join(lines) if lines else NO_DATA_TEXT

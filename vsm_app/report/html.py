@@ -13,6 +13,7 @@ import base64
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from ..metrics import format as fmt
 from . import svgcharts
 from .data import BAND_WITHHELD, MetricLine, ReportData, Trend
 
@@ -140,10 +141,11 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
     """
     images = map_images or {}
     title = f"{data.project_name} — value stream report"
-    meta = [f"Generated {data.generated_on}"]
+    meta = [f"Generated {fmt.date_text(data.generated_on)}"]
     if data.measured:
         meta.insert(0, f"Window {data.window} (per {data.period})")
-        meta.append(f"{data.changes:,} changes, {data.deployments:,} deployments")
+        meta.append(f"{fmt.count(data.changes, 'changes')}, "
+                    f"{fmt.count(data.deployments, 'deployments')}")
     parts: list[str] = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -246,7 +248,7 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
                 f"<td class=\"num\">{_e(sm.estimate_process)}</td>"
                 f"<td class=\"num\">{_e(sm.measured_active_median)}</td>"
                 f"<td class=\"num\">{_e(sm.wait_share)}</td>"
-                f"<td class=\"num\">{sm.changes:,}</td></tr>")
+                f"<td class=\"num\">{fmt.count(sm.changes)}</td></tr>")
         parts.append("<table><tr><th>Stage</th><th class=\"num\">Wait, estimated</th>"
                      "<th class=\"num\">Wait, measured median</th>"
                      "<th class=\"num\">Wait p85</th>"
@@ -282,9 +284,9 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
         parts.append("<table><tr><th>Source</th><th>Format</th><th class=\"num\">Records</th>"
                      "<th class=\"num\">Linked</th><th class=\"num\">Skipped</th></tr>"
                      + "".join(f"<tr><td>{_e(s.path)}</td><td>{_e(s.format)}</td>"
-                               f"<td class=\"num\">{s.records:,}</td>"
-                               f"<td class=\"num\">{s.linked:,}</td>"
-                               f"<td class=\"num\">{s.skipped:,}</td></tr>"
+                               f"<td class=\"num\">{fmt.count(s.records)}</td>"
+                               f"<td class=\"num\">{fmt.count(s.linked)}</td>"
+                               f"<td class=\"num\">{fmt.count(s.skipped)}</td></tr>"
                                for s in data.sources) + "</table>")
     else:
         parts.append(f"<p>No data source was measured: {_e(data.not_measured_reason)}.</p>")

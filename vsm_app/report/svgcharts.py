@@ -1,8 +1,9 @@
 """Small, clean charts as SVG text (Qt-free): line, bar, step, points and signed bars.
 
 Made for reports read on paper in black and white: series differ by dash pattern and marker
-shape first and by colour second, axes carry their units (durations through
-:func:`~vsm_app.domain.durations.format_duration`), and only presentation attributes are used
+shape first and by colour second (the screen's palette, :mod:`vsm_app.metrics.palette`), axes
+carry their units with the dashboards' tick steps and labels (:func:`palette.tick_label`,
+values through :mod:`vsm_app.metrics.format`), and only presentation attributes are used
 (no CSS, no ``<marker>``) so Qt's SVG Tiny renderer draws them exactly as a browser does.
 
 The SVG has no ``xmlns`` unless ``standalone=True``: inline SVG in HTML5 needs none, and the
@@ -17,32 +18,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
-from ..domain.durations import format_duration
+from ..metrics import format as fmt
+from ..metrics import palette
+from ..metrics.palette import BAR_FILL, GRID, INK, MUTED
+from ..metrics.palette import PRINT_SERIES as STYLES
 
 FONT = "Helvetica, Arial, sans-serif"
-INK = "#1d2330"
-GRID = "#d5d9e0"
-MUTED = "#5d6675"
-
-
-@dataclass(frozen=True)
-class SeriesStyle:
-    color: str
-    dash: str  # SVG stroke-dasharray, "" for solid
-    marker: str  # circle | square | triangle | diamond | cross | plus
-    width: float = 2.0
-
-
-#: series look different in grey scale: dash pattern and marker shape, then colour
-STYLES: tuple[SeriesStyle, ...] = (
-    SeriesStyle(INK, "", "circle", 2.2),
-    SeriesStyle("#b45309", "7 4", "square"),
-    SeriesStyle("#1f6feb", "2 3", "triangle"),
-    SeriesStyle("#2f7d4f", "12 4 3 4", "diamond"),
-    SeriesStyle("#7c3aed", "5 2", "cross"),
-    SeriesStyle("#c2410c", "1.5 2.5", "plus"),
-)
-BAR_FILL = "#9aa5b4"
 MAX_MARKERS = 12
 
 
@@ -89,60 +70,22 @@ def marker(shape: str, x: float, y: float, color: str, r: float = 3.6) -> str:
             f'L{_f(x)} {_f(y + r)}" stroke="{color}" stroke-width="2" fill="none"/>')
 
 
-# -- axes ----------------------------------------------------------------------------------
-
-_DURATION_STEPS_S = (
-    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600,
-    12 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 56 * 86400,
-    91 * 86400, 182 * 86400, 364 * 86400)
-
-
-def _nice_step(span: float, target_ticks: int = 5) -> float:
-    raw = span / max(1, target_ticks)
-    mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
-    for m in (1, 2, 2.5, 5, 10):
-        if m * mag >= raw:
-            return m * mag
-    return 10 * mag
-
+# -- axes: the one chart style's steps and labels (vsm_app.metrics.palette) --------------------
 
 def y_ticks(vmax: float, unit: str) -> tuple[list[float], float]:
     """Tick values from 0 and the axis top for data up to ``vmax`` (≥ 0)."""
-    vmax = max(vmax, 0.0)
-    if unit == "ratio":
-        top = max(0.05, vmax)
-        step = _nice_step(top, 4)
-        step = max(step, 0.01)
-    elif unit == "duration":
-        top = max(vmax, 60.0)
-        step = next((s for s in _DURATION_STEPS_S if top / s <= 5), _DURATION_STEPS_S[-1])
-    else:
-        top = max(vmax, 1.0)
-        step = _nice_step(top, 4)
-        if step < 1:
-            step = 1.0
-    n = math.ceil(top / step - 1e-9)
-    ticks = [i * step for i in range(n + 1)]
-    return ticks, ticks[-1] if ticks[-1] > 0 else step
+    ticks = palette.ticks(vmax, palette.unit_of(unit), 4)
+    return ticks, ticks[-1] if ticks[-1] > 0 else 1.0
 
 
-def y_label(v: float, unit: str) -> str:
-    if unit == "duration":
-        return format_duration(v, max_parts=1) if v else "0"
-    if unit == "ratio":
-        return f"{v * 100:.0f} %"
-    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.1f}"
+def y_label(v: float, unit: str, step: float = 1.0) -> str:
+    """A tick's label: ``2h``, ``25 %``, ``1,200``."""
+    return palette.tick_label(v, palette.unit_of(unit), step)
 
 
 def value_label(v: float | None, unit: str) -> str:
     """A value as people read it, in the chart's unit."""
-    if v is None:
-        return "—"
-    if unit == "duration":
-        return format_duration(v)
-    if unit == "ratio":
-        return f"{v * 100:.1f} %"
-    return f"{v:,.1f}".rstrip("0").rstrip(".")
+    return fmt.as_format(palette.unit_of(unit), v)
 
 
 def _month_add(d: date, months: int) -> date:
@@ -158,7 +101,7 @@ def x_ticks(x0: date, x1: date) -> list[tuple[date, str]]:
         step = 7 if days <= 42 else 14
         out, d = [], start
         while d <= x1:
-            out.append((d, d.strftime("%d %b").lstrip("0")))
+            out.append((d, fmt.day_month(d)))
             d += timedelta(days=step)
         return out
     months = days / 30.44
@@ -169,7 +112,7 @@ def x_ticks(x0: date, x1: date) -> list[tuple[date, str]]:
     out = []
     last_year = None
     while d <= x1:
-        label = d.strftime("%b")
+        label = fmt.month_abbr(d.month)
         if d.year != last_year:
             label = f"{label} {d.year}"
             last_year = d.year
@@ -263,7 +206,9 @@ def time_chart(title: str, x: Sequence[date], series: Sequence[tuple[str, Sequen
         y = py(t)
         out.append(f'<path d="M{_f(frame.left)} {_f(y)}L{_f(width - frame.right)} {_f(y)}" '
                    f'stroke="{GRID}" stroke-width="{1.2 if t == 0 else 0.7}" fill="none"/>')
-        out.append(_text(frame.left - 6, y + 4, y_label(t, unit), size=11.5, anchor="end",
+        tick_step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+        out.append(_text(frame.left - 6, y + 4, y_label(t, unit, tick_step), size=11.5,
+                         anchor="end",
                          color=MUTED))
     base_y = frame.top + frame.plot_h
     out.append(f'<path d="M{_f(frame.left)} {_f(base_y)}L{_f(width - frame.right)} '
@@ -366,8 +311,7 @@ def signed_bars(title: str, items: Sequence[tuple[str, float]], *, unit: str = "
                    f'height="{_f(row_h - 10)}" fill="{fill}" stroke="{INK}" '
                    f'stroke-width="1"/>')
         sign = "+" if v > 0 else "−" if v < 0 else ""
-        text = sign + (format_duration(abs(v)) if unit == "duration" else value_label(abs(v),
-                                                                                      unit))
+        text = sign + value_label(abs(v), unit)
         tx = (x + w + 5) if v >= 0 else (x - 5)
         anchor = "start" if v >= 0 else "end"
         if v < 0 and tx - 6 * len(text) < plot_l - label_w + 4:

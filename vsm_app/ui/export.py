@@ -147,7 +147,7 @@ class MapPicture:
     """A map ready to paint: a private scene, its overlay, the title, the picture size.
 
     Use as a context manager (the scene is let go of on exit). ``measured_ladder`` (a
-    ``canvas.ladder.MeasuredLadder``) puts the ladder in measured mode, as the editor shows it.
+    ``report.overlay.MeasuredLadder``) puts the ladder in measured mode, as the editor shows it.
     """
 
     def __init__(self, project_name: str, vsm_map: ValueStreamMap, *,
@@ -544,7 +544,7 @@ def export_map_image(project: Project, vsm_map: ValueStreamMap, path: str | os.P
     project_path
         The open project's file, never overwritten.
     measured_ladder
-        Show the ladder in measured mode (``canvas.ladder.MeasuredLadder``), as on screen.
+        Show the ladder in measured mode (``report.overlay.MeasuredLadder``), as on screen.
 
     Raises
     ------

@@ -67,10 +67,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.durations import format_duration
 from ..domain.model import Project, ProjectSettings, ValueStreamMap
 from ..domain.templates import software_delivery
+from ..metrics import format as fmt
 from ..paths import user_data_dir
+from ..report.data import ladder_totals
 from ..storage import autosave
 from ..storage.project_file import (
     ProjectFileError,
@@ -80,7 +81,6 @@ from ..storage.project_file import (
 )
 from . import settings
 from .canvas.editor import MapEditor, release_clipboard
-from .canvas.scene import fmt_pct
 from .commands import AddMapCommand, RemoveMapCommand, RenameMapCommand
 from .dialogs import messages
 from .dialogs.cheatsheet import CheatSheetDialog
@@ -694,13 +694,13 @@ class MainWindow(QMainWindow):
         self._hide_ingest_progress()
         n = len(self.project.sources)
         self.statusBar().showMessage(
-            f"Measured {len(data.tables.changes):,} changes from {n} data source"
-            f"{'s' if n != 1 else ''}", 5000)
+            f"Measured {fmt.count(len(data.tables.changes), 'changes')} from "
+            f"{fmt.count(n, 'data sources')}", 5000)
 
     def _on_result(self, result: Any) -> None:
         from .overlay import status_text
 
-        self.constraint_label.setText(status_text(result.to_json()))
+        self.constraint_label.setText(status_text(result))
 
     def _on_measure_failed(self, message: str, details: str) -> None:
         if not self.sources.is_ingesting():
@@ -900,10 +900,8 @@ class MainWindow(QMainWindow):
             return
         m = ed.scene.metrics
         day = ed.map.settings.day_length_s
-        parts = [f"Lead time {format_duration(m.lead_time_s, day)}",
-                 f"Process time {format_duration(m.process_time_s, day)}",
-                 f"Activity ratio {fmt_pct(m.activity_ratio)}",
-                 f"Rolled %C&A {fmt_pct(m.rolled_pca)}"]
+        parts = [f"{label} {value}" for label, value in ladder_totals(m, day)
+                 if label != "Takt"]
         if m.errors:
             parts.append(f"⚠ {len(m.errors)} to check")
         self.metrics_label.setText("   ·   ".join(parts))

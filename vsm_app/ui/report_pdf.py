@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 
 from ..domain.model import Project
+from ..metrics import format as fmt
 from ..report import html as report_html
 from ..report.data import BAND_WITHHELD, MetricLine, ReportData
 from ..report.target import check_cancel, report_progress
@@ -315,9 +316,10 @@ def _title_page(doc: _Pdf, data: ReportData) -> None:
     doc.y += h + 10
     if data.measured:
         doc.paragraph(f"Window {data.window} · per {data.period} · "
-                      f"{data.changes:,} changes · {data.deployments:,} deployments", 12,
+                      f"{fmt.count(data.changes, 'changes')} · "
+                      f"{fmt.count(data.deployments, 'deployments')}", 12,
                       color=MUTED, gap=2)
-    doc.paragraph(f"Generated {data.generated_on}", 10, color=MUTED, gap=22)
+    doc.paragraph(f"Generated {fmt.date_text(data.generated_on)}", 10, color=MUTED, gap=22)
     if data.measured:
         c0 = data.constraint
         if c0 is not None and (c0.sentence or c0.advice):
@@ -326,7 +328,8 @@ def _title_page(doc: _Pdf, data: ReportData) -> None:
             doc.callout(head + c0.sentence, 13)
             if c0.coverage:
                 doc.paragraph(c0.coverage, 10, color=MUTED)
-        keys = ("lead_time", "deployment_frequency", "change_failure_rate", "recovery_time")
+        keys = ("lead_time_median_s", "deployment_frequency_per_week", "change_failure_rate",
+                "recovery_time_median_s")
         head = [m for m in data.dora if m.key in keys]
         doc.subheading(f"DORA at a glance (bands: DORA {data.band_year} report)")
         doc.table([Column("Metric", 3), Column("Value", 1.6, "right"), Column("Band", 1.1)],
@@ -447,7 +450,7 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
                        Column("Changes", 1.05, "right")],
                       [[s.name + (" (constraint)" if s.is_constraint else ""), s.estimate_wait,
                         s.measured_wait_median, s.measured_wait_p85, s.estimate_process,
-                        s.measured_active_median, s.wait_share, f"{s.changes:,}"]
+                        s.measured_active_median, s.wait_share, fmt.count(s.changes)]
                        for s in data.stages],
                       bold_rows=[i for i, s in enumerate(data.stages) if s.is_constraint])
             if c is not None and c.contributions:
@@ -476,7 +479,7 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
         if data.sources:
             doc.table([Column("Source", 3), Column("Format", 1.8), Column("Records", 1, "right"),
                        Column("Linked", 1, "right"), Column("Skipped", 1, "right")],
-                      [[s.path, s.format, f"{s.records:,}", f"{s.linked:,}", f"{s.skipped:,}"]
+                      [[s.path, s.format, fmt.count(s.records), fmt.count(s.linked), fmt.count(s.skipped)]
                        for s in data.sources])
         else:
             doc.paragraph(f"No data source was measured: {data.not_measured_reason}.", 10)

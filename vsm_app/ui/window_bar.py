@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QRangeSlider
 
-from .overlay import window_text
+from ..metrics import format as fmt
 
 #: while a handle is dragged, the newest window is sent at most this often
 DRAG_INTERVAL_MS = 120
@@ -179,8 +179,8 @@ class WindowBar(QWidget):
         start = self._extent[0] + a * DAY
         end = self._extent[0] + b * DAY
         days = b - a
-        span = f"{days / 7:.0f} weeks" if days >= 28 else f"{days} day{'s' if days != 1 else ''}"
-        self.range_label.setText(f"{window_text(start, end)} · {span}")
+        span = fmt.count(days / 7, "weeks") if days >= 28 else fmt.count(days, "days")
+        self.range_label.setText(f"{fmt.window(start, end)} · {span}")
 
     # -- choosing ----------------------------------------------------------------------------------
     def _on_slider_moved(self, value: tuple[int, int]) -> None:

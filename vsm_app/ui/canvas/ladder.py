@@ -12,8 +12,7 @@ the analysis engine's figures, and the legend gains the heat scale of the overla
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
@@ -38,30 +37,6 @@ class LadderStep:
     width: float
     wait_text: str
     process_text: str
-
-
-@dataclass(frozen=True)
-class MeasuredLadder:
-    """What the ladder shows in measured mode; the scene formats the seconds with the map's
-    day length.
-
-    Parameters
-    ----------
-    wait_s, active_s
-        Stage id → measured median wait / active time (None: not measured).
-    summary
-        Rows of the summary box (label, value), already formatted from the engine's figures.
-    title
-        Title of the summary box.
-    heat_scale
-        (colour, label) of each class of the overlay's heat scale, for the legend.
-    """
-
-    wait_s: Mapping[str, float | None] = field(default_factory=dict)
-    active_s: Mapping[str, float | None] = field(default_factory=dict)
-    summary: tuple[tuple[str, str], ...] = ()
-    title: str = "Measured medians · main path"
-    heat_scale: tuple[tuple[str, str], ...] = ()
 
 
 class LadderItem(QGraphicsObject):

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain import classic
-from ...domain.durations import format_duration
 from ...domain.model import (
     Flow,
     FlowKind,
@@ -32,6 +31,9 @@ from ...domain.model import (
     StickyNote,
     ValueStreamMap,
 )
+from ...metrics import format as fmt
+from ...report.data import ladder_totals
+from ...report.overlay import MeasuredLadder
 from ..theme import LIGHT, CanvasColors
 from .items import (
     BOX_W,
@@ -44,7 +46,7 @@ from .items import (
     StageItem,
     WaitItem,
 )
-from .ladder import ESTIMATED_TITLE, LadderItem, LadderStep, LegendItem, MeasuredLadder
+from .ladder import ESTIMATED_TITLE, LadderItem, LadderStep, LegendItem
 
 LADDER_GAP = 70.0
 MIN_LADDER_STEP_GAP = 40.0
@@ -63,27 +65,9 @@ class SceneEventHandler(Protocol):
     def scene_context_menu(self, event: QGraphicsSceneContextMenuEvent) -> bool: ...
 
 
-def fmt_pct(x: float | None, digits: int = 1) -> str:
-    """A fraction as a percentage for people (``None`` → an em dash)."""
-    if x is None:
-        return "—"
-    v = x * 100.0
-    if digits and abs(v - round(v)) > 1e-9:
-        return f"{v:.{digits}f} %"
-    return f"{v:.0f} %"
-
-
 def summary_rows(m: classic.ClassicMetrics, day_length_s: float) -> list[tuple[str, str]]:
-    """The rows of the ladder's summary box, formatted from the core's figures."""
-    rows = [
-        ("Lead time", format_duration(m.lead_time_s, day_length_s)),
-        ("Process time", format_duration(m.process_time_s, day_length_s)),
-        ("Activity ratio", fmt_pct(m.activity_ratio)),
-        ("Rolled %C&A", fmt_pct(m.rolled_pca)),
-    ]
-    if m.takt_time_s is not None:
-        rows.append(("Takt", format_duration(m.takt_time_s, day_length_s)))
-    return rows
+    """The rows of the ladder's summary box (the report's, :func:`ladder_totals`)."""
+    return ladder_totals(m, day_length_s)
 
 
 class MapScene(QGraphicsScene):
@@ -297,16 +281,16 @@ class MapScene(QGraphicsScene):
             stage = self.map.stage(fig.stage_id)
             est = stage.estimates
             rows = [
-                ("PT", format_duration(fig.process_time_s, day)),
-                ("Wait", format_duration(fig.wait_time_s, day)),
-                ("LT", format_duration(fig.lead_time_s, day)),
-                ("%C&A", fmt_pct(fig.pca)),
+                ("PT", fmt.duration(fig.process_time_s, day)),
+                ("Wait", fmt.duration(fig.wait_time_s, day)),
+                ("LT", fmt.duration(fig.lead_time_s, day)),
+                ("%C&A", fmt.value("estimate.pca", fig.pca)),
             ]
             self._stages[fig.stage_id].set_content(StageContent(
                 name=stage.name, owner=stage.owner, people=stage.people, rows=rows,
                 above_takt=fig.above_takt, errors=errors.get(fig.stage_id, [])))
-            inv = "" if est.inventory is None else f"{est.inventory:,.0f} pcs"
-            wait = "" if fig.wait_time_s is None else format_duration(fig.wait_time_s, day)
+            inv = "" if est.inventory is None else f"{fmt.count(est.inventory)} pcs"
+            wait = "" if fig.wait_time_s is None else fmt.duration(fig.wait_time_s, day)
             self._waits[fig.stage_id].set_text(wait, inv)
 
     def _update_layout(self) -> None:
@@ -355,8 +339,8 @@ class MapScene(QGraphicsScene):
             fig = m.stage(sid)
             wait, process = ((fig.wait_time_s, fig.process_time_s) if measured is None else
                              (measured.wait_s.get(sid), measured.active_s.get(sid)))
-            steps.append(LadderStep(fig.name, x, BOX_W, format_duration(wait, day),
-                                    format_duration(process, day)))
+            steps.append(LadderStep(fig.name, x, BOX_W, fmt.duration(wait, day),
+                                    fmt.duration(process, day)))
         self.ladder.title = ESTIMATED_TITLE if measured is None else measured.title
         self.ladder.set_content(steps, summary_rows(m, day) if measured is None
                                 else list(measured.summary))

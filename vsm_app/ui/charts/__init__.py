@@ -10,18 +10,10 @@ from .constraint import ConstraintBanner, ConstraintPanel, WaterfallChart, const
 from .dora import TILES, DoraPanel, MetricTile
 from .flow import FlowPanel
 from .stage_detail import StageDetailPanel
-from .style import (
-    ChartTheme,
-    chart_theme,
-    fmt_pct,
-    fmt_signed_duration,
-    fmt_value,
-    panel_style_sheet,
-)
+from .style import ChartTheme, chart_theme, panel_style_sheet
 
 __all__ = [
     "AreaStack", "Chart", "ChartTheme", "ConstraintBanner", "ConstraintPanel", "DoraPanel",
     "FlowPanel", "MetricTile", "Series", "StageDetailPanel", "TILES", "TimeChart",
-    "WaterfallChart", "chart_theme", "constraint_headline", "fmt_pct", "fmt_signed_duration",
-    "fmt_value", "panel_style_sheet",
+    "WaterfallChart", "chart_theme", "constraint_headline", "panel_style_sheet",
 ]

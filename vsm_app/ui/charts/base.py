@@ -28,13 +28,13 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QContextMenuEvent, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
+from ...metrics import format as fmt
 from .data import DAY_S, PeriodAxis
 from .style import (
     LIGHT_CHARTS,
     TICK_PT,
     TITLE_PT,
     ChartTheme,
-    fmt_value,
     font,
     kind_brushes,
     value_axis,
@@ -587,7 +587,7 @@ class Chart(pg.PlotWidget):
             elif not math.isfinite(v):
                 text = "—"
             else:
-                text = fmt_value(v, s.unit, s.noun)
+                text = fmt.as_format(s.unit, v, noun=s.noun)
             py = float(s.y[i]) if math.isfinite(float(s.y[i])) else math.nan
             lines.append((px, py, f"{s.label}: {text}"))
         return "", lines
@@ -785,7 +785,7 @@ class TimeChart(Chart):
         if not header and lines:
             import pandas as pd
 
-            header = pd.Timestamp(lines[0][0], unit="s", tz="UTC").strftime("%a %d %b %Y")
+            header = fmt.date_text(pd.Timestamp(lines[0][0], unit="s", tz="UTC"))
         return header, lines
 
     def context_menu(self) -> QMenu:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -21,11 +21,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ...analysis.constraint import constraint_sentence, window_name
 from ...analysis.coverage import coverage_sentence, coverage_short, withheld_advice
-from ...domain.durations import format_duration
+from ...analysis.engine import AnalysisResult
+from ...analysis.results import Constraint, DecompositionWindow
+from ...metrics import format as fmt
 from .base import Chart, Series, TimeChart, role_color
 from .data import PeriodAxis, column, period_axis
-from .style import TICK_PT, ChartTheme, fmt_pct, fmt_signed_duration, font
+from .style import TICK_PT, ChartTheme, font
 
 TOTAL = "Total change"
 NOT_MEASURED = "Constraint: not measured yet"
@@ -34,21 +37,21 @@ WIDE_PX = 1350
 MEDIUM_PX = 700
 
 
-def constraint_headline(bottleneck: dict[str, Any] | None) -> str:
+def constraint_headline(bottleneck: Constraint | None) -> str:
     """``Constraint: Review — 43 % of waiting · 4 of 5 stages, 128 changes`` (or that none is
     named, and on what: the reasons and the advice are in :func:`withheld_advice`)."""
-    b = bottleneck or {}
-    stage = b.get("stage")
+    if bottleneck is None:
+        return NOT_MEASURED
+    b = bottleneck
     short = coverage_short(b)
-    if not stage:
+    if not b.stage:
         if short:
             return f"No constraint named · {short}"
-        why = (b.get("reasons") or {}).get("stage") or "no measured waiting in this window"
+        why = b.reason("stage") or "no measured waiting in this window"
         return f"No constraint found: {why}"
-    share = b.get("share")
-    part = f" — {share * 100:.0f} % of waiting" if isinstance(share, int | float) and \
-        math.isfinite(share) else ""
-    return f"Constraint: {stage}{part}" + (f" · {short}" if short else "")
+    part = (f" — {fmt.value('bottleneck.share', b.share)} of waiting"
+            if b.share is not None else "")
+    return f"Constraint: {b.stage}{part}" + (f" · {short}" if short else "")
 
 
 class ConstraintBanner(QLabel):
@@ -64,13 +67,12 @@ class ConstraintBanner(QLabel):
         self.setText(NOT_MEASURED)
         self.setToolTip("")
 
-    def set_result(self, result: Any) -> None:
-        b = getattr(result, "bottleneck", None) or {}
-        text = constraint_headline(b)
-        sentence = b.get("sentence")
-        self.setText(text)
+    def set_result(self, result: AnalysisResult) -> None:
+        b = result.bottleneck
+        self.setText(constraint_headline(b))
         self.setToolTip("\n".join(t for t in (coverage_sentence(b), withheld_advice(b),
-                                               sentence) if t))
+                                               constraint_sentence(b),
+                                               fmt.tooltip("stage.wait_share")) if t))
 
 
 class WaterfallChart(Chart):
@@ -101,22 +103,22 @@ class WaterfallChart(Chart):
         self.values = np.empty(0)
         self.bottoms = np.empty(0)
         self.total_s: float | None = None
-        self._details: dict[str, dict[str, float]] = {}
-        self._before: dict[str, Any] = {}
-        self._after: dict[str, Any] = {}
+        self._details: Mapping[str, Mapping[str, float | None]] = {}
+        self._before: DecompositionWindow | None = None
+        self._after: DecompositionWindow | None = None
         self._hover_series = Series("contribution", "Contribution", "duration", "bars",
                                     [self.bars], hover=False)
         self._extra_theme(self.theme)
 
-    def set_bottleneck(self, bottleneck: dict[str, Any] | None) -> None:
-        """Draw ``bottleneck["lead_time_contributions"]`` and the total change."""
-        b = bottleneck or {}
-        contrib = b.get("lead_time_contributions") or {}
-        total = b.get("lead_time_change_s")
+    def set_bottleneck(self, bottleneck: Constraint | None) -> None:
+        """Draw the constraint's lead-time contributions and the total change."""
+        b = bottleneck or Constraint(None, None)
+        contrib = b.lead_time_contributions
+        total = b.lead_time_change_s
         names = [str(k) for k in contrib]
         vals = np.array([float(contrib[k]) for k in contrib], dtype=np.float64)
-        self._details = b.get("contributions_detail") or {}
-        self._before, self._after = b.get("before") or {}, b.get("after") or {}
+        self._details = b.contributions_detail
+        self._before, self._after = b.before, b.after
         if total is None or not len(vals):
             self.names, self.values, self.bottoms, self.total_s = [], np.empty(0), np.empty(0), \
                 None
@@ -126,7 +128,7 @@ class WaterfallChart(Chart):
             for lab in self._labels:
                 lab.hide()
             self.plotItem.getAxis("bottom").setTicks([[]])
-            reason = (b.get("reasons") or {}).get("lead_time_contributions")
+            reason = b.reason("lead_time_contributions")
             self.setToolTip(reason or "No lead-time change to decompose in this window")
             return
         self.setToolTip("")
@@ -194,7 +196,7 @@ class WaterfallChart(Chart):
             else:
                 lab.setAnchor((0.5, 0))
                 lab.setPos(float(x[i]), low)
-            lab.setText(fmt_signed_duration(h))
+            lab.setText(fmt.signed_duration(h))
             lab.setColor(self.theme.text)
             lab.show()
 
@@ -246,16 +248,16 @@ class WaterfallChart(Chart):
         top = float(self.bottoms[i] + h)
         if name == TOTAL:
             b, a = self._before, self._after
-            lines = [f"Total change in median lead time: {fmt_signed_duration(h)}"]
-            if b and a:
-                lines.append(f"{format_duration(b.get('median_s'))} ({b.get('label', '')}) → "
-                             f"{format_duration(a.get('median_s'))} ({a.get('label', '')})")
+            lines = [f"Total change in median lead time: {fmt.signed_duration(h)}"]
+            if b is not None and a is not None:
+                lines.append(f"{fmt.duration(b.median_s)} ({window_name(b)}) → "
+                             f"{fmt.duration(a.median_s)} ({window_name(a)})")
             return "", [(float(i), top, line) for line in lines]
-        lines = [f"{name}: {fmt_signed_duration(h)}"]
+        lines = [f"{name}: {fmt.signed_duration(h)}"]
         parts = self._details.get(name) or {}
         words = {"wait": "waiting", "active": "working"}
         if parts:
-            lines.append(" · ".join(f"{words.get(k, k)} {fmt_signed_duration(v)}"
+            lines.append(" · ".join(f"{words.get(k, k)} {fmt.signed_duration(v)}"
                                     for k, v in parts.items()))
         elif name == "(other)":
             lines.append("time in no bound stage, and what the per-stage averages around "
@@ -365,24 +367,22 @@ class ConstraintPanel(QWidget):
         self.coverage.setText("")
         self.waterfall.set_bottleneck(None)
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: AnalysisResult) -> None:
         """The window's constraint, sentence and waterfall."""
-        b = getattr(result, "bottleneck", None) or {}
+        b = result.bottleneck
         self.headline.setText(constraint_headline(b))
         self.coverage.setText(" ".join(t for t in (coverage_sentence(b), withheld_advice(b))
                                        if t))
-        sentence = b.get("sentence")
-        reasons = b.get("reasons") or {}
-        self.sentence.setText(sentence or reasons.get("lead_time_contributions") or "")
-        before, after = b.get("before") or {}, b.get("after") or {}
-        measure = "lead time" if b.get("measure", "lead_time") == "lead_time" else "flow time"
-        if before and after and before.get("median_s") is not None:
+        self.sentence.setText(constraint_sentence(b) or b.reason("lead_time_contributions"))
+        before, after = b.before, b.after
+        measure = "lead time" if (b.measure or "lead_time") == "lead_time" else "flow time"
+        if before is not None and after is not None and before.median_s is not None:
             self.compare.setText(
-                f"Median {measure}: {format_duration(before.get('median_s'))} "
-                f"({before.get('label', '')}, {before.get('n', 0)} changes) → "
-                f"{format_duration(after.get('median_s'))} ({after.get('label', '')}, "
-                f"{after.get('n', 0)} changes). The bars add up to the total change: + adds "
-                "to the lead time, − (hatched) cuts it.")
+                f"Median {measure}: {fmt.duration(before.median_s)} "
+                f"({window_name(before)}, {fmt.count(before.n, 'changes')}) → "
+                f"{fmt.duration(after.median_s)} ({window_name(after)}, "
+                f"{fmt.count(after.n, 'changes')}). The bars add up to the total change: "
+                "+ adds to the lead time, − (hatched) cuts it.")
         else:
             self.compare.setText("")
         self.waterfall.set_bottleneck(b)
@@ -393,7 +393,7 @@ class ConstraintPanel(QWidget):
         noun = {"day": "day", "month": "month"}.get(axis.period, "week")
         self.by_period.title = f"Constraint each {noun}"
         self.by_period.apply_theme(self.by_period.theme)
-        names = [str(s.get("name")) for s in getattr(context, "stages", []) or []]
+        names = [s.name for s in getattr(context, "stages", ()) or ()]
         self._stages = names
         cbp: pd.Series = getattr(context, "constraint_by_period", pd.Series(dtype=object))
         # the engine aligns constraint_by_period with result.periods, row for row
@@ -403,7 +403,8 @@ class ConstraintPanel(QWidget):
         y = np.array([pos.get(s, np.nan) if isinstance(s, str) else np.nan
                       for s in stage_of], dtype=np.float64)
         shares = self._wait_shares(context, axis, stage_of)
-        texts = [f"{s} ({fmt_pct(sh, 0)} of waiting)" if isinstance(s, str) else "none measured"
+        texts = [f"{s} ({fmt.value('stage.wait_share', sh)} of waiting)" if isinstance(s, str)
+                 else "none measured"
                  for s, sh in zip(stage_of, shares, strict=True)]
         ax = self.by_period.plotItem.getAxis("left")
         ax.setTicks([[(float(i), n) for i, n in enumerate(names)]])

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...metrics import format as fmt
+
 NS_PER_S = 1_000_000_000
 DAY_S = 86_400.0
 
@@ -66,18 +68,14 @@ class PeriodAxis:
         return np.where(hit, i, -1)
 
     def describe(self, i: int) -> str:
-        """``Week 2025-W12 · 17–23 Mar 2025`` / ``Mon 17 Mar 2025`` / ``Month Mar 2025``."""
+        """``Week 2025-W12 · 17 Mar 2025 – 23 Mar 2025`` / ``17 Mar 2025`` / ``Month 2025-03 ·
+        1 Mar 2025 – 31 Mar 2025``: the period's label and its days."""
         start = pd.Timestamp(self.start_s[i], unit="s", tz="UTC")
         last = pd.Timestamp(self.end_s[i] - 1, unit="s", tz="UTC")
         if self.period == "day":
-            return start.strftime("%a %d %b %Y")
-        if self.period == "month":
-            return f"Month {start.strftime('%b %Y')}"
-        if start.month == last.month:
-            span = f"{start.day}–{last.day} {last.strftime('%b %Y')}"
-        else:
-            span = f"{start.strftime('%d %b')} – {last.strftime('%d %b %Y')}"
-        return f"Week {self.labels[i]} · {span}"
+            return fmt.date_text(start)
+        word = "Month" if self.period == "month" else "Week"
+        return f"{word} {self.labels[i]} · {fmt.date_range(start, last)}"
 
 
 def period_axis(result: object) -> PeriodAxis:
@@ -133,4 +131,4 @@ def stage_names(result: object) -> list[str]:
     summary: pd.DataFrame = getattr(result, "stage_summary", pd.DataFrame())
     if summary is not None and len(summary) and "stage" in summary:
         return [str(s) for s in summary["stage"].tolist()]
-    return [str(s.get("name")) for s in getattr(result, "stages", []) or []]
+    return [s.name for s in getattr(result, "stages", ()) or ()]

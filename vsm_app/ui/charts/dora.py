@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
@@ -32,12 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from ...analysis.baseline import stability_warnings
-from ...domain.durations import format_duration
-from ...domain.numbers import finite as _num
+from ...analysis.engine import AnalysisResult
+from ...analysis.results import DoraCounts, DoraSummary, MetricValues
+from ...metrics import format as fmt
+from ...metrics.catalogue import Metric, metric
 from .base import Chart, TimeChart
 from .constraint import ConstraintBanner
-from .data import NS_PER_S, PeriodAxis, column, period_axis
-from .style import BAND_NAMES, ChartTheme, fmt_value
+from .data import PeriodAxis, column, period_axis
+from .style import BAND_NAMES, ChartTheme
 
 
 @dataclass(frozen=True)
@@ -58,19 +59,38 @@ class TrendSpec:
 
 @dataclass(frozen=True)
 class TileSpec:
-    """One DORA metric: JSON key, title, group, band metric and unit of its value."""
+    """One DORA metric's tile: its catalogue id, group and trend; the title, the band table
+    and the value's format come from the metric catalogue."""
 
     key: str
-    title: str
     group: str  # throughput | stability | ci
-    band: str | None
-    unit: str
-    trend_unit: str
     trend: tuple[TrendSpec, ...] = field(default_factory=tuple)
+    #: a shorter title than the catalogue's label, where the tile is narrow
+    short_title: str = ""
+
+    @property
+    def metric(self) -> Metric:
+        return metric(self.key)
 
     @property
     def json_key(self) -> str:
-        return self.key.split(".", 1)[1]
+        return self.metric.key
+
+    @property
+    def title(self) -> str:
+        return self.short_title or self.metric.label
+
+    @property
+    def band(self) -> str | None:
+        return self.metric.band
+
+    @property
+    def unit(self) -> str:
+        return self.metric.format.value
+
+    @property
+    def trend_unit(self) -> str:
+        return self.unit
 
 
 def _rate_trend(column: str, role: str, num: str, den: str) -> tuple[TrendSpec, ...]:
@@ -80,25 +100,20 @@ def _rate_trend(column: str, role: str, num: str, den: str) -> tuple[TrendSpec, 
 
 
 TILES: tuple[TileSpec, ...] = (
-    TileSpec("dora.deployment_frequency_per_week", "Deployment frequency", "throughput",
-             "deployment_frequency", "per_week", "per_week",
+    TileSpec("dora.deployment_frequency_per_week", "throughput",
              (TrendSpec("deployments_per_week", "Deployments", "s0", kind="bars"),
               TrendSpec("deployment_days_per_week", "Deployment days", "total"))),
-    TileSpec("dora.lead_time_median_s", "Lead time for changes", "throughput", "lead_time",
-             "duration", "duration",
+    TileSpec("dora.lead_time_median_s", "throughput",
              (TrendSpec("lead_time_median_s", "Median", "s0", symbol="o"),
               TrendSpec("lead_time_p85_s", "p85", "s0", dashed=True))),
-    TileSpec("dora.change_failure_rate", "Change failure rate", "stability",
-             "change_failure_rate", "percent", "percent",
+    TileSpec("dora.change_failure_rate", "stability",
              _rate_trend("change_failure_rate", "s1", "failed_deployments", "deployments")),
-    TileSpec("dora.recovery_time_median_s", "Recovery time", "stability", "recovery_time",
-             "duration", "duration",
+    TileSpec("dora.recovery_time_median_s", "stability",
              (TrendSpec("recovery_time_median_s", "Median recovery time", "s1", symbol="o",
-                        sparse=True),)),
-    TileSpec("dora.rework_rate", "Rework rate", "stability", None, "percent", "percent",
+                        sparse=True),), short_title="Recovery time"),
+    TileSpec("dora.rework_rate", "stability",
              _rate_trend("rework_rate", "s1", "rework_deployments", "deployments")),
-    TileSpec("dora.pipeline_failure_rate", "Pipeline failure rate", "ci", None, "percent",
-             "percent",
+    TileSpec("dora.pipeline_failure_rate", "ci",
              _rate_trend("pipeline_failure_rate", "s3", "failed_deploy_runs", "deploy_runs")),
 )
 
@@ -130,43 +145,40 @@ COMPACT_BELOW_PX = 1180
 NO_BAND_TIP = "The DORA report publishes no performance band for {what}."
 
 
-def detail_text(spec: TileSpec, dora: dict[str, Any]) -> str:
+def detail_text(spec: TileSpec, dora: DoraSummary) -> str:
     """The context line under a tile's value (counts, p85, deployment days)."""
-    counts = dora.get("counts") or {}
-    deployments = counts.get("deployments")
-    if spec.json_key == "deployment_frequency_per_week":
-        days = _num(dora.get("deployment_days_per_week"))
+    counts = dora.counts or DoraCounts()
+    deployments = counts.deployments
+    key = spec.json_key
+    if key == "deployment_frequency_per_week":
         parts = []
-        if days is not None:
-            parts.append(f"on {days:.1f} deployment days / week")
-        if deployments is not None:
-            parts.append(f"{int(deployments)} deployments")
+        if dora.deployment_days_per_week is not None:
+            days = fmt.number(dora.deployment_days_per_week,
+                              metric("dora.deployment_days_per_week").decimals)
+            parts.append(f"on {days} deployment days / week")
+        if dora.counts is not None:
+            parts.append(fmt.count(deployments, "deployments"))
         return " · ".join(parts)
-    if spec.json_key == "lead_time_median_s":
-        p85 = _num(dora.get("lead_time_p85_s"))
-        n = counts.get("changes_with_lead_time")
+    if key == "lead_time_median_s":
         parts = ["median"]
-        if p85 is not None:
-            parts.append(f"p85 {format_duration(p85)}")
-        if n is not None:
-            parts.append(f"{int(n)} changes")
+        if dora.lead_time_p85_s is not None:
+            parts.append(f"p85 {fmt.value('dora.lead_time_p85_s', dora.lead_time_p85_s)}")
+        if dora.counts is not None:
+            parts.append(fmt.count(counts.changes_with_lead_time, "changes"))
         return " · ".join(parts)
-    if spec.json_key == "change_failure_rate":
-        failed = counts.get("failed_deployments")
-        if failed is not None and deployments:
-            return f"{int(failed)} of {int(deployments)} deployments caused a failure"
-    if spec.json_key == "recovery_time_median_s":
-        n = counts.get("recoveries")
-        if n is not None:
-            return f"median of {int(n)} recoveries"
-    if spec.json_key == "rework_rate":
-        n = counts.get("rework_deployments")
-        if n is not None and deployments:
-            return f"{int(n)} of {int(deployments)} deployments were unplanned fixes"
-    if spec.json_key == "pipeline_failure_rate":
-        runs, failed = counts.get("deploy_runs"), counts.get("failed_deploy_runs")
-        if runs:
-            return f"{int(failed or 0)} of {int(runs)} deploy runs failed"
+    if dora.counts is None:
+        return ""
+    if key == "change_failure_rate" and deployments:
+        return (f"{fmt.count(counts.failed_deployments)} of "
+                f"{fmt.count(deployments, 'deployments')} caused a failure")
+    if key == "recovery_time_median_s":
+        return f"median of {fmt.count(counts.recoveries, 'recoveries')}"
+    if key == "rework_rate" and deployments:
+        return (f"{fmt.count(counts.rework_deployments)} of "
+                f"{fmt.count(deployments, 'deployments')} were unplanned fixes")
+    if key == "pipeline_failure_rate" and counts.deploy_runs:
+        return (f"{fmt.count(counts.failed_deploy_runs)} of "
+                f"{fmt.count(counts.deploy_runs, 'deploy runs')} failed")
     return ""
 
 
@@ -294,31 +306,34 @@ class MetricTile(QFrame):
             self.setFixedHeight(TILE_H)
             self.trend.setMinimumWidth(260)
 
-    def set_value(self, dora: dict[str, Any]) -> None:
-        """Show this metric of the window's ``dora`` section."""
+    def set_value(self, dora: DoraSummary) -> None:
+        """Show this metric of the window's DORA section."""
         spec = self.spec
-        value = _num(dora.get(spec.json_key))
-        reason = (dora.get("reasons") or {}).get(spec.json_key) or ""
-        self.value_label.setText(fmt_value(value, spec.unit))
-        self.value_label.setToolTip(reason if value is None else "")
+        value = dora.value(spec.json_key)
+        reason = dora.reason(spec.json_key)
+        year = dora.bands.year
+        self.value_label.setText(fmt.value(spec.metric, value))
+        self.value_label.setToolTip(reason if value is None else
+                                    fmt.tooltip(spec.metric, year or None))
         self.detail_label.setText(detail_text(spec, dora) if value is not None else
                                   (reason or "not measured in this window"))
-        bands = dora.get("bands") or {}
-        year = bands.get("year", "")
+        self.title_label.setToolTip(fmt.tooltip(spec.metric, year or None))
         if spec.band is None:
             what = spec.title.lower()
             self.band_chip.set_band(None, NO_BAND_TIP.format(what=what), "unbanded")
-        elif value is None or bands.get(spec.band) is None:
-            withheld = (bands.get("reasons") or {}).get(spec.band)
+        elif value is None or dora.bands.band(spec.band) is None:
+            withheld = dora.bands.withheld(spec.band)
             if value is not None and withheld:
                 self.band_chip.set_band(None, f"Band withheld: {withheld}", "withheld")
             else:
                 self.band_chip.set_band(None, reason or "No value in this window, so no band",
                                         "null")
         else:
-            band = str(bands[spec.band])
+            band = str(dora.bands.band(spec.band))
+            bands = fmt.band_thresholds(spec.metric, year)
             self.band_chip.set_band(band, f"DORA {year} performance band: "
-                                          f"{BAND_NAMES.get(band, band)}")
+                                          f"{BAND_NAMES.get(band, band)}"
+                                    + (f"\n{'; '.join(bands)}" if bands else ""))
 
     def set_baseline(self, value: float | None, name: str | None) -> None:
         """Show the baseline's value of this metric beside now (None/None hides it)."""
@@ -326,7 +341,7 @@ class MetricTile(QFrame):
             self.baseline_label.setVisible(False)
             self.baseline_label.setText("")
             return
-        self.baseline_label.setText(f"Baseline “{name}”: {fmt_value(value, self.spec.unit)}")
+        self.baseline_label.setText(f"Baseline “{name}”: {fmt.value(self.spec.metric, value)}")
         self.baseline_label.setVisible(True)
 
     def set_trend(self, context: Any, axis: PeriodAxis) -> None:
@@ -410,18 +425,14 @@ class DoraPanel(QWidget):
         return frame
 
     # -- data ---------------------------------------------------------------------------------------
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: AnalysisResult) -> None:
         """Values and bands of the analysed window."""
-        dora = getattr(result, "dora", None) or {}
         for tile in self.tiles.values():
-            tile.set_value(dora)
+            tile.set_value(result.dora)
         self.banner.set_result(result)
-        w = getattr(result, "window", None)
-        if w:
-            lo = pd.Timestamp(w[0] // NS_PER_S, unit="s", tz="UTC")
-            hi = pd.Timestamp(w[1] // NS_PER_S - 1, unit="s", tz="UTC")
-            n = getattr(result, "deployments", 0)
-            self.window_label.setText(f"{lo:%d %b %Y} – {hi:%d %b %Y} · {n} deployments")
+        if result.window is not None:
+            self.window_label.setText(f"{fmt.window(*result.window)} · "
+                                      f"{fmt.count(result.deployments, 'deployments')}")
         else:
             self.window_label.setText("no data")
 
@@ -435,11 +446,10 @@ class DoraPanel(QWidget):
         self.banner.clear()
         self.window_label.setText("")
 
-    def set_baseline(self, values: dict[str, float | None] | None, name: str | None) -> None:
-        """Each tile shows the baseline's value of its metric (``values`` keyed like
-        ``dora.lead_time_median_s``); ``None`` hides them."""
+    def set_baseline(self, values: MetricValues | None, name: str | None) -> None:
+        """Each tile shows the baseline's value of its metric; ``None`` hides them."""
         for key, tile in self.tiles.items():
-            tile.set_baseline(values.get(key) if values else None,
+            tile.set_baseline(values.get(key) if values is not None else None,
                               name if values is not None else None)
 
     def set_trends(self, context: Any, axis: PeriodAxis | None = None) -> None:

@@ -15,35 +15,37 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ...domain.durations import format_duration
-from ...domain.numbers import finite as _num
+from ...analysis.engine import AnalysisResult
+from ...analysis.results import FlowSummary
+from ...metrics import format as fmt
 from .base import AreaStack, Chart, TimeChart
 from .constraint import ConstraintBanner
 from .data import PeriodAxis, column, period_axis, seconds, window_seconds
-from .style import KINDS, ChartTheme, fmt_pct
+from .style import KINDS, ChartTheme
 
 PERIOD_NOUN = {"day": "day", "week": "week", "month": "month"}
 #: at least this wide: three charts a row
 THREE_COLUMNS_PX = 1100
 
 
-def flow_summary(flow: dict[str, Any]) -> str:
+def flow_summary(flow: FlowSummary) -> str:
     """One line with the window's flow metrics and the Little's law check."""
-    parts = []
-    v = _num(flow.get("velocity_per_week"))
-    parts.append(f"Velocity <b>{v:.1f} / week</b>" if v is not None else "Velocity —")
-    m, p = _num(flow.get("flow_time_median_s")), _num(flow.get("flow_time_p85_s"))
-    ft = f"Flow time <b>{format_duration(m)}</b>" if m is not None else "Flow time —"
-    if p is not None:
-        ft += f" (p85 {format_duration(p)})"
-    parts.append(ft)
-    load = _num(flow.get("load_mean"))
-    parts.append(f"Load <b>{load:.1f}</b> open changes" if load is not None else "Load —")
-    parts.append(f"Efficiency <b>{fmt_pct(_num(flow.get('efficiency')))}</b>")
-    little = flow.get("littles_law") or {}
-    pred = _num(little.get("predicted_load"))
-    if pred is not None and load is not None:
-        parts.append(f"Little's law: {pred:.1f} predicted vs {load:.1f} measured")
+    def bold(metric_id: str, value: float | None) -> str:
+        text = fmt.value(metric_id, value)
+        return f"<b>{text}</b>" if value is not None else text
+
+    ft = f"Flow time {bold('flow.flow_time_median_s', flow.flow_time_median_s)}"
+    if flow.flow_time_p85_s is not None:
+        ft += f" (p85 {fmt.value('flow.flow_time_p85_s', flow.flow_time_p85_s)})"
+    load = flow.load_mean
+    parts = [f"Velocity {bold('flow.velocity_per_week', flow.velocity_per_week)}", ft,
+             f"Load {bold('flow.load_mean', load)}" + (" open changes" if load is not None
+                                                       else ""),
+             f"Efficiency {bold('flow.efficiency', flow.efficiency)}"]
+    little = flow.littles_law
+    if little is not None and little.predicted_load is not None and load is not None:
+        parts.append(f"Little's law: {fmt.value('flow.load_mean', little.predicted_load)} "
+                     f"predicted vs {fmt.value('flow.load_mean', load)} measured")
     return " · ".join(parts)
 
 
@@ -129,13 +131,12 @@ class FlowPanel(QWidget):
         self.summary.setText("")
         self.banner.clear()
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: AnalysisResult) -> None:
         """The window's flow metrics and the mean-load level over the window."""
-        flow = getattr(result, "flow", None) or {}
-        self.summary.setText(flow_summary(flow))
+        self.summary.setText(flow_summary(result.flow))
         self.banner.set_result(result)
         w = window_seconds(result)
-        mean = _num(flow.get("load_mean"))
+        mean = result.flow.load_mean
         if w is not None and mean is not None:
             self.load.set_series("load_mean", np.array(w), np.array([mean, mean]))
         else:

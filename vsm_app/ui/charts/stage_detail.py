@@ -17,8 +17,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...domain import classic
-from ...domain.durations import format_duration
 from ...domain.model import ValueStreamMap
+from ...metrics import format as fmt
 from .base import AREA_POINTS_PER_PX, Chart, TimeChart, role_color
 from .data import PeriodAxis, period_axis, stage_names, stage_period_series
 from .style import TICK_PT, ChartTheme, font
@@ -171,9 +171,9 @@ class StageDetailPanel(QWidget):
 
     def _default_stage(self, names: list[str]) -> str | None:
         for src in (self._result, self._context):
-            b = getattr(src, "bottleneck", None) or {}
-            if b.get("stage") in names:
-                return str(b["stage"])
+            b = getattr(src, "bottleneck", None)
+            if b is not None and b.stage in names:
+                return str(b.stage)
         return names[0] if names else None
 
     # -- drawing ------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ class StageDetailPanel(QWidget):
                 lab.hide()
             else:
                 self.chart.set_series(key, span, np.array([est, est], dtype=np.float64))
-                lab.setText(f"est. {word} {format_duration(est)}")
+                lab.setText(f"est. {word} {fmt.duration(est)}")
                 # wait labelled at the right end, process time at the left: never on top
                 lab.setAnchor((1, 1) if word == "wait" else (0, 1))
                 lab.setPos(float(span[1] if word == "wait" else span[0]), float(est))
@@ -241,22 +241,21 @@ class StageDetailPanel(QWidget):
         if self.stage is None:
             self.summary.setText("Select a stage on the map" if self.combo.count() == 0 else "")
             return
-        row = next((s for s in getattr(self._result, "stages", []) or []
-                    if s.get("name") == self.stage), None)
+        row = self._result.stage(self.stage) if self._result is not None else None
         est_wait, est_active = self.estimates()
         parts = [f"<b>{self.stage}</b> in the window"]
         for kind, est, word in (("wait", est_wait, "waiting"), ("active", est_active,
                                                                  "working")):
-            med = row.get(f"{kind}_median_s") if row else None
-            if med is None:
+            med = row.median(kind) if row is not None else None
+            if row is None or med is None:
                 parts.append(f"{word}: not measured")
                 continue
-            text = f"{word}: median <b>{format_duration(med)}</b>"
-            p85 = row.get(f"{kind}_p85_s")
+            text = f"{word}: median <b>{fmt.duration(med)}</b>"
+            p85 = row.p85(kind)
             if p85 is not None:
-                text += f" (p85 {format_duration(p85)})"
+                text += f" (p85 {fmt.duration(p85)})"
             if est is not None:
-                text += f", estimated {format_duration(est)}"
+                text += f", estimated {fmt.duration(est)}"
             parts.append(text)
         self.summary.setText(" · ".join(parts))
 

@@ -39,7 +39,6 @@ from ...analysis.engine import resolve_window
 from ...analysis.events import event_matrix, wide_events
 from ...analysis.periods import NAT, in_window
 from ...analysis.stages import StageSpec, bound_events, stage_durations, stage_summary
-from ...domain.durations import format_duration
 from ...domain.model import Segment, SegmentKind, ValueStreamMap
 from ...domain.tables import EVENTS, conform
 from ...domain.templates import (
@@ -48,6 +47,7 @@ from ...domain.templates import (
     SOFTWARE_DELIVERY_BINDINGS,
     TRUNK_BASED_BINDINGS,
 )
+from ...metrics import format as fmt
 from ..commands import SetStageFieldsCommand
 
 #: where each event comes from (tooltips)
@@ -182,12 +182,12 @@ def stats_text(s: SpanStats | None, day_length_s: float) -> str:
     if not s.count:
         text = "no change measured"
     else:
-        text = f"{s.count:,} changes · median {format_duration(s.median_s, day_length_s)}"
+        text = f"{fmt.count(s.count, 'changes')} · median {fmt.duration(s.median_s, day_length_s)}"
     left = []
     if s.missing:
-        left.append(f"{s.missing:,} missing an event")
+        left.append(f"{fmt.count(s.missing)} missing an event")
     if s.negative:
-        left.append(f"{s.negative:,} negative")
+        left.append(f"{fmt.count(s.negative)} negative")
     return text + (f" ({', '.join(left)})" if left else "")
 
 
@@ -319,10 +319,7 @@ class BindingsDialog(QDialog):
         w = self.previewer.window
         if w is None:
             return "Counts and medians over every finished change."
-        from ..overlay import window_text
-
-        start, end = (pd.Timestamp(v, unit="ns", tz="UTC") for v in w)
-        return (f"Counts and medians over the changes finished in {window_text(start, end)} "
+        return (f"Counts and medians over the changes finished in {fmt.window(*w)} "
                 f"(the window the map shows). A change missing an event, or whose span is "
                 f"negative, is left out and counted.")
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
+from ...metrics import format as fmt
+
 
 class RecoveryDialog(QDialog):
     """Restore the autosaved work, discard it, or decide later (keep the side file)."""
@@ -16,7 +18,7 @@ class RecoveryDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Recover unsaved work")
         self.choice = "later"
-        when = dt.datetime.fromtimestamp(autosave.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        when = fmt.date_time(dt.datetime.fromtimestamp(autosave.stat().st_mtime))
         what = project.name if project is not None else "an untitled project"
         text = QLabel(
             f"<b>vsm-app did not close normally.</b><br><br>Changes to {what} were autosaved "

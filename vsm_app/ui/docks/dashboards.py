@@ -166,7 +166,7 @@ class Dashboards(QObject):
         if self.baseline is None:
             panel.set_baseline(None, None)
             return
-        from ..improve.baselines import baseline_values
+        from ...analysis.baseline import baseline_values
 
         panel.set_baseline(baseline_values(self.baseline), self.baseline.name)
 

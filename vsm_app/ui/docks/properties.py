@@ -40,8 +40,9 @@ from ...domain.model import (
     ValueStreamMap,
 )
 from ...domain.numbers import parse_pca  # one %C&A reading (workshop proposals use it too)
+from ...metrics import format as fmt
+from ...metrics.catalogue import metric
 from .. import commands as cmd
-from ..canvas.scene import fmt_pct
 
 Parser = Callable[[str], Any]
 Formatter = Callable[[Any], str]
@@ -392,7 +393,7 @@ class PropertiesDock(QDockWidget):
                                        "with the map's demand per day"))
         p.add_field("lead_time_s", Field("Lead time", self._duration, self._fmt_duration,
                                          set_est("lead_time_s"), "optional: overrides wait + PT"))
-        p.add_field("pca", Field("%C&A", parse_pca, lambda v: "" if v is None else fmt_pct(v, 2),
+        p.add_field("pca", Field("%C&A", parse_pca, lambda v: "" if v is None else fmt.percent(v, 2),
                                  set_est("pca"), "e.g. 85%",
                                  "Percent complete and accurate"))
         p.add_section("Measured from data")
@@ -451,9 +452,9 @@ class PropertiesDock(QDockWidget):
         m = self.editor.scene.metrics if self.editor is not None else classic.compute(self.map)
         fig = m.stage(stage.id)
         day = self._day()
-        lines = [f"Lead time {format_duration(fig.lead_time_s, day)} = wait "
-                 f"{format_duration(fig.wait_time_s, day)} + process "
-                 f"{format_duration(fig.process_time_s, day)}"]
+        lines = [f"Lead time {fmt.duration(fig.lead_time_s, day)} = wait "
+                 f"{fmt.duration(fig.wait_time_s, day)} + process "
+                 f"{fmt.duration(fig.process_time_s, day)}"]
         if stage.id in m.main_path:
             lines.append("On the main path.")
         if fig.above_takt:
@@ -563,14 +564,11 @@ class PropertiesDock(QDockWidget):
         day = self._day()
         bottleneck = (m.stage(metrics.capacity_bottleneck).name
                       if metrics.capacity_bottleneck else "—")
-        values = {
-            "Takt": format_duration(metrics.takt_time_s, day),
-            "Lead time": format_duration(metrics.lead_time_s, day),
-            "Process time": format_duration(metrics.process_time_s, day),
-            "Activity ratio": fmt_pct(metrics.activity_ratio),
-            "Rolled %C&A": fmt_pct(metrics.rolled_pca),
-            "Capacity bottleneck": bottleneck,
-        }
+        values = {metric(f"map.{k}").label: fmt.value(f"map.{k}", getattr(metrics, k),
+                                                       day_length_s=day)
+                  for k in ("takt_time_s", "lead_time_s", "process_time_s", "activity_ratio",
+                            "rolled_pca")}
+        values["Capacity bottleneck"] = bottleneck
         for k, v in values.items():
             self.map_figures[k].setText(v)
         self.map_errors.setText("\n".join(f"⚠ {e.message}" for e in metrics.errors))

@@ -62,6 +62,7 @@ from ...domain.model import DataSource, Project
 from ...domain.tables import SourceReport
 from ...ingest.detect import FormatInfo, detect, supported_formats
 from ...ingest.errors import ImportProblem
+from ...metrics import format as fmt
 from ..dialogs import messages
 from ..source_commands import (
     AddSourceCommand,
@@ -276,10 +277,10 @@ class SourcesModel(QAbstractTableModel):
             if rep is None:
                 lines.append("Not ingested yet")
             else:
-                lines.append(f"{rep.records:,} records, {rep.linked:,} linked to changes, "
-                             f"{rep.skipped:,} skipped")
+                lines.append(f"{fmt.count(rep.records, 'records')}, {fmt.count(rep.linked)} "
+                             f"linked to changes, {fmt.count(rep.skipped)} skipped")
                 local = self.controller.data.ingested_at.to_pydatetime().astimezone()
-                lines.append(f"Last ingest {local:%d %b %Y %H:%M:%S}")
+                lines.append(f"Last ingest {fmt.date_time(local)}")
             return "\n".join(lines)
         if role == Qt.ItemDataRole.TextAlignmentRole and col != self.SOURCE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -894,8 +895,8 @@ class SourcesDock(QDockWidget):
         data = self.controller.data
         if data is not None:
             local = data.ingested_at.to_pydatetime().astimezone()
-            parts.append(f"Last ingest {local:%d %b %Y %H:%M:%S} · "
-                         f"{len(data.tables.changes):,} changes")
+            parts.append(f"Last ingest {fmt.date_time(local)} · "
+                         f"{fmt.count(len(data.tables.changes), 'changes')}")
             problems = [p for row in range(self.model.rowCount())
                         for p in self.model.problems(row)] + list(data.import_errors)
             n_problems = len(dict.fromkeys(problems))

@@ -36,9 +36,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
+from ...analysis.baseline import baseline_values
 from ...domain.improvement import Baseline
 from .ai_check import AiCheckDock
-from .baselines import BaselinesDock, baseline_stage_labels, baseline_values
+from .baselines import BaselinesDock, baseline_stage_labels
 from .commands import RecordsCommand, records_changed
 from .common import ImproveContext, make_dock
 from .future import FutureStateDialog
@@ -109,8 +110,8 @@ class ImprovementUI(QObject):
         header.setObjectName("constraintNowHeader")
 
         def update(_r: Any = None) -> None:
-            doc = self.ctx.result_json()
-            header.set_bottleneck(doc.get("bottleneck") if doc else None)
+            result = self.ctx.result
+            header.set_bottleneck(result.bottleneck if result is not None else None)
 
         self.ctx.result_changed.connect(update)
         header.destroyed.connect(lambda *_: self.ctx.result_changed.disconnect(update))

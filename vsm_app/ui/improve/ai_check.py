@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ...analysis.indicators import indicator_series
 from ...domain.improvement import AI_CAPABILITIES, AiCapabilityCheck, read_ai_checks
+from ...metrics import format as fmt
 from .charts import TrendChart, period_column, to_epoch_s, union_range
 from .commands import put_ai_check_command, remove_ai_check_command
 from .common import (
@@ -159,7 +160,7 @@ class AiCheckDock(QWidget):
 
     @staticmethod
     def _score(v: float | None) -> str:
-        return "—" if v is None else f"{v:.1f}"
+        return fmt.as_format("score", v)
 
     def record_check(self) -> AiCheckDialog:
         """Open the self-assessment dialog (non-blocking), pre-filled from the latest check."""
@@ -184,17 +185,17 @@ class AiCheckDock(QWidget):
     def batch_series(self) -> pd.DataFrame | None:
         """Batch size per deployment per period over the analysed window."""
         tables = self.ctx.tables()
-        doc = self.ctx.result_json()
-        if tables is None or doc is None:
+        result = self.ctx.result
+        if tables is None or result is None:
             return None
-        w = doc.get("window") or {}
-        if not w.get("start"):
+        w = result.window_timestamps()
+        if w is None:
             return None
         options = getattr(self.ctx.controller, "options", None)
         envs = tuple(options().production_environments) if callable(options) else None
         kwargs = {"production_environments": envs} if envs else {}
-        return indicator_series(tables, "batch_size", w["start"], self.ctx.period(),
-                                until=w.get("end"), **kwargs)
+        return indicator_series(tables, "batch_size", w[0].isoformat(), self.ctx.period(),
+                                until=w[1].isoformat(), **kwargs)
 
     def refresh_charts(self) -> None:
         period = self.ctx.period()

@@ -2,21 +2,21 @@
 current window with one.
 
 The comparison is :func:`vsm_app.analysis.baseline.compare_to_baseline` of the baseline's
-``metrics`` and ``controller.result.to_json()``: each headline metric with its baseline value,
+values and the current result's: each headline metric with its baseline value,
 its value now, the change and whether that is better, worse or the same by the metric's own
 sense; the constraint's change in a sentence; and each stage's median wait, baseline → now.
 
 "Show baseline beside now" emits :attr:`BaselinesDock.shown_baseline_changed` with the chosen
 :class:`~vsm_app.domain.improvement.Baseline` (None when off); the map overlay and the
-dashboards can draw it with :func:`baseline_values` and :func:`baseline_stage_labels`.
+dashboards draw it with :func:`~vsm_app.analysis.baseline.baseline_values` and
+:func:`baseline_stage_labels`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,16 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from ...analysis.baseline import (
-    METRIC_SENSES,
     BaselineComparison,
     MetricDelta,
+    baseline_values,
     compare_to_baseline,
     stability_warnings,
 )
-from ...domain.durations import format_duration
 from ...domain.improvement import Baseline, read_baselines
 from ...domain.model import ValueStreamMap
-from ...domain.numbers import finite as _num
+from ...metrics import format as fmt
+from ...metrics.catalogue import Format, metric
 from ..dialogs import messages
 from .commands import add_baseline_command, remove_baseline_command
 from .common import (
@@ -49,77 +49,50 @@ from .common import (
     direction_text,
     fit_table,
     fit_tree,
-    fmt_delta,
     fmt_relative,
-    fmt_value,
     label,
     make_table,
     set_direction_cell,
 )
 
 COLUMNS = ("Metric", "Baseline", "Now", "Change", "Direction")
-#: the metric names in the narrow table (the full name is the cell's tool tip)
-SHORT_LABELS: dict[str, str] = {
-    "dora.deployment_frequency_per_week": "Deploys / week",
-    "dora.deployment_days_per_week": "Deploy days / wk",
-    "dora.lead_time_median_s": "Lead time",
-    "dora.change_failure_rate": "Change fail rate",
-    "dora.recovery_time_median_s": "Recovery time",
-    "dora.rework_rate": "Rework rate",
-    "dora.pipeline_failure_rate": "Pipeline failures",
-    "flow.velocity_per_week": "Velocity / week",
-    "flow.flow_time_median_s": "Flow time",
-    "flow.load_mean": "WIP",
-    "flow.efficiency": "Flow efficiency",
-}
-#: units already named in the short label: the cells hold bare numbers
-_BARE_UNITS = {"per_week": "number", "days_per_week": "number"}
+#: units already named in a narrow table's short label ("Deploys / week"): bare numbers
+_BARE = (Format.PER_WEEK, Format.DAYS_PER_WEEK)
+
+
+def cell_value(metric_id: str, value: float | None) -> str:
+    """A value in the comparison table (per-week figures bare: the label names the unit)."""
+    m = metric(metric_id)
+    return fmt.number(value, m.decimals) if m.format in _BARE else fmt.value(m, value)
+
+
+def cell_delta(metric_id: str, delta: float | None) -> str:
+    m = metric(metric_id)
+    if m.format in _BARE:
+        m = replace(m, format=Format.NUMBER)
+    return fmt.delta(m, delta)
 
 
 # -- pure helpers for the overlay and the dashboards --------------------------------------------
 
-def baseline_values(baseline: Baseline) -> dict[str, float | None]:
-    """Every comparable number of a baseline by key: ``dora.lead_time_median_s``,
-    ``flow.velocity_per_week``, ``stages.Review.wait_median_s``, ``bottleneck.share``…"""
-    m = baseline.metrics
-    out: dict[str, float | None] = {}
-    for s in METRIC_SENSES:
-        part = m.get(s.group)
-        out[f"{s.group}.{s.key}"] = _num(part.get(s.key)) if isinstance(part, Mapping) else None
-    for st in m.get("stages", []):
-        for k in ("wait_median_s", "active_median_s", "share", "wait_share"):
-            out[f"stages.{st['name']}.{k}"] = _num(st.get(k))
-    bn = m.get("bottleneck") or {}
-    out["bottleneck.share"] = _num(bn.get("share"))
-    return out
-
-
 def baseline_stage_labels(baseline: Baseline, vsm_map: ValueStreamMap) -> dict[str, str]:
     """A short label per stage of ``vsm_map`` (by stage id) with its baseline median wait,
     e.g. ``baseline wait 19h``; stages the baseline did not measure are left out."""
-    by_name = {st["name"]: st for st in baseline.metrics.get("stages", [])}
+    by_name = {s.name: s for s in baseline_values(baseline).stages}
     day = vsm_map.settings.day_length_s
     out: dict[str, str] = {}
     for stage in vsm_map.stages:
         row = by_name.get(stage.name)
-        wait = _num(row.get("wait_median_s")) if row else None
-        if wait is not None:
-            out[stage.id] = f"baseline wait {format_duration(wait, day, max_parts=1)}"
+        if row is not None and row.wait_median_s is not None:
+            out[stage.id] = f"baseline wait {fmt.duration(row.wait_median_s, day)}"
     return out
 
 
 def window_text(start: Any, end: Any) -> str:
-    """``2025-01-06 – 2025-04-06`` (the end is exclusive; its last day is shown)."""
+    """``6 Jan 2025 – 6 Apr 2025`` (the end is exclusive; its last day is shown)."""
     if start is None or end is None:
         return "whole data"
-    a = pd.Timestamp(start)
-    b = pd.Timestamp(end) - pd.Timedelta(1, "ns")
-    return f"{a:%Y-%m-%d} – {b:%Y-%m-%d}"
-
-
-def _result_window(doc: Mapping[str, Any]) -> tuple[Any, Any]:
-    w = doc.get("window") or {}
-    return w.get("start"), w.get("end")
+    return fmt.window(start, end)
 
 
 class BaselinesDock(QWidget):
@@ -220,7 +193,7 @@ class BaselinesDock(QWidget):
         self.list.clear()
         select: QTreeWidgetItem | None = None
         for b in self._baselines:
-            it = QTreeWidgetItem([b.name, f"{b.created_at:%Y-%m-%d %H:%M}",
+            it = QTreeWidgetItem([b.name, fmt.date_time(b.created_at),
                                   window_text(b.window_start, b.window_end)])
             it.setData(0, Qt.ItemDataRole.UserRole, b.id)
             it.setToolTip(0, b.notes or b.name)
@@ -258,15 +231,15 @@ class BaselinesDock(QWidget):
 
     # actions ------------------------------------------------------------------------------
     def default_name(self) -> str:
-        doc = self.ctx.result_json()
-        if doc is None:
+        result = self.ctx.result
+        if result is None or result.window is None:
             return "Baseline"
-        return f"Baseline {window_text(*_result_window(doc))}"
+        return f"Baseline {window_text(*result.window)}"
 
     def save_baseline(self, name: str | None = None) -> Baseline | None:
         """Snapshot the current result as a baseline (asks for a name when none is given)."""
-        doc = self.ctx.result_json()
-        if doc is None:
+        result = self.ctx.result
+        if result is None:
             messages.error(self, "Save baseline", "Nothing is measured yet.",
                            "Add data sources and measure the stream first.")
             return None
@@ -281,7 +254,7 @@ class BaselinesDock(QWidget):
             return None
         m = self.ctx.measured_map()
         try:
-            b = Baseline.from_analysis(name, doc, map_id=m.id if m else None)
+            b = Baseline.from_analysis(name, result.to_json(), map_id=m.id if m else None)
             command = add_baseline_command(self.ctx.project, b)
         except ValueError as e:
             messages.error(self, "Save baseline", "The metrics cannot be saved.", str(e))
@@ -308,7 +281,7 @@ class BaselinesDock(QWidget):
 
     def refresh_comparison(self) -> None:
         b = self.selected_baseline()
-        doc = self.ctx.result_json()
+        result = self.ctx.result
         self.table.setRowCount(0)
         self.stage_table.setRowCount(0)
         self.warning.hide()
@@ -320,30 +293,31 @@ class BaselinesDock(QWidget):
             self._fit(self.stage_table)
             return
         base_w = window_text(b.window_start, b.window_end)
-        if doc is None:
+        if result is None:
             self.windows.setText(f"Baseline {b.name}: {base_w}. Nothing is measured now.")
             self.constraint.setText("")
             self._fit(self.table)
             self._fit(self.stage_table)
             return
-        now_w = window_text(*_result_window(doc))
+        now_w = window_text(*result.window) if result.window else "whole data"
         self.windows.setText(f"Baseline “{b.name}”: {base_w}  ·  now: {now_w}")
-        cmp_ = compare_to_baseline(b.metrics, doc)
+        cmp_ = compare_to_baseline(baseline_values(b), result.values())
         self.comparison = cmp_
         c = cmp_.constraint
         share = ""
         if c.before_share is not None or c.after_share is not None:
-            share = (f" ({fmt_value(c.before_share, 'ratio')} → "
-                     f"{fmt_value(c.after_share, 'ratio')} of flow time waiting)")
+            share = (f" ({fmt.value('bottleneck.share', c.before_share)} → "
+                     f"{fmt.value('bottleneck.share', c.after_share)} of flow time waiting)")
         self.constraint.setText(f"Constraint: {c.summary}{share}")
         for d in cmp_.metrics:
-            unit = _BARE_UNITS.get(d.unit, d.unit)
-            self._add_row(self.table, [SHORT_LABELS.get(d.key, d.label),
-                                       fmt_value(d.before, unit), fmt_value(d.after, unit),
-                                       fmt_delta(d.delta, unit)], d)
+            self._add_row(self.table, [metric(d.metric).short_label,
+                                       cell_value(d.metric, d.before),
+                                       cell_value(d.metric, d.after),
+                                       cell_delta(d.metric, d.delta)], d)
         for d in cmp_.stages:
-            self._add_row(self.stage_table, [d.stage or d.label, fmt_value(d.before, "s"),
-                                             fmt_value(d.after, "s")], d)
+            self._add_row(self.stage_table, [d.stage or d.label,
+                                             fmt.value(d.metric, d.before),
+                                             fmt.value(d.metric, d.after)], d)
         shown = [d.key for d in cmp_.metrics if d.after is not None or d.before is not None]
         warnings = stability_warnings(shown)
         if warnings:
@@ -355,7 +329,7 @@ class BaselinesDock(QWidget):
     @staticmethod
     def _add_row(table: QTableWidget, texts: list[str], d: MetricDelta) -> None:
         r = add_row(table, texts, d.key)
-        table.item(r, 0).setToolTip(d.label)
+        table.item(r, 0).setToolTip(fmt.tooltip(d.metric) if d.key == d.metric else d.label)
         if d.relative is not None and len(texts) > 3:
             table.item(r, 3).setToolTip(f"{fmt_relative(d.relative)} of the baseline")
         tip = d.reason or f"{d.label}: {'lower' if d.better == 'down' else 'higher'} is better"

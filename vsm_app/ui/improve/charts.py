@@ -1,14 +1,15 @@
-"""A small time chart for the improvement docks (pyqtgraph).
+"""A small time chart for the improvement docks (pyqtgraph), in the one chart style.
 
-:class:`TrendChart` is a titled ``PlotWidget`` with a UTC date axis, a value axis that formats
-its unit (durations through ``format_duration``, rates as percentages, SPACE scores 1–5),
-lines with hoverable points, an optional target line, a legend, and a message line under the
-plot for "no data" and warnings. It follows the light/dark theme (application palette).
+:class:`TrendChart` is a titled ``PlotWidget`` with a UTC date axis, a value axis in its unit
+(the shared :class:`~vsm_app.ui.charts.style.ValueAxisItem`: durations on whole steps, rates
+as percentages, SPACE scores 1–5), lines with hoverable points, an optional target line, a
+legend, and a message line under the plot for "no data" and warnings. Its colours are the
+dashboards' (:mod:`vsm_app.metrics.palette`) in the light or dark theme of the application
+palette; values read through :mod:`vsm_app.metrics.format`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -17,64 +18,21 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ...domain.durations import format_duration
-from .common import fmt_value, is_dark
+from ...metrics import format as fmt
+from ...metrics.palette import unit_of
+from ..charts.style import TICK_PT, ChartTheme, ValueAxisItem, chart_theme, font
+from .common import is_dark
 
-#: Okabe–Ito: tells series apart for colour-blind readers too
-SERIES_LIGHT = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#7a6a00")
-SERIES_DARK = ("#56b4e9", "#ff8f4a", "#3ddc97", "#e79fc9", "#f0c05a", "#8fd3ff", "#f0e442")
-TICK_PT = 10.0
 AXIS_WIDTH = 58
-
-DURATION_STEPS = np.array([
-    60, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400,
-    2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 28 * 86400], dtype=float)
 
 
 def to_epoch_s(values: Any) -> np.ndarray:
     """UTC timestamps (a Series, an Index or a list) as float seconds since 1970."""
     ts = pd.to_datetime(pd.Series(values), utc=True)
     return ((ts - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(1, "s")).to_numpy(dtype=float)
-
-
-class _ValueAxis(pg.AxisItem):
-    """Ticks in a unit: whole durations (``1d 12h``), percentages or plain numbers."""
-
-    def __init__(self, unit: str) -> None:
-        super().__init__("left")
-        self.unit = unit
-        self.enableAutoSIPrefix(False)
-
-    def tickSpacing(self, minVal: float, maxVal: float, size: float
-                    ) -> list[tuple[float, float]]:
-        span = abs(maxVal - minVal)
-        if self.unit == "s" and span > 0 and math.isfinite(span):
-            wanted = span / max(size / 30.0, 1.0)
-            i = min(int(np.searchsorted(DURATION_STEPS, wanted)), len(DURATION_STEPS) - 1)
-            return [(float(DURATION_STEPS[i]), 0.0)]
-        if self.unit == "score":
-            return [(1.0, 0.0)]
-        levels = super().tickSpacing(minVal, maxVal, size)
-        if self.unit in ("changes", "lines") and levels:
-            return [(max(1.0, float(round(levels[0][0]))), 0.0)]
-        return levels[:1]  # major ticks only: a small chart reads better with fewer lines
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        out: list[str] = []
-        for v in values:
-            x = float(v) * scale
-            if self.unit == "s":
-                out.append("0" if abs(x) < 1e-9 else format_duration(x, max_parts=1))
-            elif self.unit == "ratio":
-                out.append(f"{x * 100:.0f} %" if spacing * 100 >= 1 else f"{x * 100:.1f} %")
-            elif self.unit in ("changes", "lines", "score"):
-                out.append(f"{x:.0f}")
-            else:
-                out.append(f"{x:.0f}" if spacing >= 1 else f"{x:.1f}")
-        return out
 
 
 class TrendChart(QWidget):
@@ -97,7 +55,7 @@ class TrendChart(QWidget):
         self.title.setObjectName("chartTitle")
         self.title.setProperty("role", "figure")
         self.title.setWordWrap(True)
-        self.axis = _ValueAxis(unit)
+        self.axis = ValueAxisItem(unit_of(unit))
         # one width for every chart: stacked charts line their dates up, and no tick label
         # is dropped for lack of room ("10 %", "30 min")
         self.axis.setWidth(AXIS_WIDTH)
@@ -207,7 +165,7 @@ class TrendChart(QWidget):
             return
         lo = min(0.0, float(vals.min()))
         hi = float(vals.max())
-        if self.unit == "ratio":
+        if unit_of(self.unit).value == "percent":
             hi = max(hi, 0.05)
         if hi <= lo:
             hi = lo + 1.0
@@ -218,19 +176,18 @@ class TrendChart(QWidget):
         unit, period = self.unit, self.period
 
         def tip(x: float, y: float, data: Any = None) -> str:
-            day = pd.Timestamp(float(x), unit="s", tz="UTC").strftime("%Y-%m-%d")
-            return f"{name}\n{period} of {day}: {fmt_value(y, unit)}"
+            day = fmt.date_text(pd.Timestamp(float(x), unit="s", tz="UTC"))
+            return f"{name}\n{period} of {day}: {fmt.as_format(unit_of(unit), y)}"
         return tip
 
     # looks ----------------------------------------------------------------------------------
-    def _palette(self) -> tuple[tuple[str, ...], str, str, str]:
-        if is_dark():
-            return SERIES_DARK, "#262c37", "#e8ecf2", "#ff6b6b"
-        return SERIES_LIGHT, "#ffffff", "#1d2330", "#c62828"
+    def theme(self) -> ChartTheme:
+        """The dashboards' chart colours in the application palette's theme."""
+        return chart_theme("dark" if is_dark() else "light")
 
     def _apply_style(self, item: Any, idx: int, kind: str) -> None:
-        series, _bg, text, target = self._palette()
-        colour = QColor(target if idx < 0 else series[idx % len(series)])
+        theme = self.theme()
+        colour = theme.q("target") if idx < 0 else theme.series_color(idx)
         if kind in ("line", "dash"):
             pen = QPen(colour, 2.5)
             pen.setCosmetic(True)
@@ -247,15 +204,12 @@ class TrendChart(QWidget):
             item.setPen(pen)
             if item.label is not None:
                 item.label.setColor(colour)
-                f = QFont()
-                f.setPointSizeF(TICK_PT)
-                f.setBold(True)
-                item.label.setFont(f)
+                item.label.setFont(font(TICK_PT, bold=True))
 
     def _update_legend(self) -> None:
         """The series names with their colours, above the plot (only for two or more)."""
-        series = self._palette()[0]
-        parts = [f'<span style="color:{series[i % len(series)]}; font-weight:bold">'
+        theme = self.theme()
+        parts = [f'<span style="color:{theme.series_color(i).name()}; font-weight:bold">'
                  f'{"╌╌" if dashed else "━━"}</span>&nbsp;'
                  f'{escape(name).replace(" ", "&nbsp;")}'
                  for name, i, dashed in self._keys]
@@ -267,15 +221,13 @@ class TrendChart(QWidget):
 
     def restyle(self) -> None:
         """Apply the current theme's colours (called on a palette change)."""
-        _series, bg, text, _target = self._palette()
-        self.plot.setBackground(bg)
-        f = QFont()
-        f.setPointSizeF(TICK_PT)
+        theme = self.theme()
+        self.plot.setBackground(theme.background)
         for name in ("left", "bottom"):
             ax = self.plot.getPlotItem().getAxis(name)
-            ax.setPen(pg.mkPen(text))
-            ax.setTextPen(pg.mkPen(text))
-            ax.setTickFont(f)
+            ax.setPen(pg.mkPen(theme.text))
+            ax.setTextPen(pg.mkPen(theme.text))
+            ax.setTickFont(font(TICK_PT))
         self.plot.getPlotItem().showGrid(x=False, y=True, alpha=0.18)
         for item, idx, kind in self._styled:
             self._apply_style(item, idx, kind)

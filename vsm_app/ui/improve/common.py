@@ -1,9 +1,8 @@
 """What every improvement dock shares: the context (window, measurement, project records),
-value formatting by unit, better/worse colours, and a few small widgets.
+better/worse colours, and a few small widgets.
 
-Values read the same everywhere: durations through
-:func:`~vsm_app.domain.durations.format_duration`, rates as percentages (their changes in
-percentage points), counts and per-week figures with one decimal.
+Values read as everywhere else: through the metric catalogue's formatter
+(:mod:`vsm_app.metrics.format`; rates' changes in percentage points).
 """
 
 from __future__ import annotations
@@ -33,84 +32,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.durations import format_duration
+from ...domain.improvement import AI_CAPABILITIES, SPACE_DIMENSIONS
 from ...domain.model import Project, ValueStreamMap
 from ...domain.numbers import finite as _finite
+from ...metrics import format as fmt
+from ...metrics.catalogue import metric
 from .commands import records_changed
 
-#: labels of the SPACE dimensions and the AI capabilities, for people
-SPACE_LABELS: dict[str, str] = {
-    "satisfaction_wellbeing": "Satisfaction & well-being",
-    "performance": "Performance",
-    "communication_collaboration": "Communication & collaboration",
-    "efficiency_flow": "Efficiency & flow",
-}
-AI_LABELS: dict[str, str] = {
-    "clear_ai_guidance": "Clear guidance on AI use",
-    "healthy_data_ecosystems": "Healthy data ecosystems",
-    "ai_accessible_internal_data": "Internal data accessible to AI",
-    "small_batches": "Working in small batches",
-    "user_focus": "User focus",
-    "quality_internal_platforms": "Well-maintained internal platforms",
-    "strong_technical_fundamentals": "Strong technical fundamentals",
-}
+#: labels of the SPACE dimensions and the AI capabilities, for people (the metric catalogue's)
+SPACE_LABELS: dict[str, str] = {d: metric(f"space.{d}").label for d in SPACE_DIMENSIONS}
+AI_LABELS: dict[str, str] = {k: metric(f"ai.{k}").label for k in AI_CAPABILITIES}
 STATUS_LABELS: dict[str, str] = {
     "proposed": "Proposed", "committed": "Committed", "in_progress": "In progress",
     "done": "Done", "dropped": "Dropped",
 }
 
 
-# -- formatting ----------------------------------------------------------------------------------
-
-def fmt_value(value: Any, unit: str, day_length_s: float | None = None, *,
-              compact: bool = False) -> str:
-    """``value`` in ``unit`` (``s``, ``ratio``, ``per_week``, ``days_per_week``, ``changes``,
-    ``lines``, ``score``, ``number``) for people; missing → an em dash. ``compact`` shortens the
-    per-week units for narrow tables (``2.4 /wk``)."""
-    v = _finite(value)
-    if v is None:
-        return "—"
-    if compact and unit == "per_week":
-        return f"{v:.1f} /wk"
-    if compact and unit == "days_per_week":
-        return f"{v:.1f} days/wk"
-    if unit == "s":
-        return format_duration(v) if day_length_s is None else format_duration(v, day_length_s)
-    if unit == "ratio":
-        return f"{v * 100:.1f} %"
-    if unit == "per_week":
-        return f"{v:.1f} / week"
-    if unit == "days_per_week":
-        return f"{v:.1f} days / week"
-    if unit == "lines":
-        return f"{v:.0f} lines"
-    if unit in ("changes", "number"):
-        return f"{v:.1f}"
-    if unit == "score":
-        return f"{v:.1f}"
-    return f"{v:.3g}"
-
-
-def fmt_delta(delta: Any, unit: str, day_length_s: float | None = None) -> str:
-    """A change with its sign (``+1d 2h``, ``−3.2 pp``, ``+0.4 / week``); missing → ``—``."""
-    d = _finite(delta)
-    if d is None:
-        return "—"
-    sign = "+" if d > 0 else "−" if d < 0 else "±"
-    a = abs(d)
-    if unit == "s":
-        return f"{sign}{fmt_value(a, 's', day_length_s)}"
-    if unit == "ratio":
-        return f"{sign}{a * 100:.1f} pp"
-    return f"{sign}{fmt_value(a, unit, compact=True)}"
-
+# -- formatting: through the metric catalogue (vsm_app.metrics.format) ---------------------------
 
 def fmt_relative(relative: Any) -> str:
+    """A relative change with its sign: ``+50 %``, ``−12 %`` (empty when unknown)."""
     r = _finite(relative)
     if r is None:
         return ""
-    sign = "+" if r > 0 else "−" if r < 0 else "±"
-    return f"{sign}{abs(r) * 100:.0f} %"
+    sign = "+" if r > 0 else fmt.MINUS if r < 0 else "±"
+    return f"{sign}{fmt.percent(abs(r), 0)}"
 
 
 def direction_arrow(delta: Any) -> str:

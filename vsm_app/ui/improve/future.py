@@ -25,14 +25,13 @@ from PySide6.QtWidgets import (
 
 from ...analysis.baseline import TargetCheck, future_vs_current, reality_vs_targets
 from ...domain.model import ValueStreamMap
+from ...metrics import format as fmt
 from .baselines import window_text
 from .common import (
     ImproveContext,
     add_row,
     direction_text,
     fit_table,
-    fmt_delta,
-    fmt_value,
     label,
     make_table,
     set_direction_cell,
@@ -47,10 +46,10 @@ _MAP_SIGNALS = ("stage_added", "stage_removed", "stage_changed", "flow_added", "
 def check_texts(c: TargetCheck) -> list[str]:
     """Stage, what, target, measured, gap, verdict of one target check."""
     what = KIND_LABELS.get(c.kind, c.kind)
-    gap = fmt_delta(c.gap_s, "s") if c.gap_s is not None else "—"
-    verdict = ("met ✓" if c.met else "missed") if c.met is not None else (c.reason or "—")
-    return [c.stage or "Whole map", what, fmt_value(c.target_s, "s"),
-            fmt_value(c.measured_s, "s"), gap, verdict]
+    gap = fmt.signed_duration(c.gap_s) if c.gap_s is not None else fmt.DASH
+    verdict = ("met ✓" if c.met else "missed") if c.met is not None else (c.reason or fmt.DASH)
+    return [c.stage or "Whole map", what, fmt.duration(c.target_s), fmt.duration(c.measured_s),
+            gap, verdict]
 
 
 class FutureStateDialog(QDialog):
@@ -160,24 +159,24 @@ class FutureStateDialog(QDialog):
                                "From the workshop estimates along each map's main path.")
         day = cur.settings.day_length_s
         for d in future_vs_current(cur, fut):
-            r = add_row(self.maps_table, [d.label, fmt_value(d.before, d.unit, day),
-                                          fmt_value(d.after, d.unit, day),
-                                          fmt_delta(d.delta, d.unit, day)], d.key)
+            r = add_row(self.maps_table, [d.label, fmt.value(d.metric, d.before, day_length_s=day),
+                                          fmt.value(d.metric, d.after, day_length_s=day),
+                                          fmt.delta(d.metric, d.delta, day_length_s=day)], d.key)
             set_direction_cell(self.maps_table, r, 4, d.direction,
                                direction_text(d.direction, d.delta, d.reason), d.reason or "")
         fit_table(self.maps_table)
-        doc = self.ctx.result_json()
-        if doc is None:
+        result = self.ctx.result
+        if result is None:
             self.reality_hint.setText("Nothing measured yet: add data sources; after a period "
                                       "of working the new way, the measured medians are checked "
                                       "against the future state's targets here.")
             fit_table(self.reality_table)
             return
-        w = doc.get("window") or {}
+        w = result.window or (None, None)
         self.reality_hint.setText(
-            f"Measured window {window_text(w.get('start'), w.get('end'))}. A target is met "
+            f"Measured window {window_text(*w)}. A target is met "
             "when the measured median is at or below it.")
-        for c in reality_vs_targets(fut, doc):
+        for c in reality_vs_targets(fut, result.values()):
             texts = check_texts(c)
             r = add_row(self.reality_table, texts[:5], f"{c.stage_id or 'map'}.{c.kind}",
                         left=(0, 1))

@@ -40,9 +40,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...analysis.constraint import constraint_sentence
 from ...analysis.coverage import coverage_sentence, withheld_advice
 from ...analysis.dora import PRODUCTION_ENVIRONMENTS
 from ...analysis.indicators import INDICATORS, indicator_series
+from ...analysis.results import Constraint
 from ...domain.durations import DurationError, format_duration, parse_duration
 from ...domain.improvement import (
     ImprovementItem,
@@ -52,9 +54,11 @@ from ...domain.improvement import (
     read_items,
 )
 from ...domain.model import KaizenBurst, ValueStreamMap
+from ...metrics import format as fmt
+from ...metrics.catalogue import metric
 from .charts import TrendChart, to_epoch_s
 from .commands import put_item_command, remove_item_command
-from .common import STATUS_LABELS, ImproveContext, ValidatedDialog, fit_tree, fmt_value, label
+from .common import STATUS_LABELS, ImproveContext, ValidatedDialog, fit_tree, label
 
 #: the leading indicator that usually moves first when a stage of this name improves
 SUGGESTED_INDICATORS: dict[str, str] = {
@@ -68,10 +72,15 @@ def suggested_indicator(stage_name: str | None) -> str | None:
     return SUGGESTED_INDICATORS.get((stage_name or "").strip().lower())
 
 
-def fmt_target(target: IndicatorTarget, unit: str) -> str:
+def fmt_target(target: IndicatorTarget) -> str:
     """``≤ 4h``, ``≥ 12 lines``."""
     sign = "≤" if target.direction == "down" else "≥"
-    return f"{sign} {fmt_value(target.target, unit)}"
+    return f"{sign} {indicator_value(target.indicator, target.target)}"
+
+
+def indicator_value(indicator: str, value: float | None) -> str:
+    """An indicator's value through the metric catalogue: ``4h``, ``12 lines``, ``3 changes``."""
+    return fmt.value(f"indicator.{indicator}", value, with_noun=True)
 
 
 def _qdate(d: date) -> QDate:
@@ -101,7 +110,8 @@ class Progress:
 
     @property
     def unit(self) -> str:
-        return INDICATORS[self.target.indicator].unit
+        """The chart unit (the catalogue format of the indicator)."""
+        return metric(f"indicator.{self.target.indicator}").format.value
 
 
 def item_indicator_progress(item: ImprovementItem, tables: Any, period: str,
@@ -122,13 +132,14 @@ def item_indicator_progress(item: ImprovementItem, tables: Any, period: str,
 
 
 def reached_text(p: Progress, period: str = "week") -> str:
-    """``latest 19h (week of 2026-10-26) · target ≤ 4h · not yet``."""
-    target = fmt_target(p.target, p.unit)
+    """``latest 19h (week of 26 Oct 2026) · target ≤ 4h · not yet``."""
+    target = fmt_target(p.target)
     if p.latest is None:
         return f"target {target} · nothing measured since the start"
-    when = f" ({period} of {p.latest_at:%Y-%m-%d})" if p.latest_at is not None else ""
+    when = f" ({period} of {fmt.date_text(p.latest_at)})" if p.latest_at is not None else ""
     verdict = "reached ✓" if p.reached else "not yet"
-    return f"latest {fmt_value(p.latest, p.unit)}{when} · target {target} · {verdict}"
+    return (f"latest {indicator_value(p.target.indicator, p.latest)}{when} · target {target} "
+            f"· {verdict}")
 
 
 # -- the item dialog ------------------------------------------------------------------------------
@@ -344,8 +355,8 @@ class ConstraintHeader(QFrame):
         lay.addWidget(self.plan, 0, Qt.AlignmentFlag.AlignLeft)
         self.set_bottleneck(None)
 
-    def set_bottleneck(self, bottleneck: dict[str, Any] | None) -> None:
-        stage = (bottleneck or {}).get("stage") or None
+    def set_bottleneck(self, bottleneck: Constraint | None) -> None:
+        stage = bottleneck.stage if bottleneck is not None else None
         self.stage = stage
         self.plan.setEnabled(stage is not None)
         coverage = coverage_sentence(bottleneck)
@@ -361,11 +372,12 @@ class ConstraintHeader(QFrame):
                 self.sentence.setText("")
             self._tint(False)
             return
+        assert bottleneck is not None
         self.name.setText(str(stage))
-        share = (bottleneck or {}).get("share")
-        self.share.setText(f"{fmt_value(share, 'ratio')} of all flow time is spent waiting "
-                           f"in {stage}: the largest wait share of any stage. {coverage}")
-        self.sentence.setText(str((bottleneck or {}).get("sentence") or ""))
+        self.share.setText(f"{fmt.value('bottleneck.share', bottleneck.share)} of all flow "
+                           f"time is spent waiting in {stage}: the largest wait share of any "
+                           f"stage. {coverage}")
+        self.sentence.setText(constraint_sentence(bottleneck))
         self._tint(True)
 
     def _tint(self, on: bool) -> None:
@@ -648,8 +660,8 @@ class ImprovementDock(QWidget):
 
     # details and indicators -------------------------------------------------------------------
     def refresh_measured(self) -> None:
-        doc = self.ctx.result_json()
-        self.header.set_bottleneck(doc.get("bottleneck") if doc else None)
+        result = self.ctx.result
+        self.header.set_bottleneck(result.bottleneck if result is not None else None)
         self.refresh_details()
 
     def refresh_details(self) -> None:
@@ -707,16 +719,16 @@ class ImprovementDock(QWidget):
         self.progress = item_indicator_progress(item, tables, self.ctx.period(),
                                                 self._environments())
         end = self.ctx.data_end()
-        msg = f"Since {item.start:%Y-%m-%d}, per {self.ctx.period()}."
+        msg = f"Since {fmt.date_text(item.start)}, per {self.ctx.period()}."
         if end is not None and end < item.start:
-            msg += f" The data ends {end:%Y-%m-%d}, before the item started."
+            msg += f" The data ends {fmt.date_text(end)}, before the item started."
         self.chart_message.setText(msg)
         for p in self.progress:
             chart = TrendChart(p.name, p.unit, height=160, period=self.ctx.period())
             chart.setObjectName(f"indicator.{p.target.indicator}")
             x = to_epoch_s(p.series["period_start"])
             chart.add_series(p.name, x, p.series["value"].to_numpy(dtype=float))
-            chart.add_target(p.target.target, f"target {fmt_target(p.target, p.unit)}")
+            chart.add_target(p.target.target, f"target {fmt_target(p.target)}")
             if len(x):
                 chart.set_x_range(float(x[0]), float(x[-1]) + 7 * 86400.0)
             chart.set_message(reached_text(p, self.ctx.period()))

@@ -41,6 +41,7 @@ from ...domain.improvement import (
     SurveyRound,
     read_surveys,
 )
+from ...metrics import format as fmt
 from ..dialogs import messages
 from .charts import TrendChart, period_column, to_epoch_s, union_range
 from .commands import put_survey_command, remove_survey_command
@@ -224,8 +225,9 @@ class PulseDock(QWidget):
                 self.table.item(row, 2).setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 continue
             add_row(self.table, [r.period, str(r.n_responses),
-                                 *(f"{v:.1f}" if v is not None else HIDDEN_TEXT
-                                   for v in (getattr(r, d) for d in SPACE_DIMENSIONS)),
+                                 *(fmt.value(f"space.{d}", getattr(r, d))
+                                   if getattr(r, d) is not None else HIDDEN_TEXT
+                                   for d in SPACE_DIMENSIONS),
                                  str(len(r.comments))], r.period)
         fit_table(self.table)
         self.table.setVisible(bool(self.rounds))

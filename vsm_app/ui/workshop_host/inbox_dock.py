@@ -41,9 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.durations import format_duration
 from ...domain.improvement import MIN_GROUP_SIZE
 from ...domain.model import ValueStreamMap
+from ...metrics import format as fmt
 from ...workshop.contributions import (
     ESTIMATE_FIELDS,
     ESTIMATE_LABELS,
@@ -53,7 +53,6 @@ from ...workshop.contributions import (
     Status,
 )
 from ...workshop.inbox import PULSE_GROUP, GroupKey, group_of
-from ..canvas.scene import fmt_pct
 from .host import (
     AcceptCommand,
     AcceptError,
@@ -74,7 +73,8 @@ ROLE = Qt.ItemDataRole.UserRole
 
 
 def fmt_estimate(key: str, value: float, day_length_s: float) -> str:
-    return fmt_pct(value) if key == "pca" else format_duration(value, day_length_s)
+    return fmt.value("estimate.pca", value) if key == "pca" \
+        else fmt.duration(value, day_length_s)
 
 
 def fmt_spread(sp: Spread, day_length_s: float) -> str:

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from vsm_app.analysis.bands import (
+from vsm_app.metrics.bands import (
     BandTableError,
     _validate,
     band_for,

@@ -15,15 +15,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .catalogue import BANDED
+
 BAND_ORDER: tuple[str, ...] = ("elite", "high", "medium", "low")
 
-#: band metric → key of the DORA summary holding its value
-METRIC_KEYS: dict[str, str] = {
-    "deployment_frequency": "deployment_frequency_per_week",
-    "lead_time": "lead_time_median_s",
-    "change_failure_rate": "change_failure_rate",
-    "recovery_time": "recovery_time_median_s",
-}
+#: band metric → key of the DORA summary holding its value (from the metric catalogue)
+METRIC_KEYS: dict[str, str] = {band: metric_id.split(".", 1)[1]
+                               for band, metric_id in BANDED.items()}
 
 
 class BandTableError(ValueError):
@@ -61,6 +59,18 @@ def band_years(table: dict[str, Any] | None = None) -> list[int]:
     return sorted(int(y) for y in t["reports"])
 
 
+def band_table(metric: str, year: int, table: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One metric's bands in the ``year`` report: ``direction`` and ``bands`` (best first).
+
+    Raises
+    ------
+    KeyError
+        For a year or metric the table does not hold.
+    """
+    t = table if table is not None else load_bands()
+    return dict(t["reports"][str(year)]["metrics"][metric])
+
+
 def band_for(metric: str, value: float | None, year: int = 2023,
              table: dict[str, Any] | None = None) -> str | None:
     """The band of ``value`` for ``metric`` in the ``year`` report; None when value is None/NaN.
@@ -72,8 +82,7 @@ def band_for(metric: str, value: float | None, year: int = 2023,
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    t = table if table is not None else load_bands()
-    spec = t["reports"][str(year)]["metrics"][metric]
+    spec = band_table(metric, year, table)
     rank = {b["band"]: i for i, b in enumerate(spec["bands"])}
     bounded = [b for b in spec["bands"] if b["bound"] is not None]
     catch_all = next(b["band"] for b in spec["bands"] if b["bound"] is None)

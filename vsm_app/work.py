@@ -1,0 +1,80 @@
+"""The one protocol of long work (Qt-free): progress, cancellation, and what was asked.
+
+Long work (ingest, the analysis, exports, reports, the workshop's data) is a plain function
+``run(inputs, progress, cancelled)`` (DESIGN §1, Orange's ``concurrent.py``):
+
+* ``progress(fraction, message)`` — a :data:`Progress`, fraction 0..1;
+* ``cancelled()`` — an :data:`IsCancelled`, polled between and inside steps; when it turns
+  true the function raises :class:`Cancelled` and leaves nothing half-written.
+
+Tests call such functions directly, with no thread. The app runs them through one worker
+(``vsm_app.ui.workers.Task``), which hands them a :class:`TaskState`'s methods and
+recognises :class:`Cancelled` by its class, the command line through
+:class:`~vsm_app.commands.common.StderrProgress`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+#: ``progress(fraction, message)``: fraction in 0..1, message for people
+Progress = Callable[[float, str], None]
+#: ``cancelled()``: True once the user asked to stop
+IsCancelled = Callable[[], bool]
+
+
+class Cancelled(Exception):
+    """The user cancelled long work; nothing partial was kept or written."""
+
+
+def report(progress: Progress | None, fraction: float, message: str) -> None:
+    """Report ``fraction`` (clamped to 0..1) when there is someone to tell."""
+    if progress is not None:
+        progress(max(0.0, min(1.0, fraction)), message)
+
+
+def check(cancelled: IsCancelled | None, what: str = "") -> None:
+    """Raise :class:`Cancelled` when the user asked to stop."""
+    if cancelled is not None and cancelled():
+        raise Cancelled(f"{what} cancelled" if what else "cancelled")
+
+
+def scaled(progress: Progress | None, lo: float, hi: float) -> Progress:
+    """A progress callback for a step that covers ``[lo, hi]`` of the whole."""
+    def step(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(lo + (hi - lo) * max(0.0, min(1.0, fraction)), message)
+    return step
+
+
+class TaskState:
+    """The cancel token and progress sink of one piece of work (thread-safe to cancel).
+
+    ``state.progress`` and ``state.cancelled`` are the two callbacks a ``run`` function
+    takes; :meth:`cancel` may be called from any thread.
+    """
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self._event = threading.Event()
+        self._sink = progress
+        self.fraction = 0.0
+        self.message = ""
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def progress(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = fraction, message
+        if self._sink is not None:
+            self._sink(fraction, message)
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if :meth:`cancel` was called."""
+        check(self.cancelled)
+
+
+__all__ = ["Cancelled", "IsCancelled", "Progress", "TaskState", "check", "report", "scaled"]
