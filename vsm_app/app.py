@@ -23,7 +23,7 @@ import logging
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +84,12 @@ def prepare_sample_data(window: Any, path: Path) -> Any:
     from .demo import sample
     from .ui.dialogs import messages
     from .ui.workers import Task
+    from .work import IsCancelled, Progress
 
     window.statusBar().showMessage("Preparing the sample project's repository and exports "
                                    "(first start only)…")
 
-    def work(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Path:
+    def work(progress: Progress, cancelled: IsCancelled) -> Path:
         return sample.prepare(path.parent)
 
     task = Task(work, window)

@@ -218,7 +218,8 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
     """
     from .analysis.privacy import check_output
     from .report.data import build_report_data, measured_overlay, user_texts
-    from .report.target import check_cancel, report_progress, write_target
+    from .report.target import write_target
+    from .work import check, report
 
     pdir = Path(project_path).resolve().parent if project_path is not None else None
     data = build_report_data(project, measurement, project_dir=pdir,
@@ -234,23 +235,23 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
     typed = user_texts(project, data)
     if identities:
         check_output(typed, [data.all_text()], identities)
-    report_progress(progress, 0.05, "drawing the maps")
+    report(progress, 0.05, "drawing the maps")
     if out.suffix.lower() == ".html":
         from .report.html import render_html
         from .ui.export import map_png_bytes
 
         images = {}
         for i, m in enumerate(project.maps):
-            check_cancel(cancelled)
-            report_progress(progress, 0.05 + 0.8 * i / max(1, len(project.maps)),
+            check(cancelled, "the export")
+            report(progress, 0.05 + 0.8 * i / max(1, len(project.maps)),
                             f"drawing {m.name}")
             images[m.id] = map_png_bytes(project, m, dpi=144, overlay=overlays.get(m.id),
                                          measured_ladder=ladders.get(m.id))
         text = render_html(data, images)
         if identities:
             check_output(typed, [text], identities)
-        check_cancel(cancelled)
-        report_progress(progress, 0.95, f"writing {out.name}")
+        check(cancelled, "the export")
+        report(progress, 0.95, f"writing {out.name}")
         write_target(out, text.encode("utf-8"))
     else:
         from .ui.report_pdf import report_pdf_bytes
@@ -260,10 +261,10 @@ def write_report(project: Any, project_path: str | Path | None, out: Path, *,
                                            cancelled=cancelled, measured_ladders=ladders)
         if identities:
             check_output(typed, [drawn_text], identities)
-        check_cancel(cancelled)
-        report_progress(progress, 0.97, f"writing {out.name}")
+        check(cancelled, "the export")
+        report(progress, 0.97, f"writing {out.name}")
         write_target(out, pdf)
-    report_progress(progress, 1.0, "done")
+    report(progress, 1.0, "done")
     return out
 
 

@@ -14,7 +14,6 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,10 @@ import pandas as pd
 from .domain.model import Project, ValueStreamMap
 from .domain.tables import Tables, conform
 from .errors import BadInput
+from .work import IsCancelled, Progress, scaled
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
 
 
 class PipelineInputError(ValueError):
@@ -87,13 +85,6 @@ class Measurement:
         return out
 
 
-def _scaled(progress: Progress | None, lo: float, hi: float) -> Progress:
-    def report(fraction: float, message: str) -> None:
-        if progress is not None:
-            progress(lo + (hi - lo) * max(0.0, min(1.0, fraction)), message)
-    return report
-
-
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -102,7 +93,7 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
 
 
 def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
-           cancelled: Cancelled | None = None) -> tuple[Tables, list[str]]:
+           cancelled: IsCancelled | None = None) -> tuple[Tables, list[str]]:
     """Git repositories and files → linked canonical tables (no metrics yet)."""
     from .ingest import git
     from .ingest.sources import ImportOptions, ImportResult, import_files, link
@@ -115,7 +106,7 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
         hi = git_share * (i + 1) / max(n_repos, 1)
         opts = git.GitOptions(path=repo.path, branch=repo.branch, deploy_tags=repo.deploy_tags,
                               subtree=repo.subtree, salt=inputs.salt, label=repo.label)
-        parts.append(git.run(opts, _scaled(progress, lo, hi), cancelled,
+        parts.append(git.run(opts, scaled(progress, lo, hi), cancelled,
                              cache_dir=inputs.cache_dir))
     tables = Tables()
     if parts:
@@ -139,7 +130,7 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
             ImportOptions(default_tz=inputs.default_tz, deploy_pattern=inputs.deploy_pattern,
                           production_environments=inputs.production_environments,
                           salt=inputs.salt),
-            _scaled(progress, git_share, 0.95), cancelled)
+            scaled(progress, git_share, 0.95), cancelled)
         errors = [str(e) for e in imported.errors]
     # linking also runs with git alone: it flags rollbacks among tag deployments
     tables = link(tables, imported)
@@ -156,7 +147,7 @@ def analyze_tables(tables: Tables, inputs: AnalyzeInputs) -> Any:
 
 
 def group_memberships(tables: Tables, inputs: AnalyzeInputs,
-                      cancelled: Cancelled | None = None) -> pd.DataFrame:
+                      cancelled: IsCancelled | None = None) -> pd.DataFrame:
     """Which change belongs to which of ``inputs.groups`` (analysis.groups.memberships).
 
     The files each change touched are read (a second, cached git pass) only for the
@@ -191,7 +182,7 @@ def analyze_groups_of(tables: Tables, inputs: AnalyzeInputs, member: pd.DataFram
 
 
 def run(inputs: AnalyzeInputs, progress: Progress | None = None,
-        cancelled: Cancelled | None = None) -> Measurement:
+        cancelled: IsCancelled | None = None) -> Measurement:
     """Ingest every source, link them and compute every metric (per group too)."""
     t0 = time.perf_counter()
     tables, errors = ingest(inputs, progress, cancelled)

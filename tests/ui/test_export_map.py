@@ -16,7 +16,7 @@ from tests.report.demo_data import demo_measurement, demo_project
 from vsm_app.domain.model import Project
 from vsm_app.domain.templates import software_delivery
 from vsm_app.report.data import measured_overlay
-from vsm_app.report.target import ExportCancelled, ExportTargetError
+from vsm_app.report.target import ExportTargetError
 from vsm_app.ui.canvas.scene import MapScene
 from vsm_app.ui.export import (
     TITLE_H,
@@ -27,6 +27,7 @@ from vsm_app.ui.export import (
     export_plot_data_csv,
 )
 from vsm_app.ui.theme import LIGHT
+from vsm_app.work import Cancelled
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -123,7 +124,7 @@ def test_refuses_to_overwrite_the_project(qapp: Any, tmp_path: Path) -> None:
 
 def test_cancel_writes_nothing_and_progress_reaches_one(qapp: Any, tmp_path: Path) -> None:
     project = Project("Workshop", [software_delivery()])
-    with pytest.raises(ExportCancelled):
+    with pytest.raises(Cancelled):
         export_map_image(project, project.maps[0], tmp_path / "m.png", cancelled=lambda: True)
     assert list(tmp_path.iterdir()) == []
     seen: list[float] = []

@@ -126,3 +126,29 @@ def test_shutdown_cancels_and_joins_running_work(qtbot) -> None:
     assert workers.shutdown(5000)
     assert saw_cancel == [True]
     assert workers.running_threads() == 0
+
+
+def test_cancellation_is_the_protocol_s_class_not_a_name(qtbot) -> None:
+    """work.Cancelled ends a task as cancelled; another exception that happens to be called
+    Cancelled is a failure like any other (no recognising by class name)."""
+    from vsm_app import work
+
+    def cancelled_by_itself(progress, cancelled):
+        raise work.Cancelled("the import was cancelled")
+
+    task = Task(cancelled_by_itself)
+    with qtbot.waitSignal(task.cancelled, timeout=5000):
+        task.start()
+    qtbot.waitUntil(lambda: not task.is_running())
+
+    class Cancelled(Exception):  # noqa: N818 - a look-alike, not the protocol's
+        pass
+
+    def fails(progress, cancelled):
+        raise Cancelled("not the protocol's")
+
+    task = Task(fails)
+    with qtbot.waitSignal(task.failed, timeout=5000) as blocker:
+        task.start()
+    assert blocker.args[0] == "not the protocol's"
+    qtbot.waitUntil(lambda: not task.is_running())

@@ -10,6 +10,8 @@ import json
 import os
 from typing import Any
 
+from .. import work as _work
+
 
 class ImportProblem(Exception):
     """A file (or one record or field in it) that cannot be imported.
@@ -65,8 +67,9 @@ class ImportProblem(Exception):
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
-class Cancelled(Exception):
-    """The user cancelled a long import; nothing partial is returned."""
+#: the one cancellation of long work (:mod:`vsm_app.work`): a cancelled import returns
+#: nothing partial
+Cancelled = _work.Cancelled
 
 
 class TooLongNumber:

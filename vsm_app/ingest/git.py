@@ -56,7 +56,9 @@ from vsm_app.ingest.ancestry import (
     remember_graph,
     resolve_shas,
 )
-from vsm_app.ingest.gitrun import Cancelled, GitError
+from vsm_app.ingest.gitrun import GitError
+
+from ..work import Cancelled, IsCancelled, Progress
 
 __all__ = [
     "Cancelled",
@@ -73,8 +75,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
-IsCancelled = Callable[[], bool]
 
 
 @dataclass

@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from ..work import Cancelled, IsCancelled
+
 __all__ = [
     "GLOBAL_OPTIONS",
     "Cancelled",
@@ -52,19 +54,12 @@ __all__ = [
     "start_generator_git",
 ]
 
-IsCancelled = Callable[[], bool]
-
-
 class GitError(Exception):
     """A repository that cannot be read; the message is one line naming the path and the problem."""
 
 
 class GitFailed(GitError):
     """git exited with an error while streaming (e.g. an old cached root no longer exists)."""
-
-
-class Cancelled(Exception):
-    """The user cancelled; nothing was written to the cache."""
 
 
 #: Options before every command. Command-line ``-c`` outranks the repository's config files.

@@ -30,14 +30,15 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from vsm_app.domain.tables import UTC_NS
-from vsm_app.ingest.errors import Cancelled, ImportProblem, TooLongNumber, shown
+from vsm_app.ingest.errors import ImportProblem, TooLongNumber, shown
+from vsm_app.work import Cancelled, IsCancelled, Progress
 
 #: keys of a wrapper object whose list value holds the records
 LIST_KEYS = frozenset({"workflow_runs", "jobs", "incidents", "data", "builds", "allBuilds",
@@ -63,7 +64,6 @@ def new_decoder() -> json.JSONDecoder:
     """The JSON decoder of every export reader: no integer is too long to decode."""
     return json.JSONDecoder(parse_int=_parse_int)
 
-Progress = Callable[[float, str], None]
 
 
 class JsonRecords:
@@ -86,7 +86,7 @@ class JsonRecords:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, progress: Progress | None = None,
-                 cancelled: Callable[[], bool] | None = None, chunk_size: int = _CHUNK) -> None:
+                 cancelled: IsCancelled | None = None, chunk_size: int = _CHUNK) -> None:
         self.path = os.fspath(path)
         self._progress = progress
         self._cancelled = cancelled
@@ -360,7 +360,7 @@ def _is_page(obj: dict[str, Any] | list[Any]) -> bool:
 
 
 def read_records(path: str | os.PathLike[str], *, progress: Progress | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> JsonRecords:
+                 cancelled: IsCancelled | None = None) -> JsonRecords:
     """Open ``path`` for streaming; iterate over the result to get the records."""
     return JsonRecords(path, progress=progress, cancelled=cancelled)
 
@@ -400,7 +400,7 @@ class CsvRecords:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, progress: Progress | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> None:
+                 cancelled: IsCancelled | None = None) -> None:
         self.path = os.fspath(path)
         self._progress = progress
         self._cancelled = cancelled

@@ -44,11 +44,10 @@ import pandas as pd
 from vsm_app.domain.tables import UTC_NS, SourceReport, Tables, conform, empty
 from vsm_app.ingest import ancestry, ci, deployments, incidents, reviews
 from vsm_app.ingest.detect import Parsed, detect
-from vsm_app.ingest.errors import Cancelled, ImportProblem
+from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.jsonload import CsvRecords, JsonRecords, frame_of
+from vsm_app.work import Cancelled, IsCancelled, Progress
 
-Progress = Callable[[float, str], None]
-IsCancelled = Callable[[], bool]
 #: per table, the frames read and the report of the file each came from
 Parts = dict[str, list[tuple[pd.DataFrame, SourceReport]]]
 

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .target import check_cancel, check_target, report_progress, write_target
+from ..work import IsCancelled, Progress, check, report
+from .target import check_target, write_target
 
 TABLE_FILES = ("changes.csv", "deployments.csv", "stage_statistics.csv",
                "metrics_per_period.csv", "stages_per_period.csv")
@@ -159,8 +159,8 @@ def write_table_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *,
 
 def write_tables(measurement: Any, folder: str | os.PathLike[str], *, excel: bool = False,
                  prefix: str = "", project_path: str | os.PathLike[str] | None = None,
-                 progress: Callable[[float, str], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> list[Path]:
+                 progress: Progress | None = None,
+                 cancelled: IsCancelled | None = None) -> list[Path]:
     """Write every table of :data:`TABLE_FILES` into ``folder`` (which must exist).
 
     ``prefix`` is put before each file name (``demo-changes.csv``). Returns the paths written.
@@ -171,9 +171,9 @@ def write_tables(measurement: Any, folder: str | os.PathLike[str], *, excel: boo
                for name in frames]
     written = []
     for i, (target, frame) in enumerate(zip(targets, frames.values(), strict=True)):
-        check_cancel(cancelled)
-        report_progress(progress, i / len(frames), f"writing {target.name}")
+        check(cancelled, "the export")
+        report(progress, i / len(frames), f"writing {target.name}")
         write_target(target, frame_to_csv_bytes(frame, excel=excel))
         written.append(target)
-    report_progress(progress, 1.0, "done")
+    report(progress, 1.0, "done")
     return written

@@ -22,21 +22,14 @@ the same folder, fsync, ``os.replace``). Before anything is computed or rendered
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..storage.project_file import atomic_write_bytes
 
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
-
 
 class ExportTargetError(ValueError):
     """A path the product refuses to write; the message names the path and the reason."""
-
-
-class ExportCancelled(Exception):
-    """The user cancelled a long export; nothing was written."""
 
 
 def check_target(path: str | os.PathLike[str], suffixes: Iterable[str],
@@ -116,14 +109,3 @@ def _same_file(a: Path, b: Path) -> bool:
 def write_target(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (see the module docstring)."""
     atomic_write_bytes(path, data)
-
-
-def check_cancel(cancelled: Cancelled | None) -> None:
-    """Raise :class:`ExportCancelled` when the user asked to stop."""
-    if cancelled is not None and cancelled():
-        raise ExportCancelled("export cancelled")
-
-
-def report_progress(progress: Progress | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(max(0.0, min(1.0, fraction)), message)

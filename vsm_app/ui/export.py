@@ -33,7 +33,7 @@ import csv
 import io
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -67,19 +67,17 @@ from PySide6.QtSvg import QSvgGenerator
 from ..domain.model import Project, ValueStreamMap
 from ..report.data import OverlayData
 from ..report.target import (
-    ExportCancelled,
     ExportTargetError,
-    check_cancel,
     check_target,
-    report_progress,
     write_target,
 )
+from ..work import Cancelled, IsCancelled, Progress, check, report
 from .canvas.items import BOX_H, BOX_W
 from .canvas.scene import MapScene
 from .theme import LIGHT, CanvasColors
 
 __all__ = [
-    "CSS_DPI", "ExportCancelled", "ExportTargetError", "MapExportResult", "MapPicture",
+    "CSS_DPI", "Cancelled", "ExportTargetError", "MapExportResult", "MapPicture",
     "PAGE_SIZES", "copy_map_to_clipboard", "export_map_image", "export_maps_pdf",
     "export_plot", "export_plot_data_csv", "map_png_bytes", "overlay_from_scene",
 ]
@@ -98,8 +96,6 @@ MAX_PIXELS = 200_000_000
 PDF_MARGIN_MM = 12.0
 PDF_RESOLUTION = 600
 
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
 OverlayLike = Mapping[str, OverlayData | tuple[str | None, Any, bool]]
 
 
@@ -433,7 +429,7 @@ def _page_layout(page_size: str, orientation: str, picture: MapPicture) -> QPage
 
 def paint_pdf_pages(writer: QPdfWriter, pictures: Sequence[MapPicture], *, page_size: str,
                     orientation: str, footer: str = "",
-                    progress: Progress | None = None, cancelled: Cancelled | None = None,
+                    progress: Progress | None = None, cancelled: IsCancelled | None = None,
                     painter: QPainter | None = None, first_page_started: bool = False) -> int:
     """One page per picture on ``writer``, fitted inside the margins; returns pages painted.
 
@@ -444,8 +440,8 @@ def paint_pdf_pages(writer: QPdfWriter, pictures: Sequence[MapPicture], *, page_
     pages = 0
     p = painter
     for i, pic in enumerate(pictures):
-        check_cancel(cancelled)
-        report_progress(progress, i / max(1, len(pictures)), f"page {i + 1}: {pic.map.name}")
+        check(cancelled, "the export")
+        report(progress, i / max(1, len(pictures)), f"page {i + 1}: {pic.map.name}")
         layout = _page_layout(page_size, orientation, pic)
         if p is None:
             writer.setPageLayout(layout)
@@ -486,7 +482,7 @@ def _new_pdf_writer(buf: QBuffer, title: str) -> QPdfWriter:
 def _maps_pdf_bytes(project_name: str, maps: Sequence[ValueStreamMap],
                     overlays: Mapping[str, OverlayLike] | None, *, page_size: str,
                     orientation: str, title: bool, progress: Progress | None,
-                    cancelled: Cancelled | None,
+                    cancelled: IsCancelled | None,
                     measured_ladders: Mapping[str, Any] | None = None) -> tuple[bytes, int]:
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -519,7 +515,7 @@ def map_png_bytes(project: Project | str, vsm_map: ValueStreamMap, *, dpi: float
 def export_map_image(project: Project, vsm_map: ValueStreamMap, path: str | os.PathLike[str],
                      *, dpi: float = 150.0, width_px: int | None = None,
                      transparent: bool = False, overlay: OverlayLike | None = None,
-                     progress: Progress | None = None, cancelled: Cancelled | None = None,
+                     progress: Progress | None = None, cancelled: IsCancelled | None = None,
                      page_size: str = "A4", orientation: str = "auto", title: bool = True,
                      project_path: str | os.PathLike[str] | None = None,
                      measured_ladder: Any = None) -> MapExportResult:
@@ -550,7 +546,7 @@ def export_map_image(project: Project, vsm_map: ValueStreamMap, path: str | os.P
     ------
     ExportTargetError
         The path is refused (nothing written).
-    ExportCancelled
+    Cancelled
         ``cancelled()`` turned true (nothing written).
     """
     target = check_target(path, MAP_FORMATS, project_path)
@@ -562,15 +558,15 @@ def export_map_image(project: Project, vsm_map: ValueStreamMap, path: str | os.P
                                cancelled=cancelled, project_path=project_path,
                                measured_ladders={vsm_map.id: measured_ladder}
                                if measured_ladder is not None else None)
-    report_progress(progress, 0.05, f"drawing {vsm_map.name}")
+    report(progress, 0.05, f"drawing {vsm_map.name}")
     with _picture(project, vsm_map, overlay, title, measured_ladder) as pic:
-        check_cancel(cancelled)
+        check(cancelled, "the export")
         if fmt == ".png":
             img = render_png(pic, dpi, width_px, transparent)
             w, h = img.width(), img.height()
             eff = png_size(pic, dpi, width_px)[2]
-            check_cancel(cancelled)
-            report_progress(progress, 0.6, "encoding PNG")
+            check(cancelled, "the export")
+            report(progress, 0.6, "encoding PNG")
             data = _png_bytes(img)
             del img
             result = MapExportResult(target, "png", w, h, 0, eff)
@@ -578,10 +574,10 @@ def export_map_image(project: Project, vsm_map: ValueStreamMap, path: str | os.P
             data = render_svg(pic, transparent)
             result = MapExportResult(target, "svg", math.ceil(pic.width),
                                      math.ceil(pic.height), 0, CSS_DPI)
-    check_cancel(cancelled)
-    report_progress(progress, 0.9, f"writing {target.name}")
+    check(cancelled, "the export")
+    report(progress, 0.9, f"writing {target.name}")
     write_target(target, data)
-    report_progress(progress, 1.0, "done")
+    report(progress, 1.0, "done")
     return result
 
 
@@ -589,7 +585,7 @@ def export_maps_pdf(project: Project, maps: Sequence[ValueStreamMap],
                     path: str | os.PathLike[str], *,
                     overlays: Mapping[str, OverlayLike | None] | None = None,
                     page_size: str = "A4", orientation: str = "auto", title: bool = True,
-                    progress: Progress | None = None, cancelled: Cancelled | None = None,
+                    progress: Progress | None = None, cancelled: IsCancelled | None = None,
                     project_path: str | os.PathLike[str] | None = None,
                     measured_ladders: Mapping[str, Any] | None = None) -> MapExportResult:
     """A PDF with one map per page (each fitted inside 12 mm margins)."""
@@ -600,10 +596,10 @@ def export_maps_pdf(project: Project, maps: Sequence[ValueStreamMap],
     data, pages = _maps_pdf_bytes(project.name, maps, clean, page_size=page_size,
                                   orientation=orientation, title=title, progress=progress,
                                   cancelled=cancelled, measured_ladders=measured_ladders)
-    check_cancel(cancelled)
-    report_progress(progress, 0.95, f"writing {target.name}")
+    check(cancelled, "the export")
+    report(progress, 0.95, f"writing {target.name}")
     write_target(target, data)
-    report_progress(progress, 1.0, "done")
+    report(progress, 1.0, "done")
     return MapExportResult(target, "pdf", 0, 0, pages, PDF_RESOLUTION)
 
 

@@ -15,7 +15,7 @@ Geometry is written in points (1/72 inch) and converted to the writer's device p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ from ..domain.model import Project
 from ..metrics import format as fmt
 from ..report import html as report_html
 from ..report.data import BAND_WITHHELD, MetricLine, ReportData
-from ..report.target import check_cancel, report_progress
+from ..work import IsCancelled, Progress, check, report
 from .export import PAGE_SIZES, MapPicture, map_picture
 
 INK = QColor("#1d2330")
@@ -47,8 +47,6 @@ MARGIN_PT = 40.0
 FOOTER_PT = 22.0
 RESOLUTION = 600
 
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
 
 
 @dataclass
@@ -360,7 +358,7 @@ def _title_page(doc: _Pdf, data: ReportData) -> None:
 
 def report_pdf_bytes(project: Project, data: ReportData, *,
                      overlays: Mapping[str, Any] | None = None, page_size: str = "A4",
-                     progress: Progress | None = None, cancelled: Cancelled | None = None,
+                     progress: Progress | None = None, cancelled: IsCancelled | None = None,
                      measured_ladders: Mapping[str, Any] | None = None
                      ) -> tuple[bytes, str]:
     """The PDF report as bytes, and every text drawn (for the identity guard).
@@ -375,12 +373,12 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
     writer.setCreator("vsm-app")
     doc = _Pdf(writer, data.project_name, page_size)
     try:
-        report_progress(progress, 0.1, "title page")
+        report(progress, 0.1, "title page")
         _title_page(doc, data)
         maps = {m.id: m for m in project.maps}
         for i, sec in enumerate(data.maps):
-            check_cancel(cancelled)
-            report_progress(progress, 0.15 + 0.35 * i / max(1, len(data.maps)),
+            check(cancelled, "the export")
+            report(progress, 0.15 + 0.35 * i / max(1, len(data.maps)),
                             f"drawing {sec.name}")
             m = maps.get(sec.map_id)
             if m is None:
@@ -398,9 +396,9 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
             doc.heading("To check on the maps")
             for e in sec_errors:
                 doc.paragraph(f"•  {e}", 9.5, gap=2)
-        check_cancel(cancelled)
+        check(cancelled, "the export")
         if data.measured:
-            report_progress(progress, 0.55, "DORA metrics")
+            report(progress, 0.55, "DORA metrics")
             doc.heading("DORA metrics")
             doc.paragraph(f"Window {data.window}. Bands from the DORA {data.band_year} report; "
                           "a band tag: filled = elite, solid = high, dashed = medium, "
@@ -412,8 +410,8 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
                 t = data.trend(key)
                 if t is not None:
                     doc.svg(report_html.trend_svg(t), title=t.title)
-            check_cancel(cancelled)
-            report_progress(progress, 0.7, "flow metrics")
+            check(cancelled, "the export")
+            report(progress, 0.7, "flow metrics")
             doc.section_page()
             doc.heading("Flow metrics")
             doc.table([Column("Metric", 2.6), Column("Value", 2.2, "right"),
@@ -422,8 +420,8 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
                 t = data.trend(key)
                 if t is not None:
                     doc.svg(report_html.trend_svg(t), title=t.title)
-            check_cancel(cancelled)
-            report_progress(progress, 0.8, "the constraint")
+            check(cancelled, "the export")
+            report(progress, 0.8, "the constraint")
             doc.section_page()
             doc.heading("The constraint")
             c = data.constraint
@@ -464,7 +462,7 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
                                                       "right")],
                           [[n, v] for n, v in c.correlations])
         if data.items:
-            check_cancel(cancelled)
+            check(cancelled, "the export")
             doc.section_page()
             doc.heading("Improvement items")
             doc.table([Column("Item", 2.6), Column("Stage", 1.1), Column("Status", 1),
@@ -472,8 +470,8 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
                        Column("Leading indicators", 2)],
                       [[i.title + (f" — {i.commitment}" if i.commitment else ""), i.stage,
                         i.status, i.owner_team, i.dates, i.indicators] for i in data.items])
-        check_cancel(cancelled)
-        report_progress(progress, 0.9, "sources and data quality")
+        check(cancelled, "the export")
+        report(progress, 0.9, "sources and data quality")
         doc.section_page()
         doc.heading("Data sources and quality")
         if data.sources:

@@ -1,9 +1,12 @@
-"""Run long work off the GUI thread, with progress and Cancel.
+"""Run long work off the GUI thread, with progress and Cancel: the one Qt adapter of the
+work protocol (:mod:`vsm_app.work`).
 
 Long work is a plain function ``fn(progress, cancelled)`` (see docs/architecture.md). A
-:class:`Task` runs it in a ``QThread`` and reports back through queued signals, so slots run
-on the GUI thread; the function never touches widgets. Progress is throttled so a chatty
-function cannot flood the event loop.
+:class:`Task` runs it in a ``QThread`` with a :class:`~vsm_app.work.TaskState` (its cancel
+token) and reports back through queued signals, so slots run on the GUI thread; the function
+never touches widgets. Progress is throttled so a chatty function cannot flood the event
+loop. The work ended as *cancelled* when it raised :class:`vsm_app.work.Cancelled`, or when
+the user asked to stop before it ended (whatever it then raised or returned).
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from ..work import Cancelled, IsCancelled, Progress, TaskState
+
 log = logging.getLogger(__name__)
 
-# Threads whose work has not ended yet, with their cancel flags. A ``QThread`` destroyed while
+# Threads whose work has not ended yet, with their task state. A ``QThread`` destroyed while
 # it runs aborts the process ("QThread: Destroyed while thread is still running"); that happens
 # when the object that started a task (a window, a dock) is deleted before the work ends and
 # the garbage collector later frees the thread. Running threads are therefore owned here, not
 # by the task, until they have finished (with their runner, so the work itself is not freed
 # before it starts); :func:`shutdown` cancels and joins what is left.
-_LIVE: dict[QThread, tuple[threading.Event, QObject]] = {}
+_LIVE: dict[QThread, tuple[TaskState, QObject]] = {}
 _LIVE_LOCK = threading.Lock()
 
 
@@ -48,8 +53,8 @@ def shutdown(timeout_ms: int = 10_000) -> bool:
     and when a window that owns work is torn down). True when all ended in time."""
     with _LIVE_LOCK:
         live = list(_LIVE.items())
-    for _, (event, _runner) in live:
-        event.set()
+    for _, (state, _runner) in live:
+        state.cancel()
     ended = True
     for thread, _ in live:
         ended = thread.wait(timeout_ms) and ended
@@ -63,11 +68,8 @@ def _install_exit_hook() -> None:
         app.setProperty("vsm_workers_shutdown_hooked", True)
         app.aboutToQuit.connect(lambda: shutdown())
 
-WorkFn = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
-
-class CancelledError(Exception):
-    """Raised inside the work function (by its own check) when the user pressed Cancel."""
+WorkFn = Callable[[Progress, IsCancelled], Any]
 
 
 class _Runner(QObject):
@@ -76,11 +78,10 @@ class _Runner(QObject):
     failed = Signal(str, str)  # message, traceback text
     cancelled = Signal()
 
-    def __init__(self, fn: WorkFn, cancel_event: threading.Event,
-                 min_interval_s: float = 0.05) -> None:
+    def __init__(self, fn: WorkFn, state: TaskState, min_interval_s: float = 0.05) -> None:
         super().__init__()
         self._fn = fn
-        self._cancel = cancel_event
+        self._state = state
         self._min_interval_s = min_interval_s
         self._last_emit = 0.0
 
@@ -94,16 +95,16 @@ class _Runner(QObject):
     def run(self) -> None:
         try:
             try:
-                result = self._fn(self._progress, self._cancel.is_set)
+                result = self._fn(self._progress, self._state.cancelled)
             except BaseException as e:  # reported to the GUI, never lost in the thread
-                if self._cancel.is_set() or type(e).__name__ in ("Cancelled", "CancelledError"):
+                if isinstance(e, Cancelled) or self._state.cancelled():
                     self.cancelled.emit()
                 else:
                     trace = traceback.format_exc()
                     log.warning("work in a worker failed: %s\n%s", e, trace.rstrip())
                     self.failed.emit(str(e) or type(e).__name__, trace)
                 return
-            if self._cancel.is_set():
+            if self._state.cancelled():
                 self.cancelled.emit()
             else:
                 self.finished.emit(result)
@@ -127,9 +128,9 @@ class Task(QObject):
 
     def __init__(self, fn: WorkFn, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._cancel_event = threading.Event()
+        self.state = TaskState()
         self._thread = QThread()
-        self._runner = _Runner(fn, self._cancel_event)
+        self._runner = _Runner(fn, self.state)
         self._runner.moveToThread(self._thread)
         self._thread.started.connect(self._runner.run)
         self._runner.progress.connect(self.progress)
@@ -143,12 +144,12 @@ class Task(QObject):
         _reap()
         _install_exit_hook()
         with _LIVE_LOCK:
-            _LIVE[self._thread] = (self._cancel_event, self._runner)
+            _LIVE[self._thread] = (self.state, self._runner)
         self._thread.start()
 
     def cancel(self) -> None:
         """Ask the work to stop; it stops at its next ``cancelled()`` check."""
-        self._cancel_event.set()
+        self.state.cancel()
 
     def is_running(self) -> bool:
         return self._running

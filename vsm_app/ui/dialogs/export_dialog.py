@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.model import Project, ValueStreamMap
 from ...report.target import ExportTargetError, check_target
+from ...work import IsCancelled, Progress
 from .. import settings
 from ..workers import Task
 from . import messages
@@ -511,7 +512,7 @@ class ExportController(QObject):
         project = Project(name, maps)
         project_path = self.project_path
 
-        def work(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
+        def work(progress: Progress, cancelled: IsCancelled) -> Any:
             if target.suffix.lower() == ".pdf":
                 return export_maps_pdf(project, maps, target, overlays=overlays,
                                        page_size=opts.page_size, orientation=opts.orientation,
@@ -545,19 +546,19 @@ class ExportController(QObject):
         project_path = self.project_path
         provided = self.measurement_provider() if self.measurement_provider else None
 
-        def work(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
-            from ...report.target import report_progress
+        def work(progress: Progress, cancelled: IsCancelled) -> Any:
+            from ...work import report
 
             measurement, why = provided, ""
             if measurement is None:
                 measurement, why = measure_project(
-                    snap, project_path, lambda f, t: report_progress(progress, 0.6 * f, t),
+                    snap, project_path, lambda f, t: report(progress, 0.6 * f, t),
                     cancelled)
             try:
                 write_report(snap, project_path, target, measurement=measurement,
                              not_measured_reason=why, page_size=opts.page_size,
                              identities=project_identities(snap, project_path),
-                             progress=lambda f, t: report_progress(progress, 0.6 + 0.4 * f, t),
+                             progress=lambda f, t: report(progress, 0.6 + 0.4 * f, t),
                              cancelled=cancelled)
             except IdentityLeakError as e:
                 raise ValueError(identity_leak_message(e)) from None
@@ -584,7 +585,7 @@ class ExportController(QObject):
         project_path = self.project_path
         provided = self.measurement_provider() if self.measurement_provider else None
 
-        def work(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
+        def work(progress: Progress, cancelled: IsCancelled) -> Any:
             measurement = provided
             if measurement is None:
                 measurement, _why = measure_project(snap, project_path, progress, cancelled)
