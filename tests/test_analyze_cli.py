@@ -56,6 +56,10 @@ def test_git_only_json_and_changes_csv(tmp_path: Path, repo) -> None:
     # no incidents were loaded: recovery time is unknown, not zero
     assert out["dora"]["recovery_time_median_s"] is None
     assert out["sources"][0]["format"] == "git"
+    # the text for people: counts, and the catalogue's names and formats
+    text = vsm("analyze", "--repo", str(path), "--deploy-tags", "v*", cwd=tmp_path)
+    assert text.stdout.strip() == ("3 changes, 2 deployments; lead time for changes (median) "
+                                   "1d 1h, change failure rate 0.0 %")
 
     rows = list(csv.DictReader((tmp_path / "changes.csv").open()))
     assert list(rows[0]) == ["change_id", "sha", "kind", "first_commit_at", "pr_opened_at",

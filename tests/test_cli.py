@@ -43,6 +43,10 @@ def test_import_stages_textbook_example(tmp_path: Path) -> None:
     assert m["rolled_pca"] == pytest.approx(0.72675)
     assert m["takt_time_s"] == pytest.approx((7 * 3600 + 40 * 60) / 460)  # 60 s
     assert m["capacity_bottleneck"] == "A"  # 3600 s > 60 s takt, the largest PT
+    # the text for people: the same figures, written as every screen writes them
+    text = vsm("metrics", "p.vsm", cwd=tmp_path).stdout.strip()
+    assert text == ("Current state: lead time 7h, process time 1h 45 min, activity ratio 25.0 %, "
+                    "rolled %C&A 72.7 %")
 
 
 @pytest.mark.parametrize(("args", "files", "needle"), [

@@ -129,7 +129,9 @@ def test_unexpected_error_points_to_the_log_which_holds_the_traceback(
     def broken(args):  # type: ignore[no-untyped-def]
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(cli, "cmd_new", broken)
+    from vsm_app.commands import project
+
+    monkeypatch.setattr(project, "cmd_new", broken)
     assert cli.main(["new", "--out", str(tmp_path / "p.vsm")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     log = Path(os.environ["VSM_APP_HOME"]) / "log" / "vsm-app.log"

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.ingest.conftest_git import RepoBuilder
-from vsm_app import cli, forecasting
+from vsm_app import cli
 from vsm_app.analysis.flow_analytics import forecast as core
+from vsm_app.commands import forecast as forecasting
 from vsm_app.domain.model import DataSource, Project
 from vsm_app.domain.templates import software_delivery
+from vsm_app.services.forecast import stale_data_warning
 from vsm_app.storage.project_file import save_project
 
 
@@ -64,9 +66,10 @@ def test_how_many_json_and_text(capsys: pytest.CaptureFixture[str], daily_repo: 
     code, out, _ = forecast(capsys, "--repo", str(daily_repo), "--by", "2025-03-31")
     assert code == 0
     assert out.splitlines() == [
-        "Throughput sample 2025-03-03 – 2025-03-22 (20 days): 20 changes finished, 1.00 a day "
-        "on average.",
-        "How many changes will be done from 2025-03-23 through 2025-03-31 (9 days)? "
+        # dates and the rate as every screen writes them (the JSON keeps ISO dates)
+        "Throughput sample 3 Mar 2025 – 22 Mar 2025 (20 days): 20 changes finished, "
+        "1.00 / day on average.",
+        "How many changes will be done from 23 Mar 2025 through 31 Mar 2025 (9 days)? "
         "(10,000 trials, seed 0)",
         "  50 % of trials: at least 9", "  70 % of trials: at least 9",
         "  85 % of trials: at least 9", "  95 % of trials: at least 9"]
@@ -143,8 +146,8 @@ def test_data_older_than_a_week_are_warned_about() -> None:
     import pandas as pd
 
     until = pd.Timestamp("2025-03-22", tz="UTC")
-    assert forecasting.stale_data_warning(until, "2025-03-29T23:00Z") is None  # 7 days
-    text = forecasting.stale_data_warning(until, "2025-03-30T01:00Z")
+    assert stale_data_warning(until, "2025-03-29T23:00Z") is None  # 7 days
+    text = stale_data_warning(until, "2025-03-30T01:00Z")
     assert text == ("the data end on 2025-03-22, 8 days before today: the forecast counts "
                     "from 2025-03-23, not from today (update the data for a forecast from "
                     "today)")

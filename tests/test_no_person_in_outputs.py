@@ -17,7 +17,7 @@ from vsm_app.paths import DEMO_PROJECT
 from vsm_app.pipeline import inputs_from_project, run
 from vsm_app.report.data import build_report_data
 from vsm_app.report.html import render_html
-from vsm_app.report.tables import write_tables
+from vsm_app.services.tables import write_tables
 from vsm_app.storage.project_file import load_project, save_project
 
 

@@ -46,7 +46,7 @@ def test_the_analysis_and_the_table_export_stop_on_cancel(tmp_path: Path) -> Non
     with pytest.raises(work.Cancelled):
         engine.run(Tables(), None, engine.AnalysisOptions(), state.progress, state.cancelled)
     from tests.report.demo_data import demo_measurement
-    from vsm_app.report.tables import write_tables
+    from vsm_app.services.tables import write_tables
 
     with pytest.raises(work.Cancelled):
         write_tables(demo_measurement(), tmp_path, progress=state.progress,

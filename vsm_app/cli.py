@@ -12,10 +12,12 @@ usage error that lists the commands, and the desktop app without a display is on
 exit 2, never Qt's abort. ``--verbose`` (anywhere) logs every step to stderr; ``--debug``
 re-raises an unexpected error.
 
-Start-up stays light: this module imports only the standard library; each command imports
-what it needs when it runs, and the parsers of ``analyze`` and ``forecast`` (in modules that
-load pandas) are built only when that command is asked for, so ``--help``, ``--version`` and
-usage errors load neither pandas, GitPython nor networkx.
+This module only parses: each command is a module of :mod:`vsm_app.commands` that parses its
+arguments, calls one service (:mod:`vsm_app.services`) and prints. Start-up stays light: the
+command modules import only the standard library at the top, each command imports what it
+needs when it runs, and the parsers of ``analyze`` and ``forecast`` are built only when that
+command is asked for, so ``--help``, ``--version`` and usage errors load neither pandas,
+GitPython nor networkx.
 
 Exit codes: 0 success, 2 bad input (one line naming the file and line/field), 1 unexpected;
 ``analyze-many`` adds 3: some repositories failed (vsm_app/scale/cli.py).
@@ -38,12 +40,13 @@ log = logging.getLogger(__name__)
 COMMANDS = ("new", "import-stages", "metrics", "analyze", "forecast", "analyze-many", "export",
             "report")
 
-#: commands whose parser lives in a module too heavy to import for ``--help``: (module,
-#: function adding the parser, its one-line help — kept equal to the real one by a test)
+#: commands whose parser is built only when the command is asked for (their options are
+#: many): (module, function adding the parser, its one-line help — kept equal to the real
+#: one by a test)
 _LAZY_PARSERS: dict[str, tuple[str, str, str]] = {
-    "analyze": ("vsm_app.pipeline", "add_analyze_parser",
+    "analyze": ("vsm_app.commands.analyze", "add_analyze_parser",
                 "measure flow and DORA metrics from git and exports"),
-    "forecast": ("vsm_app.forecasting", "add_forecast_parser",
+    "forecast": ("vsm_app.commands.forecast", "add_forecast_parser",
                  "forecast when N changes will be done, or how many by a date (Monte Carlo)"),
     "analyze-many": ("vsm_app.scale.cli", "add_analyze_many_parser",
                      "measure many repositories on a Dask cluster; per team/service and for "
@@ -56,124 +59,6 @@ GLOBAL_SWITCHES = ("--verbose", "--debug")
 def _err(msg: str) -> None:
     if sys.stderr is not None:  # a GUI launcher on Windows has no console
         print(msg, file=sys.stderr)
-
-
-def _check_project_out(out: str, force: bool, protected: Sequence[str] = ()) -> Path:
-    """``--out`` of a command that writes a new project (checked before any work)."""
-    from .report.target import ExportTargetError, check_target
-
-    try:
-        return check_target(out, (".vsm",), project_save=True, overwrite=force,
-                            protected=protected,
-                            replace_hint="add --force to replace it")
-    except ExportTargetError as e:
-        raise BadInput(f"--out: {e}") from None
-
-
-def _write_project(project: Any, path: Path) -> None:
-    from .storage.project_file import save_project
-
-    try:
-        save_project(project, path)
-    except OSError as e:
-        raise BadInput(f"--out: {e}") from None
-
-
-def cmd_new(args: argparse.Namespace) -> int:
-    from .domain.model import Project
-    from .domain.templates import TEMPLATES
-
-    make = TEMPLATES.get(args.template)
-    if make is None:
-        raise BadInput(f"--template: unknown template {args.template!r} "
-                       f"(available: {', '.join(sorted(TEMPLATES))})")
-    path = _check_project_out(args.out, args.force)
-    project = Project(path.stem, [make()])
-    _write_project(project, path)
-    _err(f"wrote {args.out}")
-    return 0
-
-
-def _duration_arg(flag: str, text: str | None, day_s: float) -> float | None:
-    from .domain.durations import DurationError, parse_duration
-
-    if text is None:
-        return None
-    try:
-        return parse_duration(text, day_s)
-    except DurationError as e:
-        raise BadInput(f"{flag}: {e}") from None
-
-
-def cmd_import_stages(args: argparse.Namespace) -> int:
-    from .domain import classic
-    from .domain.durations import CALENDAR_DAY_S
-    from .domain.model import MapSettings, Project
-    from .storage.stages_csv import CsvError, read_stages_csv
-
-    path = _check_project_out(args.out, args.force, protected=[args.csv])
-    day_s = _duration_arg("--day-length", args.day_length, CALENDAR_DAY_S) or CALENDAR_DAY_S
-    if day_s <= 0 or day_s > CALENDAR_DAY_S:
-        raise BadInput("--day-length: must be more than 0 and at most 24h")
-    available = _duration_arg("--available-time", args.available_time, day_s)
-    if args.demand_per_day is not None and args.demand_per_day <= 0:
-        raise BadInput("--demand-per-day: must be a positive number")
-    settings = MapSettings(args.demand_per_day, available, day_s)
-    try:
-        result = read_stages_csv(args.csv, settings=settings)
-    except CsvError as e:
-        raise BadInput(str(e)) from None
-    for w in result.warnings:
-        _err(f"warning: {w}")
-    for issue in classic.validate(result.vsm_map):
-        _err(f"warning: {issue.message}")
-    _write_project(Project(path.stem, [result.vsm_map]), path)
-    _err(f"wrote {args.out} ({len(result.vsm_map.stages)} stages)")
-    return 0
-
-
-def _load(path: str) -> Any:
-    from .pipeline import load_project_or_bad_input
-
-    return load_project_or_bad_input(path)
-
-
-def cmd_metrics(args: argparse.Namespace) -> int:
-    import json
-
-    from .domain import classic
-
-    project = _load(args.project)
-    maps = project.maps
-    if args.map is not None:
-        m = project.map_by_name(args.map)
-        if m is None:
-            raise BadInput(f"--map: {args.project} has no map named {args.map!r} "
-                           f"(maps: {', '.join(x.name for x in project.maps)})")
-        maps = [m]
-    results = [classic.compute(m) for m in maps]
-    errors = [f"{r.map_name}: {e.message}" for r in results for e in r.errors]
-    if errors:
-        raise BadInput(f"{args.project}: map " + "; ".join(errors))
-    if args.json:
-        print(json.dumps({"maps": [classic.to_json(r) for r in results]}, indent=2))
-    else:
-        from .domain.durations import format_duration
-
-        for r, m in zip(results, maps, strict=True):
-            day = m.settings.day_length_s
-            print(f"{r.map_name}: lead time {format_duration(r.lead_time_s, day)}, "
-                  f"process time {format_duration(r.process_time_s, day)}, activity ratio "
-                  + (f"{r.activity_ratio:.1%}" if r.activity_ratio is not None else "—")
-                  + ", rolled %C&A "
-                  + (f"{r.rolled_pca:.1%}" if r.rolled_pca is not None else "—"))
-    return 0
-
-
-def _template_names() -> str:
-    from .domain.templates import TEMPLATES
-
-    return ", ".join(sorted(TEMPLATES))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -216,39 +101,18 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--uninstall-desktop-entry", action="store_true",
                    help="remove what --install-desktop-entry added")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    n = sub.add_parser("new", help="create a project from a template")
-    n.add_argument("--template", default="software-delivery",
-                   help=f"one of: {_template_names()}")
-    n.add_argument("--out", required=True, metavar="P.vsm")
-    n.add_argument("--force", action="store_true", help="replace P.vsm if it exists")
-    n.set_defaults(func=cmd_new)
-
-    i = sub.add_parser("import-stages", help="create a project from a stages CSV")
-    i.add_argument("csv", metavar="STAGES.csv")
-    i.add_argument("--out", required=True, metavar="P.vsm")
-    i.add_argument("--force", action="store_true", help="replace P.vsm if it exists")
-    i.add_argument("--demand-per-day", type=float, metavar="N")
-    i.add_argument("--available-time", metavar="DUR", help="available working time per day")
-    i.add_argument("--day-length", metavar="DUR",
-                   help="length of a day for 'd' units (default 24h; e.g. 8h for working days)")
-    i.set_defaults(func=cmd_import_stages)
-
-    m = sub.add_parser("metrics", help="classic VSM metrics of each map")
-    m.add_argument("project", metavar="P.vsm")
-    m.add_argument("--map", metavar="NAME")
-    m.add_argument("--json", action="store_true")
-    m.set_defaults(func=cmd_metrics)
-
-    _add_analyze(sub, only)
+    _add_commands(sub, only)
     return p
 
 
-def _add_analyze(sub: Any, only: str | None = None) -> None:
+def _add_commands(sub: Any, only: str | None = None) -> None:
+    """Every command's parser (vsm_app.commands); the lazy ones in full only when asked."""
     import importlib
 
-    from .exporting import add_export_parsers
+    from .commands.export import add_export_parsers
+    from .commands.project import add_project_parsers
 
+    add_project_parsers(sub)
     for name, (module, adder, help_text) in _LAZY_PARSERS.items():
         if only is None or only == name:
             getattr(importlib.import_module(module), adder)(sub)

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from tests.report.demo_data import demo_measurement
-from vsm_app.pipeline import CHANGE_COLUMNS
-from vsm_app.report.tables import TABLE_FILES, write_table_csv, write_tables
+from vsm_app.report.tables import CHANGE_COLUMNS, TABLE_FILES
 from vsm_app.report.target import ExportTargetError
+from vsm_app.services.tables import write_table_csv, write_tables
 
 BOM = b"\xef\xbb\xbf"
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from vsm_app.ui.canvas.items import BOX_H, BOX_W
+from vsm_app.render.canvas.items import BOX_H, BOX_W
 from vsm_app.ui.canvas.view import MapView
 
 LEFT = Qt.MouseButton.LeftButton

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.report.demo_data import demo_project_path
 from tests.report.test_html_report import external_references
+from vsm_app.render.maps import export_map_image
 from vsm_app.report.tables import TABLE_FILES
 from vsm_app.storage.project_file import load_project
 from vsm_app.ui.dialogs.export_dialog import (
@@ -21,7 +22,7 @@ from vsm_app.ui.dialogs.export_dialog import (
     find_file_menu,
     install_export_actions,
 )
-from vsm_app.ui.export import export_map_image, measured_ladder_of, overlay_from_scene
+from vsm_app.ui.export import measured_ladder_of, overlay_from_scene
 
 
 def _demo_window(qtbot: Any) -> Any:

@@ -15,18 +15,12 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage
 from tests.report.demo_data import demo_measurement, demo_project
 from vsm_app.domain.model import Project
 from vsm_app.domain.templates import software_delivery
+from vsm_app.render.canvas.scene import MapScene
+from vsm_app.render.colors import LIGHT
+from vsm_app.render.maps import TITLE_H, export_map_image, export_maps_pdf
 from vsm_app.report.data import measured_overlay
 from vsm_app.report.target import ExportTargetError
-from vsm_app.ui.canvas.scene import MapScene
-from vsm_app.ui.export import (
-    TITLE_H,
-    copy_map_to_clipboard,
-    export_map_image,
-    export_maps_pdf,
-    export_plot,
-    export_plot_data_csv,
-)
-from vsm_app.ui.theme import LIGHT
+from vsm_app.ui.export import copy_map_to_clipboard, export_plot, export_plot_data_csv
 from vsm_app.work import Cancelled
 
 SVG = "{http://www.w3.org/2000/svg}"

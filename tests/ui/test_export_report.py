@@ -22,10 +22,10 @@ from tests.report.demo_data import (
 )
 from tests.report.test_html_report import external_references
 from vsm_app.analysis.privacy import IdentityLeakError, assert_no_identities
-from vsm_app.exporting import write_report
+from vsm_app.render.maps import export_map_image
+from vsm_app.render.report_pdf import report_pdf_bytes
 from vsm_app.report.data import build_report_data, measured_overlay
-from vsm_app.ui.export import export_map_image
-from vsm_app.ui.report_pdf import report_pdf_bytes
+from vsm_app.services.reports import write_report
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 

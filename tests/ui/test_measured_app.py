@@ -11,8 +11,8 @@ import pandas as pd
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QDockWidget
 
+from vsm_app.render.canvas.items import STAGE_H
 from vsm_app.storage.project_file import load_project
-from vsm_app.ui.canvas.items import STAGE_H
 
 
 def open_app(qtbot: Any, path: Path) -> tuple[Any, float]:
@@ -84,8 +84,8 @@ def test_cancel_mid_ingest_keeps_the_project_and_the_previous_measurement(
     data, result = w.measure.data, w.measure.result
     import time
 
-    import vsm_app.ui.measure as measure_module
-    from vsm_app.ingest.git import Cancelled
+    import vsm_app.pipeline as measure_module  # the ingest step the measurement service runs
+    from vsm_app.work import Cancelled
 
     real_ingest = measure_module.ingest
 

@@ -142,8 +142,8 @@ def test_a_withheld_constraint_says_on_what_and_what_would_name_it(
 
 def test_pdf_report_shows_coverage_next_to_the_verdict(qapp: Any, bare_repo: Path) -> None:
     from vsm_app.pipeline import AnalyzeInputs, RepoInput, run
+    from vsm_app.render.report_pdf import report_pdf_bytes
     from vsm_app.report.data import build_report_data
-    from vsm_app.ui.report_pdf import report_pdf_bytes
 
     project = Project("p", [software_delivery()])
     m = run(AnalyzeInputs(repos=[RepoInput(str(bare_repo))], vsm_map=project.maps[0]))

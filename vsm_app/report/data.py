@@ -4,7 +4,7 @@
 sources were measured, a :class:`~vsm_app.pipeline.Measurement` into a :class:`ReportData`:
 plain values and texts already formatted for people (durations through
 :func:`~vsm_app.domain.durations.format_duration`), which the HTML writer
-(:mod:`vsm_app.report.html`) and the PDF painter (``vsm_app.ui.report_pdf``) lay out.
+(:mod:`vsm_app.report.html`) and the PDF painter (``vsm_app.render.report_pdf``) lay out.
 
 Team and system level only: nothing here is per person. Source paths are shown relative to
 the project folder, so a report does not reveal the folders of whoever produced it.

@@ -1,7 +1,7 @@
 """CSV exports of the measured tables (Qt-free).
 
 * ``changes.csv``: one row per change, the columns of DESIGN §6
-  (:func:`vsm_app.pipeline.changes_export_frame`).
+  (:func:`changes_export_frame`; also ``analyze --export-changes``).
 * ``deployments.csv``: one row per deployment (times ISO 8601 UTC).
 * ``stage_statistics.csv``: one row per stage over the window (counts, median/p85/mean/sum
   of wait and active time in seconds, shares).
@@ -10,8 +10,8 @@
 
 Units are in the column names (``_s`` seconds, ``_at`` UTC instants, ``_per_week``).
 ``excel=True`` writes UTF-8 with a byte-order mark, which spreadsheet programs need to read
-non-ASCII text (stage names, ``→``) correctly. Every file goes through the export safety rules
-of :mod:`vsm_app.report.target`.
+non-ASCII text (stage names, ``→``) correctly. The files are written by
+:mod:`vsm_app.services.tables` through the export safety rules of :mod:`vsm_app.report.target`.
 
 Text cells come from imported exports (deployment ids, environments) and from the project
 (stage names): a spreadsheet would run a cell such as ``=HYPERLINK(…)`` or ``+cmd|…`` as a
@@ -25,17 +25,26 @@ and cannot start a row of its own.
 from __future__ import annotations
 
 import csv
-import os
-from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-
-from ..work import IsCancelled, Progress, check, report
-from .target import check_target, write_target
 
 TABLE_FILES = ("changes.csv", "deployments.csv", "stage_statistics.csv",
                "metrics_per_period.csv", "stages_per_period.csv")
+
+CHANGE_COLUMNS = ("change_id", "sha", "kind", "first_commit_at", "pr_opened_at",
+                  "first_review_at", "approved_at", "merged_at", "deployed_at",
+                  "deployment_id", "lead_time_s", "lead_time_note")
+
+#: why a change's lead_time_s is empty (the rules of the DORA lead time, docs/metrics.md §6)
+LEAD_TIME_NOTES = {
+    "first_deployment": "left out: shipped by the first deployment (no earlier deployment to "
+                        "measure from)",
+    "negative": "left out: deployed before its first commit (clock skew)",
+    "not_deployed": "not deployed yet",
+    "no_first_commit": "no first commit time",
+}
 
 DEPLOYMENT_COLUMNS = ("deployment_id", "sha", "environment", "started_at", "finished_at",
                       "status", "source", "is_production", "is_rollback")
@@ -88,6 +97,34 @@ def frame_to_csv_bytes(frame: pd.DataFrame, *, excel: bool = False) -> bytes:
     return text.encode("utf-8-sig" if excel else "utf-8")
 
 
+def changes_export_frame(changes: pd.DataFrame) -> pd.DataFrame:
+    """One row per change with the columns of DESIGN §6 (times in ISO 8601 UTC).
+
+    ``lead_time_s`` follows the metrics' own rule (:func:`vsm_app.analysis.dora.lead_times`):
+    empty where the metric leaves the change out, and ``lead_time_note`` says why.
+    """
+    from ..analysis.dora import lead_times
+    from ..analysis.periods import NAT, to_ns
+
+    out = pd.DataFrame({"change_id": changes["change_id"], "sha": changes["merge_sha"],
+                        "kind": changes["kind"]})
+    for col in CHANGE_COLUMNS[3:9]:
+        out[col] = _iso(changes[col])
+    out["deployment_id"] = changes["deployment_id"]
+    start = to_ns(changes["first_commit_at"])
+    deployed = to_ns(changes["deployed_at"])
+    first = changes["first_deployment"].astype(bool).to_numpy()
+    lead, negative = lead_times(start, deployed, first)
+    out["lead_time_s"] = lead
+    note = np.full(len(out), "", dtype=object)
+    note[deployed == NAT] = LEAD_TIME_NOTES["not_deployed"]
+    note[(deployed != NAT) & (start == NAT)] = LEAD_TIME_NOTES["no_first_commit"]
+    note[negative & ~first] = LEAD_TIME_NOTES["negative"]
+    note[first & (deployed != NAT)] = LEAD_TIME_NOTES["first_deployment"]
+    out["lead_time_note"] = note
+    return out[list(CHANGE_COLUMNS)]
+
+
 def deployments_frame(deployments: pd.DataFrame) -> pd.DataFrame:
     """Deployments with times as ISO 8601 UTC text, in time order."""
     d = deployments.sort_values("started_at", kind="stable") if len(deployments) else deployments
@@ -136,8 +173,6 @@ def stages_per_period_frame(result: Any) -> pd.DataFrame:
 
 def table_frames(measurement: Any) -> dict[str, pd.DataFrame]:
     """File name → frame, for every table of :data:`TABLE_FILES`."""
-    from ..pipeline import changes_export_frame
-
     result = measurement.result
     return {
         "changes.csv": changes_export_frame(measurement.tables.changes),
@@ -146,34 +181,3 @@ def table_frames(measurement: Any) -> dict[str, pd.DataFrame]:
         "metrics_per_period.csv": metrics_per_period_frame(result),
         "stages_per_period.csv": stages_per_period_frame(result),
     }
-
-
-def write_table_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *,
-                    excel: bool = False,
-                    project_path: str | os.PathLike[str] | None = None) -> Path:
-    """Write one frame as CSV at ``path`` (checked and atomic); returns the path."""
-    p = check_target(path, {".csv"}, project_path)
-    write_target(p, frame_to_csv_bytes(frame, excel=excel))
-    return p
-
-
-def write_tables(measurement: Any, folder: str | os.PathLike[str], *, excel: bool = False,
-                 prefix: str = "", project_path: str | os.PathLike[str] | None = None,
-                 progress: Progress | None = None,
-                 cancelled: IsCancelled | None = None) -> list[Path]:
-    """Write every table of :data:`TABLE_FILES` into ``folder`` (which must exist).
-
-    ``prefix`` is put before each file name (``demo-changes.csv``). Returns the paths written.
-    All targets are checked before the first file is written.
-    """
-    frames = table_frames(measurement)
-    targets = [check_target(Path(folder) / f"{prefix}{name}", {".csv"}, project_path)
-               for name in frames]
-    written = []
-    for i, (target, frame) in enumerate(zip(targets, frames.values(), strict=True)):
-        check(cancelled, "the export")
-        report(progress, i / len(frames), f"writing {target.name}")
-        write_target(target, frame_to_csv_bytes(frame, excel=excel))
-        written.append(target)
-    report(progress, 1.0, "done")
-    return written

@@ -1,8 +1,9 @@
 """The measured stream behind the window: ingest, prepare, and re-analyse per window.
 
 :class:`MeasurementController` owns the one running measurement of the open project. It runs
-the Qt-free pipeline (``vsm_app.pipeline.ingest`` then ``analysis.engine.prepare`` and
-``analyze_window``) in :class:`~vsm_app.ui.workers.Task` workers, never on the GUI thread,
+the measurement service (:func:`vsm_app.services.measure.ingest_and_prepare`, then
+``analyze_window`` per window) in :class:`~vsm_app.ui.workers.Task` workers, never on the GUI
+thread,
 and tells its observers (the sources dock, the map overlay, the dashboards) through signals.
 A window change only re-runs ``analyze_window``; requests that arrive while one runs are
 coalesced so the newest window wins.
@@ -10,50 +11,23 @@ coalesced so the newest window wins.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import pandas as pd
 from PySide6.QtCore import QObject, Signal
 
 from ..analysis.engine import AnalysisOptions, AnalysisResult, Prepared, analyze_window, prepare
 from ..domain.model import Project, ValueStreamMap
-from ..domain.tables import Tables
 
 # Imported with the window, not lazily by the first ingest: the modules of the git and file
 # readers imported inside the worker, each read again by Shiboken's import hook, hold the
 # GIL long enough to stall the GUI thread ~100 ms at the start of the first ingest.
 from ..ingest import git as _git  # noqa: F401
 from ..ingest import sources as _sources  # noqa: F401
-from ..pipeline import AnalyzeInputs, ingest, inputs_from_project
+from ..services.measure import (  # noqa: F401 - MeasuredData is part of this interface
+    MeasuredData,
+    ingest_and_prepare,
+    project_inputs,
+)
 from .workers import LatestTask, Task, WorkFn
-
-
-@dataclass
-class MeasuredData:
-    """What an ingest produced: the linked tables, their preparation and file problems."""
-
-    tables: Tables
-    prepared: Prepared
-    import_errors: list[str] = field(default_factory=list)
-    ingested_at: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.now(tz="UTC"))
-
-    @property
-    def extent(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        if self.prepared.extent is None:
-            return None
-        lo, hi = self.prepared.extent
-        return pd.Timestamp(lo, tz="UTC"), pd.Timestamp(hi, tz="UTC")
-
-
-def ingest_and_prepare(inputs: AnalyzeInputs, vsm_map: ValueStreamMap | None,
-                       progress: Any, cancelled: Any) -> MeasuredData:
-    """The worker function: read every source, link, and prepare the analysis."""
-    tables, errors = ingest(inputs, progress, cancelled)
-    progress(0.97, "preparing the analysis")
-    prepared = prepare(tables, vsm_map, inputs.production_environments)
-    progress(1.0, "measured")
-    return MeasuredData(tables, prepared, errors)
 
 
 class MeasurementController(QObject):
@@ -146,10 +120,8 @@ class MeasurementController(QObject):
             return None
         if self._ingest_task and self._ingest_task.is_running():
             return self._ingest_task
-        inputs = inputs_from_project(self.project)
-        from ..paths import cache_dir
-
-        inputs.cache_dir = cache_dir()
+        # the project's own salt (none: unsalted, as the window always measured)
+        inputs = project_inputs(self.project, salt="")
         self._ingest_map = self.vsm_map
         vsm_map = self._map_copy()
         task = Task(lambda progress, cancelled: ingest_and_prepare(inputs, vsm_map, progress,

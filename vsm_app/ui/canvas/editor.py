@@ -31,9 +31,19 @@ from ...domain.model import (
     StickyNote,
     ValueStreamMap,
 )
+from ...render.canvas.items import (
+    BOX_H,
+    BOX_W,
+    HANDLE_R,
+    STAGE_H,
+    ConnectHandle,
+    MovableItem,
+    StageItem,
+)
+from ...render.canvas.scene import MapScene, item_kind
+from ...render.colors import LIGHT, CanvasColors
 from ...storage.project_file import ProjectFileError, dumps, loads
 from .. import commands as cmd
-from ..theme import LIGHT, CanvasColors
 from .interactions import (
     MoveItemsInteraction,
     NewFlowInteraction,
@@ -41,9 +51,7 @@ from .interactions import (
     RubberBandSelectInteraction,
     UserInteraction,
 )
-from .items import BOX_H, BOX_W, HANDLE_R, STAGE_H, ConnectHandle, MovableItem, StageItem
 from .layout import COLUMN_STEP, auto_layout
-from .scene import MapScene, item_kind
 from .view import MapView
 
 FRAGMENT_MIME = "application/x-vsm-app-fragment"

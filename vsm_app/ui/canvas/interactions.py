@@ -17,7 +17,15 @@ from PySide6.QtWidgets import (
     QGraphicsTextItem,
 )
 
-from .items import BOX_H, BOX_W, Z_TEMP, MovableItem, StageItem, TempFlowLine, font
+from ...render.canvas.items import (
+    BOX_H,
+    BOX_W,
+    Z_TEMP,
+    MovableItem,
+    StageItem,
+    TempFlowLine,
+    font,
+)
 
 if TYPE_CHECKING:
     from .editor import MapEditor

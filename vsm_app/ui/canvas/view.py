@@ -22,8 +22,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
-from .items import font
-from .scene import MapScene
+from ...render.canvas.items import font
+from ...render.canvas.scene import MapScene
 
 
 class MapView(QGraphicsView):

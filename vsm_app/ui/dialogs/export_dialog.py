@@ -260,7 +260,7 @@ class ExportMapDialog(QDialog):
     def _picture_size(self, map_id: str, title: bool) -> tuple[float, float]:
         key = (map_id, title)
         if key not in self._sizes:
-            from ..export import MapPicture
+            from ...render.maps import MapPicture
 
             m = next(m for m in self.project.maps if m.id == map_id)
             with MapPicture(self.project.name, m, title=title) as pic:
@@ -496,7 +496,7 @@ class ExportController(QObject):
 
     def run_map_export(self, opts: MapExportOptions) -> Task | None:
         """Export maps as the options say (in a worker)."""
-        from ..export import export_map_image, export_maps_pdf
+        from ...services.maps import export_maps
 
         target = self._check(opts.path, (".png", ".svg", ".pdf"))
         if target is None:
@@ -513,18 +513,11 @@ class ExportController(QObject):
         project_path = self.project_path
 
         def work(progress: Progress, cancelled: IsCancelled) -> Any:
-            if target.suffix.lower() == ".pdf":
-                return export_maps_pdf(project, maps, target, overlays=overlays,
-                                       page_size=opts.page_size, orientation=opts.orientation,
-                                       title=opts.title, progress=progress,
-                                       cancelled=cancelled, project_path=project_path,
-                                       measured_ladders=ladders)
-            return export_map_image(project, maps[0], target, dpi=opts.dpi,
-                                    width_px=opts.width_px, transparent=opts.transparent,
-                                    overlay=overlays.get(maps[0].id) or None, title=opts.title,
-                                    progress=progress, cancelled=cancelled,
-                                    project_path=project_path,
-                                    measured_ladder=ladders.get(maps[0].id))
+            return export_maps(project, maps, target, dpi=opts.dpi, width_px=opts.width_px,
+                               transparent=opts.transparent, page_size=opts.page_size,
+                               orientation=opts.orientation, title=opts.title,
+                               overlays=overlays, ladders=ladders, project_path=project_path,
+                               progress=progress, cancelled=cancelled)
 
         self._remember_folder(target)
         return self._start("Exporting the map…", work, lambda r: f"Exported {r.path.name}")
@@ -532,12 +525,8 @@ class ExportController(QObject):
     def run_report_export(self, opts: ReportExportOptions) -> Task | None:
         """Measure the project and write the report (in a worker)."""
         from ...analysis.privacy import IdentityLeakError
-        from ...exporting import (
-            identity_leak_message,
-            measure_project,
-            project_identities,
-            write_report,
-        )
+        from ...services.measure import measure_project
+        from ...services.reports import identity_leak_message, project_identities, write_report
 
         target = self._check(opts.path, (".html", ".pdf"))
         if target is None:
@@ -569,8 +558,8 @@ class ExportController(QObject):
 
     def run_tables_export(self, opts: TablesExportOptions) -> Task | None:
         """Measure the project and write the CSV tables into a folder (in a worker)."""
-        from ...exporting import measure_project
-        from ...report.tables import write_tables
+        from ...services.measure import measure_project
+        from ...services.tables import write_tables
 
         if not Path(opts.folder).is_dir():
             self._error("The export cannot be written there.",
@@ -699,13 +688,13 @@ def measurement_from_controller(controller: Any) -> Any | None:
     """The current measurement of a :class:`~vsm_app.ui.measure.MeasurementController` as a
     :class:`~vsm_app.pipeline.Measurement` (its data and the window the user chose), or None
     when nothing was measured yet."""
-    from ...pipeline import Measurement
+    from ...services.measure import measurement_of
 
     data = getattr(controller, "data", None)
     result = getattr(controller, "result", None)
     if data is None or result is None:
         return None
-    return Measurement(data.tables, result, list(data.import_errors))
+    return measurement_of(data, result)
 
 
 def install_export_actions(window: QMainWindow,

@@ -10,7 +10,7 @@ GUI thread never waits on the server: publishing hands over immutable bytes, sto
 the listening socket in a helper thread.
 
 The map participants see is rendered here, on the GUI thread, with the export code
-(:func:`~vsm_app.ui.export.render_svg`), at most every :data:`PUBLISH_MS` while the map
+(:func:`~vsm_app.render.maps.render_svg`), at most every :data:`PUBLISH_MS` while the map
 changes: the map as drawn (estimates, ideas, notes), without the measured overlay, so the
 room's estimates are its own.
 
@@ -32,6 +32,7 @@ from PySide6.QtGui import QUndoCommand
 
 from ...domain.improvement import read_surveys
 from ...domain.model import Project, StickyNote, ValueStreamMap
+from ...render.maps import MapPicture, render_svg
 from ...workshop.contributions import (
     ESTIMATE_LABELS,
     Contribution,
@@ -47,7 +48,6 @@ from ...workshop.net import ALL_INTERFACES, default_host
 from ...workshop.server import WorkshopServer
 from ...workshop.session import DEFAULT_VOTES_PER_PERSON, WorkshopSession
 from .. import commands as cmd
-from ..export import MapPicture, render_svg
 from ..improve.commands import put_survey_command
 from ..improve.common import iso_week
 

@@ -34,7 +34,7 @@ from ...domain.model import (
 from ...metrics import format as fmt
 from ...report.data import ladder_totals
 from ...report.overlay import MeasuredLadder
-from ..theme import LIGHT, CanvasColors
+from ..colors import LIGHT, CanvasColors
 from .items import (
     BOX_W,
     STAGE_H,

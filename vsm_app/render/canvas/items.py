@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.model import FlowKind
-from ..theme import LIGHT, CanvasColors
+from ..colors import LIGHT, CanvasColors
 
 BOX_W = 170.0
 BOX_H = 72.0

@@ -37,7 +37,7 @@ from ..metrics import format as fmt
 from ..report import html as report_html
 from ..report.data import BAND_WITHHELD, MetricLine, ReportData
 from ..work import IsCancelled, Progress, check, report
-from .export import PAGE_SIZES, MapPicture, map_picture
+from .maps import PAGE_SIZES, MapPicture, map_picture
 
 INK = QColor("#1d2330")
 MUTED = QColor("#5d6675")

@@ -16,18 +16,17 @@ in the past).
 ``--json`` prints ``{"sample": {since, until, days, throughput_per_day_mean, …},
 "when" | "how_many": {p50, p70, p85, p95, …}, "histogram", "trials", "seed", "warnings"}``;
 without it, a few lines of text. Warnings also go to stderr; bad input exits 2 with one line
-naming the option or file.
+naming the option or file. The work is :func:`vsm_app.services.forecast.forecast`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-from .errors import BadInput
+from ..errors import BadInput
+from .common import check_files, checked, err, print_notes, stderr_progress
 
 HELP = "forecast when N changes will be done, or how many by a date (Monte Carlo)"
 #: limits of the options (a trial costs microseconds; a million is still about a second)
@@ -36,8 +35,6 @@ MAX_TRIALS = 1_000_000
 #: parser does not load pandas (a test keeps them equal)
 DEFAULT_TRIALS = 10_000
 DEFAULT_SEED = 0
-#: data older than this (days before today) get a warning: the forecast starts in the past
-STALE_DAYS = 7
 
 
 def _whole(low: int, high: int | None = None) -> Any:
@@ -105,75 +102,29 @@ def _what(args: argparse.Namespace) -> str:
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
-    from .analysis.engine import prepare
-    from .analysis.flow_analytics import (
-        NoThroughput,
-        change_units,
-        forecast_how_many,
-        forecast_when,
-        throughput_sample,
-    )
-    from .ingest.errors import ImportProblem
-    from .ingest.git import GitError
-    from .paths import cache_dir
-    from .pipeline import (
-        AnalyzeInputs,
-        PipelineInputError,
-        _StderrProgress,
-        ingest,
-        inputs_from_project,
-        load_project_or_bad_input,
-        split_repo_arg,
-    )
+    from ..services.forecast import ForecastError, forecast
+    from .analyze import inputs_of
 
     if not args.project and not args.repo:
         raise BadInput("give a project file or at least one --repo PATH")
     by = _day_arg("--by", args.by)
     since = _day_arg("--sample-since", args.sample_since)
-    inputs = inputs_from_project(load_project_or_bad_input(args.project)) if args.project \
-        else AnalyzeInputs()
-    inputs.repos.extend(split_repo_arg(r) for r in args.repo)
-    for _, path in inputs.files:
-        if not Path(path).is_file():
-            raise BadInput(f"{path}: no such file")
-    if not inputs.salt:
-        inputs.salt = "vsm-app-cli"
-    inputs.cache_dir = cache_dir()
-    progress = _StderrProgress()
+    inputs = inputs_of(args.project, args.repo)
+    check_files(inputs.files)
     try:
-        tables, errors = ingest(inputs, progress)
-    except (GitError, ImportProblem, PipelineInputError) as e:
-        raise BadInput(str(e)) from None
-    finally:
-        progress.close()
-    for note in tables.notes:  # e.g. which release-tag scheme was detected
-        print(f"note: {note}", file=sys.stderr)
-    for w in tables.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    if errors:
-        for problem in errors[1:]:
-            print(f"vsm-app: {problem}", file=sys.stderr)
-        raise BadInput(errors[0])
-    prepared = prepare(tables, inputs.vsm_map, inputs.production_environments)
-    units = change_units(prepared, tables.changes)
-    try:
-        sample = throughput_sample(units, since=since)
-    except NoThroughput as e:
-        raise BadInput(f"{_what(args)}: {e}") from None
-    except ValueError as e:
-        raise BadInput(f"--sample-since: {e}") from None
-    try:
-        result = forecast_when(sample, args.items, args.trials, args.seed) \
-            if args.items is not None else \
-            forecast_how_many(sample, by, args.trials, args.seed)
-    except ValueError as e:
-        raise BadInput(f"{'--by' if by is not None else '--items'}: {e}") from None
-    stale = stale_data_warning(sample.until)
-    if stale:
-        result.warnings.append(stale)
-    for w in result.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    doc = result.to_json()
+        with stderr_progress() as progress:
+            run = checked(lambda: forecast(inputs, items=args.items, by=by, sample_since=since,
+                                           trials=args.trials, seed=args.seed,
+                                           progress=progress))
+    except ForecastError as e:
+        print_notes(e.notes, e.warnings)
+        where = {"data": _what(args), "sample": "--sample-since",
+                 "question": "--by" if by is not None else "--items"}[e.part]
+        raise BadInput(f"{where}: {e}") from None
+    print_notes(run.notes, run.warnings)  # e.g. which release-tag scheme was detected
+    for w in run.forecast.warnings:
+        err(f"warning: {w}")
+    doc = run.forecast.to_json()
     if args.json:
         print(json.dumps(doc, indent=2, allow_nan=False))
     else:
@@ -181,40 +132,31 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
-def stale_data_warning(until: Any, today: Any = None) -> str | None:
-    """A warning when the data end more than :data:`STALE_DAYS` before today (UTC): the
-    forecast counts from the day after the data, which is then in the past."""
-    import pandas as pd
-
-    now = pd.Timestamp.now(tz="UTC") if today is None else pd.Timestamp(today)
-    lag = int((now.normalize() - until).days)
-    if lag <= STALE_DAYS:
-        return None
-    start = (until + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-    return (f"the data end on {until:%Y-%m-%d}, {lag} days before today: the forecast counts "
-            f"from {start}, not from today (update the data for a forecast from today)")
-
-
 def forecast_text(doc: dict[str, Any]) -> str:
-    """The answer for people (the JSON document of :meth:`Forecast.to_json`)."""
+    """The answer for people (the JSON document of :meth:`Forecast.to_json`), in the metric
+    catalogue's formats."""
+    from ..metrics import format as fmt
+
     s = doc["sample"]
     noun = s["unit"]
-    lines = [f"Throughput sample {s['since']} – {s['until']} ({s['days']} days): "
-             f"{s['finished']} {noun} finished, {s['throughput_per_day_mean']:.2f} a day on "
-             f"average."]
-    trials = f"{doc['trials']:,} trials, seed {doc['seed']}"
+    lines = [f"Throughput sample {fmt.date_range(s['since'], s['until'])} "
+             f"({fmt.count(s['days'], 'days')}): {fmt.count(s['finished'])} {noun} finished, "
+             f"{fmt.value('forecast.throughput_per_day_mean', s['throughput_per_day_mean'])} "
+             f"on average."]
+    trials = f"{fmt.count(doc['trials'], 'trials')}, seed {doc['seed']}"
     if "when" in doc:
         w = doc["when"]
-        lines.append(f"When will {w['items']} more {noun} be done? ({trials}; forecasting "
-                     f"from {w['starts']})")
+        lines.append(f"When will {fmt.count(w['items'])} more {noun} be done? ({trials}; "
+                     f"forecasting from {fmt.date_text(w['starts'])})")
         for share in (50, 70, 85, 95):
             v = w[f"p{share}"]
-            lines.append(f"  {share} % of trials: by {v}" if v is not None else
-                         f"  {share} % of trials: not within {w['horizon_days'] // 365} years")
+            lines.append(f"  {share} % of trials: by {fmt.date_text(v)}" if v is not None else
+                         f"  {share} % of trials: not within "
+                         f"{fmt.count(w['horizon_days'] // 365, 'years')}")
     else:
         h = doc["how_many"]
-        lines.append(f"How many {noun} will be done from {h['starts']} through {h['by']} "
-                     f"({h['days']} days)? ({trials})")
+        lines.append(f"How many {noun} will be done from {fmt.date_text(h['starts'])} through "
+                     f"{fmt.date_text(h['by'])} ({fmt.count(h['days'], 'days')})? ({trials})")
         for share in (50, 70, 85, 95):
-            lines.append(f"  {share} % of trials: at least {h[f'p{share}']}")
+            lines.append(f"  {share} % of trials: at least {fmt.count(h[f'p{share}'])}")
     return "\n".join(lines)

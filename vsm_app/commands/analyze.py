@@ -1,0 +1,142 @@
+"""``vsm-app analyze``: measure flow and DORA metrics from git and exports (DESIGN §6)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from ..errors import BadInput
+from .common import (
+    check_files,
+    checked,
+    err,
+    import_failed,
+    load_project,
+    parse_date,
+    print_json,
+    print_notes,
+    stderr_progress,
+)
+
+HELP = "measure flow and DORA metrics from git and exports"
+
+
+def add_analyze_parser(sub: Any) -> None:
+    a = sub.add_parser("analyze", help=HELP)
+    a.add_argument("project", nargs="?", metavar="P.vsm",
+                   help="a project whose data sources and map to use")
+    a.add_argument("--repo", action="append", default=[], metavar="PATH[:SUBTREE]",
+                   help="a git repository (repeatable); PATH:sub/dir restricts it to a sub-tree")
+    for flag in ("ci", "prs", "deployments", "incidents"):
+        a.add_argument(f"--{flag}", action="append", default=[], metavar="F")
+    a.add_argument("--deploy-tags", metavar="GLOB",
+                   help="release tags that are deployments (default: the repository's "
+                        "release-tag scheme, detected; '' for none)")
+    a.add_argument("--production-env", action="append", default=[], metavar="NAME",
+                   help="an environment name that is production (repeatable; default: "
+                        "production, prod, prd, live)")
+    a.add_argument("--branch", metavar="NAME")
+    a.add_argument("--since", metavar="DATE")
+    a.add_argument("--until", metavar="DATE")
+    a.add_argument("--period", choices=("day", "week", "month"), default=None)
+    a.add_argument("--time-zone", metavar="ZONE",
+                   help="zone for timestamps without one (default: the project's, else error)")
+    a.add_argument("--export-changes", metavar="OUT.csv")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_analyze)
+
+
+def repo_arg(text: str) -> Any:
+    """``PATH`` or ``PATH:SUBTREE`` (an existing path containing ':' wins)."""
+    from ..pipeline import RepoInput
+
+    if os.path.exists(text) or ":" not in text:
+        return RepoInput(text)
+    path, _, subtree = text.rpartition(":")
+    return RepoInput(path, subtree.strip("/") or None)
+
+
+def inputs_of(project_path: str | None, repos: list[str]) -> Any:
+    """What to measure: a project's sources (``project_path``) and ``--repo`` paths."""
+    from ..pipeline import AnalyzeInputs
+    from ..services.measure import project_inputs
+
+    if not project_path and not repos:
+        raise BadInput("give a project file or at least one --repo PATH")
+    inputs = project_inputs(load_project(project_path), project_path) if project_path \
+        else AnalyzeInputs()
+    inputs.repos.extend(repo_arg(r) for r in repos)
+    return inputs
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..services.measure import ImportFailed, measure
+    from ..services.tables import write_changes_csv
+
+    inputs = inputs_of(args.project, args.repo)
+    for family in ("ci", "prs", "deployments", "incidents"):
+        inputs.files.extend((family, f) for f in getattr(args, family))
+    for repo in inputs.repos:
+        if args.branch:
+            repo.branch = args.branch
+        if args.deploy_tags is not None:
+            repo.deploy_tags = args.deploy_tags.strip()
+    if args.production_env:
+        names = [n.strip() for n in args.production_env]
+        if not all(names):
+            raise BadInput("--production-env: give an environment name, e.g. production")
+        inputs.production_environments = tuple(names)
+    check_files(inputs.files)
+    read_files = [p for _, p in inputs.files]
+    if args.export_changes:  # checked before the measurement starts
+        from ..report.target import ExportTargetError
+        from ..services.tables import check_changes_target
+
+        try:
+            check_changes_target(args.export_changes, args.project, read_files)
+        except ExportTargetError as e:
+            raise BadInput(f"--export-changes: {e}") from None
+    inputs.since = parse_date("--since", args.since)
+    inputs.until = parse_date("--until", args.until)
+    if inputs.until is not None and args.until and len(args.until.strip()) <= 10:
+        inputs.until += pd.Timedelta(days=1)  # --until 2026-03-31 includes that day
+    if inputs.since is not None and inputs.until is not None and inputs.until <= inputs.since:
+        raise BadInput("--until must be after --since")
+    if args.period:
+        inputs.period = args.period
+    if args.time_zone:
+        inputs.default_tz = args.time_zone
+    with stderr_progress() as progress:
+        measurement = checked(lambda: measure(inputs, progress))
+    print_notes(measurement.tables.notes, measurement.tables.warnings)
+    if measurement.import_errors:
+        # a file the user named could not be read: no partial answer that looks complete
+        import_failed(ImportFailed(measurement.import_errors))
+    if args.export_changes:
+        try:
+            write_changes_csv(measurement.tables.changes, args.export_changes, args.project,
+                              read_files)
+        except (ValueError, OSError) as e:
+            raise BadInput(f"--export-changes: {e}") from None
+        err(f"wrote {args.export_changes} ({len(measurement.tables.changes)} changes)")
+    if args.json:
+        print_json(measurement.to_json())
+    else:
+        print(analyze_text(measurement.result))
+    return 0
+
+
+def analyze_text(result: Any) -> str:
+    """The result for people, in the catalogue's words and formats."""
+    from ..metrics import format as fmt
+    from ..metrics.catalogue import metric
+
+    dora = result.dora
+    lead, cfr = metric("dora.lead_time_median_s"), metric("dora.change_failure_rate")
+    return (f"{fmt.count(result.changes, 'changes')}, "
+            f"{fmt.count(result.deployments, 'deployments')}; "
+            f"{lead.name.lower()} {fmt.value(lead, dora.lead_time_median_s)}, "
+            f"{cfr.name.lower()} {fmt.value(cfr, dora.change_failure_rate)}")
