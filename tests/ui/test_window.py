@@ -92,7 +92,7 @@ def test_autosave_and_recovery(qtbot: Any, tmp_path: Path, dialogs: DialogLog) -
     edited = load_project(side)
     # "crash": the window goes away without saving; the next start offers recovery
     w.undo_stack.setClean()  # so closing does not ask; the side file stays
-    w._autosave_index = None
+    w.document._autosave_index = None
     w2 = MainWindow()
     qtbot.addWidget(w2)
     w2.open_path(path)

@@ -9,8 +9,10 @@ Structure (for the features that come next)
   remembered) and lists it in View ▸ Panels. Present: properties (right), history (right).
 - Overlay per stage: ``editor_for(map_id).scene.stage_item(stage_id).set_overlay(text,
   heat_color, is_constraint)``.
-- One QUndoStack (``self.undo_stack``) for every edit in every map; save marks it clean and the
-  title's modified marker follows its clean state.
+- ``self.document``: the :class:`~vsm_app.ui.document.ProjectDocument`, the one owner of the
+  project, its path, the undo stack (``self.undo_stack``, one for every edit in every map),
+  the modified state and autosave; the window asks it and shows what it says (a save marks
+  the stack clean and the title's modified marker follows its clean state).
 
 The measured stream
 -------------------
@@ -47,7 +49,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPaintEvent,
-    QUndoStack,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -70,21 +71,16 @@ from PySide6.QtWidgets import (
 from ..domain.model import Project, ProjectSettings, ValueStreamMap
 from ..domain.templates import software_delivery
 from ..metrics import format as fmt
-from ..paths import user_data_dir
 from ..report.data import ladder_totals
 from ..storage import autosave
-from ..storage.project_file import (
-    ProjectFileError,
-    load_project,
-    remove_stale_temp_files,
-    save_project,
-)
+from ..storage.project_file import ProjectFileError, load_project
 from . import settings
 from .canvas.editor import MapEditor, release_clipboard
 from .commands import AddMapCommand, RemoveMapCommand, RenameMapCommand
 from .dialogs import messages
 from .dialogs.cheatsheet import CheatSheetDialog
 from .docks.properties import PropertiesDock
+from .document import ProjectDocument
 from .icons import icon
 from .theme import THEMES, apply_theme, canvas_colors
 from .workers import Task
@@ -151,18 +147,19 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None, *, complete: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
-        self.project = Project("Untitled", [ValueStreamMap()])
-        self.path: Path | None = None
         self.theme = settings.get(settings.THEME)
         if self.theme not in THEMES:
             self.theme = "light"
-        self.undo_stack = QUndoStack(self)
+        # the file logic: project, path, undo stack, modified state, autosave
+        self.document = ProjectDocument(
+            self, autosave_interval_s=settings.get(settings.AUTOSAVE_INTERVAL_S))
+        self.undo_stack = self.document.undo_stack
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._on_stack_index)
+        self.document.autosave_failed.connect(
+            lambda why: self.statusBar().showMessage(f"Autosave failed: {why}", 8000))
         self._editors: dict[str, MapEditor] = {}
         self._map_slots: dict[str, Any] = {}
-        self._autosave_index: int | None = None
-        self._recovered_from: Path | None = None
         self._presentation_state: QByteArray | None = None
         self._was_maximized = False
         self._cheatsheet: CheatSheetDialog | None = None
@@ -211,18 +208,25 @@ class MainWindow(QMainWindow):
         if complete:
             self._build_measured()
 
-        self.autosave_timer = QTimer(self)
-        self.autosave_timer.timeout.connect(self.autosave_now)
-        interval = settings.get(settings.AUTOSAVE_INTERVAL_S)
-        if interval > 0:
-            self.autosave_timer.start(interval * 1000)
-
         self.resize(1280, 800)
         self.restore_layout()
         self.set_project(project or Project("Untitled", [ValueStreamMap()]), path)
         if complete:
             self._install_extensions()
             self._complete = True
+
+    # -- the document (vsm_app.ui.document) ---------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        return self.document.project
+
+    @property
+    def path(self) -> Path | None:
+        return self.document.path
+
+    @property
+    def autosave_timer(self) -> QTimer:
+        return self.document.autosave_timer
 
     def is_complete(self) -> bool:
         """Whether the measured stream and the extensions are built (see :meth:`complete`)."""
@@ -772,18 +776,12 @@ class MainWindow(QMainWindow):
         """
         for ed in list(self._editors.values()):
             self._drop_editor(ed)
-        if hasattr(self.project, "maps_changed"):
-            self.project.maps_changed.disconnect(self._sync_tabs)
+        self.document.project.maps_changed.disconnect(self._sync_tabs)
         self.properties.set_editor(None)
-        self.project = project
-        self.path = Path(path).resolve() if path is not None else None
-        self._recovered_from = None
+        self.document.set_project(project, path)
         self._attach_measurement(measure=False)
         self.constraint_label.setText("")
         project.maps_changed.connect(self._sync_tabs)
-        self.undo_stack.clear()
-        self.undo_stack.setClean()
-        self._autosave_index = 0
         self._sync_tabs()
         if self.tabs.count():
             self.tabs.setCurrentIndex(0)
@@ -918,43 +916,27 @@ class MainWindow(QMainWindow):
 
     # -- title, modified marker, autosave -----------------------------------------------------------
     def is_modified(self) -> bool:
-        return not self.undo_stack.isClean()
+        return self.document.is_modified()
 
     def _update_title(self, *_: Any) -> None:
-        name = self.path.name if self.path is not None else f"{self.project.name} (unsaved)"
         m = self.current_map()
         map_part = f" — {m.name}" if m is not None else ""
-        self.setWindowTitle(f"{name}[*]{map_part} — {APP_TITLE}")
+        self.setWindowTitle(f"{self.document.display_name()}[*]{map_part} — {APP_TITLE}")
         self.setWindowModified(self.is_modified())
 
     def _on_stack_index(self, _index: int) -> None:
         self.setWindowModified(self.is_modified())
 
     def autosave_file(self) -> Path:
-        return autosave.autosave_path(self.path, user_data_dir())
+        return self.document.autosave_file()
 
     def autosave_now(self) -> bool:
         """Write the side file if there are changes since the last save/autosave."""
-        if not self.is_modified() or self._autosave_index == self.undo_stack.index() \
-                and self._recovered_from is None:
-            return False
-        try:
-            autosave.write_autosave(self.project, self.autosave_file())
-        except OSError as e:
-            self.statusBar().showMessage(f"Autosave failed: {e}", 8000)
-            return False
-        self._autosave_index = self.undo_stack.index()
-        return True
-
-    def _discard_autosave(self) -> None:
-        autosave.discard(self.autosave_file())
-        if self._recovered_from is not None:
-            autosave.discard(self._recovered_from)
-            self._recovered_from = None
+        return self.document.autosave_now()
 
     def offer_recovery(self) -> bool:
         """At start: if a crash left an autosave newer than the project, offer to restore it."""
-        pending = autosave.pending_recovery(self.path, user_data_dir())
+        pending = self.document.pending_recovery()
         if pending is None:
             return False
         choice = messages.ask_recovery(self, pending, self.path)
@@ -974,8 +956,7 @@ class MainWindow(QMainWindow):
             messages.error(self, "Cannot recover", text, details)
             return False
         self.set_project(project, self.path)
-        self._recovered_from = autosave_file
-        self.undo_stack.resetClean()
+        self.document.mark_recovered(autosave_file)
         self._update_title()
         return True
 
@@ -992,12 +973,12 @@ class MainWindow(QMainWindow):
 
     def new_project(self) -> None:
         if self.maybe_save():
-            self._discard_autosave()
+            self.document.discard_autosave()
             self.set_project(Project("Untitled", [ValueStreamMap("Current state")]))
 
     def new_from_template(self) -> None:
         if self.maybe_save():
-            self._discard_autosave()
+            self.document.discard_autosave()
             self.set_project(Project("Untitled", [software_delivery()]))
 
     def open_project(self, path: str | Path | None = None) -> bool:
@@ -1021,17 +1002,13 @@ class MainWindow(QMainWindow):
             text, details = describe_load_error(e)
             messages.error(self, "Cannot open project", text, details)
             return False
-        self._discard_autosave_if_clean()
+        self.document.discard_autosave_if_clean()
         log.info("opened %s", path)
         self.set_project(project, path)
-        remove_stale_temp_files(path)  # left by a save that was killed
+        self.document.tidy(path)  # temp files left by a save that was killed
         settings.add_recent_file(path)
         settings.set_value(settings.LAST_OPEN_FOLDER, str(Path(path).resolve().parent))
         return True
-
-    def _discard_autosave_if_clean(self) -> None:
-        if not self.is_modified():
-            self._discard_autosave()
 
     def save(self) -> bool:
         if self.path is None:
@@ -1050,31 +1027,18 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: str | Path) -> bool:
         """Save atomically to ``path``; marks the undo stack clean."""
-        from ..report.target import ExportTargetError, check_target
+        from ..report.target import ExportTargetError
 
+        target = Path(path).expanduser()
         try:
-            path = check_target(path, (".vsm",), project_save=True).resolve()
-        except ExportTargetError as e:
-            messages.error(self, "Cannot save", f"Cannot save {Path(path).name}.", str(e))
+            target = self.document.save_to(target)
+        except (ExportTargetError, OSError) as e:
+            messages.error(self, "Cannot save", f"Cannot save {target.name}.", str(e))
             return False
-        old_autosave = self.autosave_file()
-        try:
-            save_project(self.project, path)
-        except OSError as e:
-            messages.error(self, "Cannot save", f"Cannot save {path.name}.", str(e))
-            return False
-        log.info("saved %s", path)
-        autosave.discard(old_autosave)
-        if self._recovered_from is not None:
-            autosave.discard(self._recovered_from)
-            self._recovered_from = None
-        self.path = path
-        self.undo_stack.setClean()
-        self._autosave_index = self.undo_stack.index()
-        settings.add_recent_file(path)
-        settings.set_value(settings.LAST_OPEN_FOLDER, str(path.parent))
+        settings.add_recent_file(target)
+        settings.set_value(settings.LAST_OPEN_FOLDER, str(target.parent))
         self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 4000)
+        self.statusBar().showMessage(f"Saved {target}", 4000)
         return True
 
     def _fill_recent_menu(self) -> None:
@@ -1293,7 +1257,7 @@ class MainWindow(QMainWindow):
         settings.set_value(settings.WINDOW_STATE, state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if getattr(self, "_closed", False) or not hasattr(self, "autosave_timer"):
+        if getattr(self, "_closed", False) or not hasattr(self, "document"):
             # closed once already, or never fully built: nothing left to tear down
             event.accept()
             return
@@ -1304,8 +1268,7 @@ class MainWindow(QMainWindow):
         if self.is_presenting():
             self.set_presentation(False)
         self.save_layout()
-        self._discard_autosave()
-        self.autosave_timer.stop()
+        self.document.close()
         if getattr(self, "workshop_host", None) is not None:
             self.workshop_host.close()  # the session's link stops working with the window
         self._stop_measuring()
