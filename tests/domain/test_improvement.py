@@ -236,19 +236,25 @@ def test_project_helpers_round_trip_through_the_vsm_file() -> None:
     assert [r.period for r in imp.read_surveys(q)] == ["2025-W06", "2025-W07"]
     assert imp.read_ai_checks(q)[0].scores["small_batches"] == 4
     assert imp.remove_item(q, item.id) == changed and imp.read_items(q) == []
-    assert imp.remove_baseline(q, b.id) == b and q.baselines == []
+    assert imp.remove_baseline(q, b.id) == b and q.records.baselines == []
 
 
 def test_project_helpers_name_the_bad_record() -> None:
+    from vsm_app.storage.project_file import ProjectFileError, project_from_dict, project_to_dict
+
     p = Project()
     assert imp.read_charter(p) == ProjectCharter() and imp.read_surveys(p) == []
-    p.improvement_items = [ImprovementItem("ok").to_dict(),
-                           ImprovementItem("bad").to_dict() | {"status": "later"}]
-    with pytest.raises(ValueError, match=r"^improvement_items\[1\]\.status: 'later'"):
-        imp.read_items(p)
-    p.extra["surveys"] = [{"period": "2025-W07", "n_responses": 3, "means": {"joy": 5}}]
-    with pytest.raises(ValueError, match=r"^extra\.surveys\[0\]\.joy: unknown field"):
-        imp.read_surveys(p)
+    # the records are read once, when the file is: a bad one names itself and its field
+    doc = project_to_dict(p)
+    doc["improvement_items"] = [ImprovementItem("ok").to_dict(),
+                                ImprovementItem("bad").to_dict() | {"status": "later"}]
+    with pytest.raises(ProjectFileError,
+                       match=r"\$\.improvement_items\[1\]\.status: 'later'"):
+        project_from_dict(doc)
+    doc = project_to_dict(p)
+    doc["extra"]["surveys"] = [{"period": "2025-W07", "n_responses": 3, "means": {"joy": 5}}]
+    with pytest.raises(ProjectFileError, match=r"\$\.extra\.surveys\[0\]\.joy: unknown field"):
+        project_from_dict(doc)
     with pytest.raises(ValueError, match="period '2025-W07' appears twice"):
         imp.write_surveys(p, [SurveyRound("2025-W07", 1), SurveyRound("2025-W07", 2)])
     b = Baseline.from_analysis("b", ANALYSIS)

@@ -35,7 +35,11 @@ def rich_project(tmp_path: Path) -> Project:
                                 deploy_tags="v*", subtree="services/api"))
     p.sources.append(DataSource("ci", str(tmp_path / "exports" / "runs.json"), format="gh-run-list"))
     p.settings.time_zone = "Europe/Berlin"
-    p.baselines.append({"name": "Q1", "at": "2026-03-31T00:00:00Z", "dora": {"x": 1}})
+    from vsm_app.domain.improvement import Baseline, add_baseline
+
+    add_baseline(p, Baseline("Q1", {"dora": {"x": 1}, "flow": {}, "stages": [],
+                                    "bottleneck": {}}))
+    p.extra["later_feature"] = {"kept": ["as", "it", "is"]}  # a part this version does not read
     return p
 
 

@@ -85,7 +85,7 @@ def test_save_compare_after_moving_the_window_and_undo(qtbot: Any, dialogs: Any)
     assert [x.id for x in read_baselines(w.project)] == [b.id]
     assert ui.shown_baseline() is not None and ui.shown_baseline().id == b.id
     w.undo_stack.undo()  # the save itself
-    assert w.project.baselines == [] and not w.is_modified()
+    assert w.project.records.baselines == [] and not w.is_modified()
     assert dock.comparison is None and dock.empty_hint.isVisibleTo(dock)
     wait_idle(qtbot, w)
 

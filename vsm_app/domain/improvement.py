@@ -3,12 +3,11 @@
 Each record is a typed dataclass that validates itself on construction and converts to and
 from a plain JSON-able dict. ``from_dict`` is strict: an unknown field, a missing required
 field or a value of the wrong type or range raises :class:`ValueError` whose message starts
-with the field's name (``owner_team: ...``). The project stores the dicts as they are:
-
-* baselines → ``project.baselines``
-* improvement items → ``project.improvement_items``
-* charter, SPACE survey rounds, AI capability checks → ``project.extra["charter"]``,
-  ``project.extra["surveys"]``, ``project.extra["ai_checks"]``
+with the field's name (``owner_team: ...``). A project holds them, typed, in
+``project.records`` (:class:`vsm_app.domain.records.ImprovementRecords`, with a change
+signal); the functions at the end of this module read and write them there. The file keeps
+baselines in ``baselines``, items in ``improvement_items``, the charter, SPACE rounds and AI
+checks in ``extra.charter``, ``extra.surveys`` and ``extra.ai_checks``.
 
 Team and system level only: an item's owner is a team, the charter lists roles, and a survey
 round holds team aggregates; a round of fewer than :data:`MIN_GROUP_SIZE` responses holds no
@@ -20,13 +19,16 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .model import KaizenBurst, Project, ValueStreamMap, new_id
+from .ids import new_id
+
+if TYPE_CHECKING:
+    from .model import KaizenBurst, Project, ValueStreamMap
 
 #: fewest responses a survey period needs before anything of it is shown or stored
 MIN_GROUP_SIZE = 3
@@ -665,41 +667,15 @@ def item_from_kaizen(vsm_map: ValueStreamMap, kaizen: KaizenBurst, *,
         notes=kaizen.text if len(lines) > 1 else "")
 
 
-# -- reading and writing them in a project ---------------------------------------------------
-
-def _read_list(records: object, where: str, parse: Callable[[Mapping[str, Any]], T]) -> list[T]:
-    if records is None:
-        return []
-    if not isinstance(records, list):
-        raise ValueError(f"{where}: expected a list, found {_type_name(records)}")
-    out: list[T] = []
-    for i, r in enumerate(records):
-        try:
-            out.append(parse(r))
-        except ValueError as e:
-            raise ValueError(f"{where}[{i}].{e}") from None
-    return out
-
-
-def _unique_ids(ids: list[str], where: str, what: str = "id") -> None:
-    seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            raise ValueError(f"{where}: {what} {i!r} appears twice")
-        seen.add(i)
-
+# -- reading and writing them in a project (vsm_app.domain.records) ------------------------------
 
 def read_baselines(project: Project) -> list[Baseline]:
-    """The project's baselines, oldest first as stored."""
-    out = _read_list(project.baselines, "baselines", Baseline.from_dict)
-    _unique_ids([b.id for b in out], "baselines")
-    return out
+    """The project's baselines, oldest first as stored (copies)."""
+    return project.records.baselines
 
 
 def write_baselines(project: Project, baselines: Iterable[Baseline]) -> None:
-    bs = list(baselines)
-    _unique_ids([b.id for b in bs], "baselines")
-    project.baselines = [b.to_dict() for b in bs]
+    project.records.set_baselines(baselines)
 
 
 def add_baseline(project: Project, baseline: Baseline) -> None:
@@ -717,15 +693,11 @@ def remove_baseline(project: Project, baseline_id: str) -> Baseline:
 
 
 def read_items(project: Project) -> list[ImprovementItem]:
-    out = _read_list(project.improvement_items, "improvement_items", ImprovementItem.from_dict)
-    _unique_ids([i.id for i in out], "improvement_items")
-    return out
+    return project.records.items
 
 
 def write_items(project: Project, items: Iterable[ImprovementItem]) -> None:
-    its = list(items)
-    _unique_ids([i.id for i in its], "improvement_items")
-    project.improvement_items = [i.to_dict() for i in its]
+    project.records.set_items(items)
 
 
 def put_item(project: Project, item: ImprovementItem) -> ImprovementItem | None:
@@ -751,42 +723,26 @@ def remove_item(project: Project, item_id: str) -> ImprovementItem:
 
 def read_charter(project: Project) -> ProjectCharter:
     """The project's charter (an empty one when none was written)."""
-    raw = project.extra.get("charter")
-    if raw is None:
-        return ProjectCharter()
-    try:
-        return ProjectCharter.from_dict(raw)
-    except ValueError as e:
-        raise ValueError(f"extra.charter.{e}") from None
+    return project.records.charter
 
 
 def write_charter(project: Project, charter: ProjectCharter) -> None:
-    project.extra["charter"] = charter.to_dict()
-
-
-def _by_period(rows: list[T], key: Callable[[T], str], where: str) -> list[T]:
-    _unique_ids([key(r) for r in rows], where, "period")
-    return sorted(rows, key=lambda r: period_bounds(key(r)))
+    project.records.set_charter(charter)
 
 
 def read_surveys(project: Project) -> list[SurveyRound]:
     """SPACE pulse rounds, in period order (all of them; see ``survey.visible_rounds``)."""
-    rows = _read_list(project.extra.get("surveys"), "extra.surveys", SurveyRound.from_dict)
-    return _by_period(rows, lambda r: r.period, "extra.surveys")
+    return project.records.surveys
 
 
 def write_surveys(project: Project, rounds: Iterable[SurveyRound]) -> None:
     """Store rounds (one per period label), sorted by period."""
-    rows = _by_period(list(rounds), lambda r: r.period, "surveys")
-    project.extra["surveys"] = [r.to_dict() for r in rows]
+    project.records.set_surveys(rounds)
 
 
 def read_ai_checks(project: Project) -> list[AiCapabilityCheck]:
-    rows = _read_list(project.extra.get("ai_checks"), "extra.ai_checks",
-                      AiCapabilityCheck.from_dict)
-    return _by_period(rows, lambda r: r.period, "extra.ai_checks")
+    return project.records.ai_checks
 
 
 def write_ai_checks(project: Project, checks: Iterable[AiCapabilityCheck]) -> None:
-    rows = _by_period(list(checks), lambda r: r.period, "ai_checks")
-    project.extra["ai_checks"] = [r.to_dict() for r in rows]
+    project.records.set_ai_checks(checks)

@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from .durations import CALENDAR_DAY_S
 from .groups import Group
+from .ids import new_id
+from .records import ImprovementRecords
 from .signals import Signal
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: not needed to load a project
     import networkx as nx
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 class FlowKind(StrEnum):
@@ -405,9 +403,10 @@ class Project:
         self.maps: list[ValueStreamMap] = maps if maps is not None else []
         self.sources: list[DataSource] = []
         self.settings = settings or ProjectSettings()
-        #: free-form JSON-able records owned by later features (baselines, items, surveys)
-        self.baselines: list[dict[str, Any]] = []
-        self.improvement_items: list[dict[str, Any]] = []
+        #: the improvement loop's typed records (baselines, items, charter, pulse, AI checks)
+        #: with their change signal
+        self.records = ImprovementRecords()
+        #: JSON-able parts of the file this version does not read, kept as they are
         self.extra: dict[str, Any] = {}
         #: teams and services to compare (vsm_app.domain.groups); never people
         self.groups: list[Group] = []
@@ -439,7 +438,6 @@ class Project:
             self.name == other.name and len(self.maps) == len(other.maps)
             and all(a.same_content(b) for a, b in zip(self.maps, other.maps, strict=True))
             and self.sources == other.sources and self.settings == other.settings
-            and self.baselines == other.baselines
-            and self.improvement_items == other.improvement_items and self.extra == other.extra
+            and self.records == other.records and self.extra == other.extra
             and self.groups == other.groups and self.codeowners == other.codeowners
         )

@@ -34,6 +34,7 @@ from ..domain.model import (
     StickyNote,
     ValueStreamMap,
 )
+from ..domain.records import EXTRA_SECTIONS, ImprovementRecords
 from ..errors import WriteError
 
 FORMAT_NAME = "vsm-project"
@@ -112,6 +113,7 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
         if src.deploy_tags == "":  # "" means no tag deployments; absent means the default
             kept["deploy_tags"] = ""
         sources.append(kept)
+    baselines, items, records_extra = project.records.to_json()
     doc = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -119,9 +121,9 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
         "settings": asdict(project.settings),
         "maps": maps,
         "sources": sources,
-        "baselines": project.baselines,
-        "improvement_items": project.improvement_items,
-        "extra": project.extra,
+        "baselines": baselines,
+        "improvement_items": items,
+        "extra": project.extra | records_extra,
     }
     # groups (issue 21) only when defined: a project without them saves as before
     if project.groups:
@@ -551,12 +553,15 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
     for i, sd in enumerate(d.get("sources") or []):
         if isinstance(sd, dict) and "options" in sd:
             _check_free_form(r, sd["options"], f"$.sources[{i}].options")
-    project.baselines = [r.obj(b, f"$.baselines[{i}]") for i, b in
-                         enumerate(r.arr(r.get(d, "baselines", "$", list, []), "$.baselines"))]
-    project.improvement_items = [
-        r.obj(b, f"$.improvement_items[{i}]") for i, b in
-        enumerate(r.arr(r.get(d, "improvement_items", "$", list, []), "$.improvement_items"))]
-    project.extra = r.obj(r.get(d, "extra", "$", dict, {}), "$.extra")
+    baselines = r.arr(r.get(d, "baselines", "$", list, []), "$.baselines")
+    items = r.arr(r.get(d, "improvement_items", "$", list, []), "$.improvement_items")
+    extra = r.obj(r.get(d, "extra", "$", dict, {}), "$.extra")
+    try:  # the improvement records, typed once, here (vsm_app.domain.records)
+        project.records = ImprovementRecords.from_json(baselines, items, extra)
+    except ValueError as e:
+        where, _, what = str(e).partition(": ")
+        raise r.fail(f"$.{where}", what) from None
+    project.extra = {k: v for k, v in extra.items() if k not in EXTRA_SECTIONS}
     project.codeowners = r.get(d, "codeowners", "$", str, None, nullable=True) or None
     project.groups = _load_groups(r, d, project)
     return project

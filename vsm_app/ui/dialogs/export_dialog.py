@@ -76,8 +76,7 @@ def snapshot_project(project: Project) -> Project:
     snap = Project(project.name, [m.copy() for m in project.maps],
                    settings=replace(project.settings))
     snap.sources = copy.deepcopy(project.sources)
-    snap.baselines = copy.deepcopy(project.baselines)
-    snap.improvement_items = copy.deepcopy(project.improvement_items)
+    snap.records = project.records.copy()
     snap.extra = copy.deepcopy(project.extra)
     return snap
 

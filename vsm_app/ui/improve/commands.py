@@ -1,82 +1,28 @@
-"""Undo commands for the improvement loop's records, and the signal that says they changed.
+"""Undo commands for the improvement loop's records.
 
-The records live in the project as plain JSON-able values (``project.baselines``,
-``project.improvement_items``, ``project.extra["charter" | "surveys" | "ai_checks"]``, see
-:mod:`vsm_app.domain.improvement`). The ``Project`` class has no signal for them, so this
-module keeps one Qt-free :class:`~vsm_app.domain.signals.Signal` per project
-(:func:`records_changed`); every command emits it with the name of the section it changed,
-after redo and after undo, and the docks follow it.
-
-One user edit is one :class:`RecordsCommand`: it holds the section's stored value before and
-after the edit (deep copies), so undo gives back exactly what was there.
+The records live, typed, in ``project.records``
+(:class:`vsm_app.domain.records.ImprovementRecords`), whose Qt-free ``changed`` signal says
+which section changed; the docks follow it (:func:`records_changed`). One user edit is one
+:class:`RecordsCommand`: it holds the section before and after the edit (typed copies, the
+new one validated before anything is pushed), so undo gives back exactly what was there.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from PySide6.QtGui import QUndoCommand
 
 from ...domain import improvement as imp
 from ...domain.model import Project
+from ...domain.records import SECTIONS, ImprovementRecords  # noqa: F401 - SECTIONS: interface
 from ...domain.signals import Signal
-
-#: section names, as :func:`records_changed` emits them
-SECTIONS = ("baselines", "items", "charter", "surveys", "ai_checks")
-
-_signals: WeakKeyDictionary[Project, Signal] = WeakKeyDictionary()
 
 
 def records_changed(project: Project) -> Signal:
-    """The signal emitted with a section name whenever a command changes ``project``'s records."""
-    sig = _signals.get(project)
-    if sig is None:
-        sig = _signals[project] = Signal()
-    return sig
-
-
-@dataclass(frozen=True)
-class Section:
-    """Where one kind of record is stored and how typed records are written there."""
-
-    name: str
-    get: Callable[[Project], Any]
-    put: Callable[[Project, Any], None]
-    write: Callable[[Project, Any], None]
-
-
-def _extra(key: str) -> tuple[Callable[[Project], Any], Callable[[Project, Any], None]]:
-    def get(p: Project) -> Any:
-        return p.extra.get(key)
-
-    def put(p: Project, value: Any) -> None:
-        if value is None:
-            p.extra.pop(key, None)
-        else:
-            p.extra[key] = value
-    return get, put
-
-
-def _set_baselines(p: Project, v: Any) -> None:
-    p.baselines = v if v is not None else []
-
-
-def _set_items(p: Project, v: Any) -> None:
-    p.improvement_items = v if v is not None else []
-
-
-SECTION_BY_NAME: dict[str, Section] = {
-    "baselines": Section("baselines", lambda p: p.baselines, _set_baselines,
-                         imp.write_baselines),
-    "items": Section("items", lambda p: p.improvement_items, _set_items, imp.write_items),
-    "charter": Section("charter", *_extra("charter"), imp.write_charter),
-    "surveys": Section("surveys", *_extra("surveys"), imp.write_surveys),
-    "ai_checks": Section("ai_checks", *_extra("ai_checks"), imp.write_ai_checks),
-}
+    """The signal emitted with a section name whenever ``project``'s records change."""
+    return project.records.changed
 
 
 class RecordsCommand(QUndoCommand):
@@ -90,31 +36,23 @@ class RecordsCommand(QUndoCommand):
         One of :data:`SECTIONS`.
     records
         The new content as typed records (a list of baselines, items, rounds or checks, or a
-        :class:`~vsm_app.domain.improvement.ProjectCharter`), written with the domain's own
-        writer, so an invalid set (a repeated id or period) raises ``ValueError`` here,
-        before anything is pushed.
+        :class:`~vsm_app.domain.improvement.ProjectCharter`), validated here, so an invalid
+        set (a repeated id or period) raises ``ValueError`` before anything is pushed.
     text
         The undo text ("Save baseline Q3").
     """
 
     def __init__(self, project: Project, section: str, records: Any, text: str) -> None:
         super().__init__(text)
-        sec = SECTION_BY_NAME[section]
-        scratch = Project("scratch", [])
-        sec.write(scratch, records)
-        self.project, self.section = project, sec
-        self.old = copy.deepcopy(sec.get(project))
-        self.new = copy.deepcopy(sec.get(scratch))
-
-    def _apply(self, value: Any) -> None:
-        self.section.put(self.project, copy.deepcopy(value))
-        records_changed(self.project).emit(self.section.name)
+        self.project, self.section = project, section
+        self.old = project.records.get(section)
+        self.new = ImprovementRecords.validated(section, records)
 
     def redo(self) -> None:
-        self._apply(self.new)
+        self.project.records.set(self.section, self.new)
 
     def undo(self) -> None:
-        self._apply(self.old)
+        self.project.records.set(self.section, self.old)
 
 
 # -- the edits the docks make ------------------------------------------------------------------
