@@ -153,7 +153,7 @@ def test_no_file_written_names_a_person(named_repo: Path, tmp_path: Path,
 
     from vsm_app.pipeline import inputs_from_project
     from vsm_app.pipeline import run as measure
-    from vsm_app.report.tables import write_tables
+    from vsm_app.services.tables import write_tables
 
     tables = tmp_path / "tables"
     tables.mkdir()

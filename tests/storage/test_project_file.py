@@ -222,7 +222,7 @@ def test_the_fuzzer_reaches_both_outcomes() -> None:
     ("@@DIGITS5000@@", "$.maps[0].stages[0].x"), ("@@DIGITS400@@", "$.maps[0].stages[0].x"),
     ("@@BIGEXP@@", "$.maps[0].stages[0].estimates.process_time_s"),
     ("@@DIGITS400@@", "$.maps[0].stages[0].estimates.process_time_s"),
-    ("@@DIGITS400@@", "$.baselines[0].dora.x"), ("@@NBIGEXP@@", "$.maps[0].notes[0].y"),
+    ("@@DIGITS400@@", "$.baselines[0].metrics.dora.x"), ("@@NBIGEXP@@", "$.maps[0].notes[0].y"),
 ])
 def test_numbers_json_cannot_carry_are_located(token: str, where: str) -> None:
     doc = pf.project_to_dict(rich_project(Path("/tmp/x")))

@@ -241,8 +241,8 @@ def test_a_map_of_thousands_of_stages_exports_as_an_overview(qapp: Any, tmp_path
     from PySide6.QtGui import QColor
 
     from vsm_app.domain.model import Flow, FlowKind, Stage, ValueStreamMap
-    from vsm_app.ui.canvas.items import BOX_H, BOX_W
-    from vsm_app.ui.export import (
+    from vsm_app.render.canvas.items import BOX_H, BOX_W
+    from vsm_app.render.maps import (
         OVERVIEW_STAGES,
         MapPicture,
         OverviewPicture,
