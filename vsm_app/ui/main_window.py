@@ -906,7 +906,7 @@ class MainWindow(QMainWindow):
 
     def _on_zoom(self, z: float) -> None:
         ed = self.current_editor()  # hidden tabs fit themselves too: show the visible one
-        self.zoom_label.setText(f"Zoom {(ed.view.zoom() if ed else z) * 100:.0f} %")
+        self.zoom_label.setText(f"Zoom {fmt.percent(ed.view.zoom() if ed else z, 0)}")
 
     def _edit_element(self, element_id: str) -> None:
         ed = self.current_editor()
@@ -1222,7 +1222,7 @@ class MainWindow(QMainWindow):
         mb = size / (1 << 20)
         if not messages.confirm(self, "Clear cache",
                                 f"Delete {n} cached git histor{'y' if n == 1 else 'ies'} "
-                                f"({mb:,.1f} MB)?",
+                                f"({fmt.number(mb, 1)} MB)?",
                                 "Clear cache",
                                 f"Folder: {folder}\n\nThe next ingest of each repository reads "
                                 f"its whole history again. Projects and settings are not "
@@ -1231,7 +1231,7 @@ class MainWindow(QMainWindow):
         cleared, freed = cachedir.clear(folder)
         self.statusBar().showMessage(
             f"Cleared the cache: {cleared} entr{'y' if cleared == 1 else 'ies'}, "
-            f"{freed / (1 << 20):,.1f} MB freed", 6000)
+            f"{fmt.number(freed / (1 << 20), 1)} MB freed", 6000)
         return True
 
     def show_cheatsheet(self) -> CheatSheetDialog:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ... import cachedir, paths
 from ...logs import current_log_file, tail
+from ...metrics import format as fmt
 from ..icons import app_icon
 
 LICENSE_NAME = "MIT"
@@ -74,8 +75,9 @@ def project_urls() -> list[tuple[str, str]]:
 
 def _size(n: int) -> str:
     if n >= 1 << 30:
-        return f"{n / (1 << 30):,.1f} GB"
-    return f"{n / (1 << 20):,.1f} MB" if n >= 1 << 20 else f"{n / 1024:,.0f} KB"
+        return f"{fmt.number(n / (1 << 30), 1)} GB"
+    return f"{fmt.number(n / (1 << 20), 1)} MB" if n >= 1 << 20 \
+        else f"{fmt.number(n / 1024, 0)} KB"
 
 
 def folders() -> list[tuple[str, Path, str]]:

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.model import Project, ValueStreamMap
+from ...metrics import format as fmt
 from ...report.target import ExportTargetError, check_target
 from ...work import IsCancelled, Progress
 from .. import settings
@@ -267,9 +268,9 @@ class ExportMapDialog(QDialog):
         return self._sizes[key]
 
     def _update(self) -> None:
-        fmt = self.format_box.currentData()
-        raster = fmt == "png"
-        pdf = fmt == "pdf"
+        kind = self.format_box.currentData()
+        raster = kind == "png"
+        pdf = kind == "pdf"
         all_item = self.map_box.findData(ALL_MAPS)
         model_item = self.map_box.model().item(all_item)  # type: ignore[attr-defined]
         model_item.setEnabled(pdf)
@@ -293,9 +294,10 @@ class ExportMapDialog(QDialog):
                 else:
                     k = self.dpi_spin.value() / 96.0
                     pw, ph = max(1, round(w * k)), max(1, round(h * k))
-                text = f"{pw:,} × {ph:,} pixels"
+                text = f"{fmt.count(pw)} × {fmt.count(ph)} pixels"
             else:
-                text = f"{w / 96 * 25.4:.0f} × {h / 96 * 25.4:.0f} mm at 96 px per inch"
+                text = (f"{fmt.number(w / 96 * 25.4, 0)} × {fmt.number(h / 96 * 25.4, 0)} mm "
+                        "at 96 px per inch")
         self.size_label.setText(text)
 
     def options(self) -> MapExportOptions:

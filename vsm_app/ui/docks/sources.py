@@ -210,8 +210,8 @@ class SourcesModel(QAbstractTableModel):
             if found.get("pattern") is None:
                 return "no release tags found"
             how = "detected" if found.get("detected") else "given"
-            return (f"tags {found['pattern']} ({how}): {found.get('matched', 0):,} of "
-                    f"{found.get('total', 0):,}")
+            return (f"tags {found['pattern']} ({how}): {fmt.count(found.get('matched', 0))} of "
+                    f"{fmt.count(found.get('total', 0))}")
         tags = s.deploy_tags if s.deploy_tags is not None else (
             self.project.settings.deploy_tags if self.project is not None else None)
         if tags == "":
@@ -264,7 +264,7 @@ class SourcesModel(QAbstractTableModel):
                 return "—"
             value = {self.RECORDS: rep.records, self.LINKED: rep.linked,
                      self.SKIPPED: rep.skipped}[col]
-            return f"{value:,}"
+            return fmt.count(value)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.PROBLEMS:
                 probs = self.problems(row)
