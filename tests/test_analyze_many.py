@@ -333,6 +333,13 @@ def test_analyze_on_a_project_with_groups_prints_each_group(org, tmp_path, capsy
     assert g["web"]["dora"]["lead_time_median_s"] == 10 * HOUR
     assert doc["dora"]["lead_time_median_s"] == 11 * HOUR
     assert [r["name"] for r in doc["comparison"]] == ["api", "web", "(whole)"]
+    # the text output: the whole, then one line per group in the catalogue's formats
+    assert cli.main(["analyze", str(tmp_path / "p.vsm")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert "lead time for changes (median) 11h" in lines[0]
+    assert lines[1].startswith("  api (service): ") and "(median) 15h" in lines[1]
+    assert lines[2].startswith("  web (service): ") and "(median) 10h" in lines[2]
 
 
 def test_out_must_be_a_folder(tmp_path, capsys):
@@ -366,7 +373,7 @@ def test_out_is_refused_where_it_would_write_over_something(org, tmp_path, capsy
 def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere():
     import io
 
-    from vsm_app.scale.progress import RepositoryProgress
+    from vsm_app.commands.analyze_many import RepositoryProgress
 
     plain = io.StringIO()
     p = RepositoryProgress(plain, tty=False)

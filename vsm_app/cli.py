@@ -20,7 +20,7 @@ command is asked for, so ``--help``, ``--version`` and usage errors load neither
 GitPython nor networkx.
 
 Exit codes: 0 success, 2 bad input (one line naming the file and line/field), 1 unexpected;
-``analyze-many`` adds 3: some repositories failed (vsm_app/scale/cli.py).
+``analyze-many`` adds 3: some repositories failed (vsm_app/commands/analyze_many.py).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ _LAZY_PARSERS: dict[str, tuple[str, str, str]] = {
                 "measure flow and DORA metrics from git and exports"),
     "forecast": ("vsm_app.commands.forecast", "add_forecast_parser",
                  "forecast when N changes will be done, or how many by a date (Monte Carlo)"),
-    "analyze-many": ("vsm_app.scale.cli", "add_analyze_many_parser",
+    "analyze-many": ("vsm_app.commands.analyze_many", "add_analyze_many_parser",
                      "measure many repositories on a Dask cluster; per team/service and for "
                      "the whole"),
 }

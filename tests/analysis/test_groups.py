@@ -77,16 +77,16 @@ def test_a_deployment_shared_by_two_services_counts_once_for_each_and_once_in_th
     assert (res.whole.deployments, g["api"].deployments, g["web"].deployments) == (4, 4, 3)
     # the window is the whole's: [01-05, 01-13) = 8 days = 8/7 weeks
     weeks = 8 / 7
-    assert g["api"].dora["deployment_frequency_per_week"] == pytest.approx(4 / weeks)
-    assert g["web"].dora["deployment_frequency_per_week"] == pytest.approx(3 / weeks)
-    assert res.whole.dora["deployment_frequency_per_week"] == pytest.approx(4 / weeks)
+    assert g["api"].dora.deployment_frequency_per_week == pytest.approx(4 / weeks)
+    assert g["web"].dora.deployment_frequency_per_week == pytest.approx(3 / weeks)
+    assert res.whole.dora.deployment_frequency_per_week == pytest.approx(4 / weeks)
     # D2 failed (incident I1): api 1 of 4, web 1 of 3, the whole 1 of 4
-    assert g["api"].dora["change_failure_rate"] == pytest.approx(1 / 4)
-    assert g["web"].dora["change_failure_rate"] == pytest.approx(1 / 3)
-    assert res.whole.dora["change_failure_rate"] == pytest.approx(1 / 4)
+    assert g["api"].dora.change_failure_rate == pytest.approx(1 / 4)
+    assert g["web"].dora.change_failure_rate == pytest.approx(1 / 3)
+    assert res.whole.dora.change_failure_rate == pytest.approx(1 / 4)
     # the incident's 2 h recovery belongs to D2, which serves both
     for r in (g["api"], g["web"], res.whole):
-        assert r.dora["recovery_time_median_s"] == 2 * HOUR
+        assert r.dora.recovery_time_median_s == 2 * HOUR
 
 
 def test_medians_are_over_the_union_of_changes_never_a_median_of_medians():
@@ -94,10 +94,10 @@ def test_medians_are_over_the_union_of_changes_never_a_median_of_medians():
     res = analyze_groups(t, memberships(t.changes, files, groups), groups, None)
     g = _by_name(res)
     # api: 10, 12, 20 h → 12 h; web: 20, 40, 50 h → 40 h
-    assert g["api"].dora["lead_time_median_s"] == 12 * HOUR
-    assert g["web"].dora["lead_time_median_s"] == 40 * HOUR
+    assert g["api"].dora.lead_time_median_s == 12 * HOUR
+    assert g["web"].dora.lead_time_median_s == 40 * HOUR
     # the whole: 10, 12, 20, 40, 50 h → 20 h (c3 once); a median of medians would say 26 h
-    assert res.whole.dora["lead_time_median_s"] == 20 * HOUR
+    assert res.whole.dora.lead_time_median_s == 20 * HOUR
     # and the whole is exactly what the plain analysis says
     assert res.whole.to_json() == analyze(t, None).to_json()
 
@@ -118,10 +118,10 @@ def test_union_median_across_repositories():
               make_group("both", repositories=["a", "b"])]
     res = analyze_groups(t, memberships(t.changes, pd.DataFrame(), groups), groups, None)
     g = _by_name(res)
-    assert g["team-a"].dora["lead_time_median_s"] == 2 * HOUR
-    assert g["team-b"].dora["lead_time_median_s"] == 100 * HOUR
-    assert g["both"].dora["lead_time_median_s"] == 2.5 * HOUR
-    assert res.whole.dora["lead_time_median_s"] == 2.5 * HOUR
+    assert g["team-a"].dora.lead_time_median_s == 2 * HOUR
+    assert g["team-b"].dora.lead_time_median_s == 100 * HOUR
+    assert g["both"].dora.lead_time_median_s == 2.5 * HOUR
+    assert res.whole.dora.lead_time_median_s == 2.5 * HOUR
     # groups by repository get every deployment of their repositories: 2, 2, 4 (whole 4)
     assert [g[n].deployments for n in ("team-a", "team-b", "both")] == [2, 2, 4]
 
@@ -135,9 +135,9 @@ def test_a_deployment_that_ships_no_change_serves_the_groups_of_the_one_before()
     g = _by_name(res)
     assert (res.whole.deployments, g["api"].deployments, g["web"].deployments) == (5, 5, 4)
     # failed: D2 (incident), D3 (rolled back) → api 2/5, web 2/4, whole 2/5
-    assert g["api"].dora["change_failure_rate"] == pytest.approx(2 / 5)
-    assert g["web"].dora["change_failure_rate"] == pytest.approx(2 / 4)
-    assert res.whole.dora["change_failure_rate"] == pytest.approx(2 / 5)
+    assert g["api"].dora.change_failure_rate == pytest.approx(2 / 5)
+    assert g["web"].dora.change_failure_rate == pytest.approx(2 / 4)
+    assert res.whole.dora.change_failure_rate == pytest.approx(2 / 5)
 
 
 def test_a_changeless_deployment_after_a_one_service_deployment_serves_only_that_service():
@@ -160,8 +160,8 @@ def test_groups_share_the_whole_window_and_an_empty_group_has_zero_deployments()
     g = _by_name(res)
     assert g["docs"].window == res.whole.window == g["api"].window
     assert g["docs"].changes == 0 and g["docs"].deployments == 0
-    assert g["docs"].dora["deployment_frequency_per_week"] == 0.0
-    assert g["docs"].dora["lead_time_median_s"] is None
+    assert g["docs"].dora.deployment_frequency_per_week == 0.0
+    assert g["docs"].dora.lead_time_median_s is None
 
 
 def test_incidents_of_a_repository_fail_only_its_own_deployments():
@@ -176,12 +176,12 @@ def test_incidents_of_a_repository_fail_only_its_own_deployments():
                [{"incident_id": "i", "opened_at": "2026-01-03T06:00Z",
                  "resolved_at": "2026-01-03T07:00Z", "repo": "b"}])
     r = analyze(t, None)
-    assert r.dora["counts"]["failed_deployments"] == 1
+    assert r.dora.counts.failed_deployments == 1
     groups = [make_group("a", repositories=["a"]), make_group("b", repositories=["b"])]
     res = analyze_groups(t, memberships(t.changes, pd.DataFrame(), groups), groups, None)
     g = _by_name(res)
-    assert g["a"].dora["change_failure_rate"] == 0.0
-    assert g["b"].dora["change_failure_rate"] == pytest.approx(1 / 2)
+    assert g["a"].dora.change_failure_rate == 0.0
+    assert g["b"].dora.change_failure_rate == pytest.approx(1 / 2)
 
 
 # -- definitions ----------------------------------------------------------------------------

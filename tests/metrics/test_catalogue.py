@@ -52,6 +52,23 @@ def test_result_sections_hold_every_metric_of_their_section() -> None:
         assert key in doc[section], mid
 
 
+def test_the_groups_comparison_and_trend_are_catalogue_metrics() -> None:
+    from vsm_app.analysis.groups import TREND_SERIES
+    from vsm_app.analysis.results import COMPARISON_FLOW_KEYS, DORA_KEYS
+
+    # every figure of a comparison row (docs/metrics.md §15) is a catalogued metric
+    for key in DORA_KEYS:
+        metric(f"dora.{key}")
+    for key in COMPARISON_FLOW_KEYS:
+        metric(f"flow.{key}")
+    metric("bottleneck.share")
+    metric("window.changes")
+    metric("window.deployments")
+    # and so is every trend series (a per-period value of the metric it names)
+    for _name, _frame, _column, mid in TREND_SERIES:
+        assert metric(mid).section in ("dora", "flow"), mid
+
+
 def test_band_tables_follow_the_catalogue() -> None:
     assert BANDED == {"deployment_frequency": "dora.deployment_frequency_per_week",
                       "lead_time": "dora.lead_time_median_s",

@@ -36,11 +36,13 @@ import pandas as pd
 
 from vsm_app.domain.groups import CodeOwners, Group, files_mask
 from vsm_app.domain.model import ValueStreamMap
+from vsm_app.domain.numbers import finite
 from vsm_app.domain.tables import Tables, conform
 
 from .engine import AnalysisOptions, AnalysisResult, Prepared, analyze_window, prepare
 from .events import object_keys
 from .periods import iso
+from .results import ComparisonRow, Trend, jsonable
 from .stages import StageDurations
 
 MEMBERSHIP_COLUMNS = ("repo", "change_id", "group")
@@ -185,7 +187,7 @@ def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndar
         prepared, changes=rows(prepared.changes), durations=durations,
         dora=replace(dora, deployments=deps, recoveries=rec, incidents=inc, deploy_runs=runs),
         event_present=rows(prepared.event_present), event_times=rows(prepared.event_times),
-        sources=[])
+        sources=())
 
 
 @dataclass
@@ -200,6 +202,11 @@ class GroupsResult:
 
     whole: AnalysisResult
     groups: list[GroupResult] = field(default_factory=list)
+
+    def comparison(self) -> list[ComparisonRow]:
+        """One row per group, in the order they are defined, then the whole."""
+        return [comparison_row(gr.group.name, gr.group.kind, gr.result)
+                for gr in self.groups] + [comparison_row("(whole)", "whole", self.whole)]
 
     def to_json(self) -> dict[str, Any]:
         return portfolio_json(self)
@@ -232,83 +239,51 @@ def analyze_groups(tables: Tables, member: pd.DataFrame, groups: Sequence[Group]
 
 # -- the comparison document ----------------------------------------------------------------
 
-DORA_KEYS = ("deployment_frequency_per_week", "deployment_days_per_week", "lead_time_median_s",
-             "change_failure_rate", "recovery_time_median_s", "rework_rate",
-             "pipeline_failure_rate")
-FLOW_KEYS = ("velocity_per_week", "flow_time_median_s", "load_mean", "efficiency")
-#: (series name, frame attribute, column) of the weekly trend series
+#: the weekly trend series: (series name, frame attribute, column, catalogue metric)
 TREND_SERIES = (
-    ("deployments_per_week", "dora_by_period", "deployments_per_week"),
-    ("lead_time_median_s", "dora_by_period", "lead_time_median_s"),
-    ("change_failure_rate", "dora_by_period", "change_failure_rate"),
-    ("rework_rate", "dora_by_period", "rework_rate"),
-    ("velocity_per_week", "flow_by_period", "velocity_per_week"),
-    ("flow_time_median_s", "flow_by_period", "flow_time_median_s"),
+    ("deployments_per_week", "dora_by_period", "deployments_per_week",
+     "dora.deployment_frequency_per_week"),
+    ("lead_time_median_s", "dora_by_period", "lead_time_median_s", "dora.lead_time_median_s"),
+    ("change_failure_rate", "dora_by_period", "change_failure_rate",
+     "dora.change_failure_rate"),
+    ("rework_rate", "dora_by_period", "rework_rate", "dora.rework_rate"),
+    ("velocity_per_week", "flow_by_period", "velocity_per_week", "flow.velocity_per_week"),
+    ("flow_time_median_s", "flow_by_period", "flow_time_median_s", "flow.flow_time_median_s"),
 )
 
 
-def _num(v: Any) -> float | int | None:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return None
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        f = float(v)
-        return f if np.isfinite(f) else None
-    return v  # type: ignore[no-any-return]
-
-
-def trend(result: AnalysisResult) -> dict[str, Any]:
+def trend(result: AnalysisResult) -> Trend:
     """Per-period series for sparklines: period starts and one list per metric (None = no
     value), plus the constraint of each period."""
-    periods = [iso(int(t.value)) for t in result.periods.index] if len(result.periods) else []
-    out: dict[str, Any] = {"period": result.options.period, "starts": periods}
-    for name, attr, column in TREND_SERIES:
+    periods = tuple(iso(int(t.value)) or "" for t in result.periods.index) \
+        if len(result.periods) else ()
+    series: dict[str, tuple[float | None, ...]] = {}
+    for name, attr, column, _metric in TREND_SERIES:
         frame = getattr(result, attr)
-        out[name] = [_num(x) for x in frame[column].tolist()] \
-            if len(frame) and column in frame else [None] * len(periods)
+        series[name] = tuple(finite(x) for x in frame[column].tolist()) \
+            if len(frame) and column in frame else (None,) * len(periods)
     cbp = result.constraint_by_period
-    out["constraint"] = [None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x)
-                         for x in cbp.tolist()] if len(cbp) else [None] * len(periods)
-    return out
+    constraint = tuple(None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x)
+                       for x in cbp.tolist()) if len(cbp) else (None,) * len(periods)
+    return Trend(result.options.period, periods, series, constraint)
 
 
-def comparison_row(name: str, kind: str, result: AnalysisResult) -> dict[str, Any]:
+def comparison_row(name: str, kind: str, result: AnalysisResult) -> ComparisonRow:
     """One row of the side-by-side table: headline figures with their bands and coverage."""
-    doc = result.to_json()
-    dora = doc.get("dora") or {}
-    bands = dora.get("bands") or {}
-    flow = doc.get("flow") or {}
-    bottleneck = doc.get("bottleneck") or {}
-    cov = ((bottleneck.get("coverage") or {}).get("constraint") or {})
-    return {
-        "name": name,
-        "kind": kind,
-        "changes": doc.get("changes"),
-        "deployments": doc.get("deployments"),
-        "dora": {k: dora.get(k) for k in DORA_KEYS},
-        "bands": {k: v for k, v in bands.items() if k not in ("coverage", "reasons")},
-        "flow": {k: flow.get(k) for k in FLOW_KEYS},
-        "constraint": {
-            "stage": bottleneck.get("stage"),
-            "share": bottleneck.get("share"),
-            "verdict": cov.get("verdict"),
-            "reason": (bottleneck.get("reasons") or {}).get("stage"),
-        },
-    }
+    return ComparisonRow.of(name, kind, result.changes, result.deployments, result.dora,
+                            result.flow, result.bottleneck)
 
 
 def portfolio_json(res: GroupsResult) -> dict[str, Any]:
     """``whole`` and ``groups`` (each the sections of ``analyze --json`` plus ``trend``), and
     ``comparison``: one row per group then the whole, in the order the groups are defined
     (sorting is the reader's choice; there is no ranking)."""
-    whole = res.whole.to_json() | {"trend": trend(res.whole)}
+    whole = res.whole.to_json() | {"trend": trend(res.whole).to_json()}
     groups = []
-    rows = []
     for gr in res.groups:
         doc = gr.result.to_json()
         groups.append({"name": gr.group.name, "kind": gr.group.kind,
-                       "definition": gr.group.to_json()} | doc | {"trend": trend(gr.result)})
-        rows.append(comparison_row(gr.group.name, gr.group.kind, gr.result))
-    rows.append(comparison_row("(whole)", "whole", res.whole))
-    return {"whole": whole, "groups": groups, "comparison": rows}
+                       "definition": gr.group.to_json()} | doc
+                      | {"trend": trend(gr.result).to_json()})
+    return {"whole": whole, "groups": groups,
+            "comparison": jsonable([r.to_json() for r in res.comparison()])}

@@ -703,6 +703,71 @@ class MetricValues:
                       counts["changes"], counts["deployments"])
 
 
+# -- groups (issue 21): the side-by-side comparison -------------------------------------------
+
+#: the ``flow`` keys of a comparison row (the headline ones; ``distribution`` stays in the
+#: group's own ``flow`` section)
+COMPARISON_FLOW_KEYS = FLOW_KEYS[:4]
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One row of the groups' side-by-side table (``comparison[]`` in the JSON): a group's,
+    or the whole's, headline figures with their bands and the constraint's coverage
+    (docs/metrics.md §15). Read from the group's typed sections, never from its JSON."""
+
+    name: str
+    kind: str  # team | service | whole
+    changes: int
+    deployments: int
+    dora: DoraSummary
+    flow: FlowSummary
+    constraint: Constraint
+
+    @classmethod
+    def of(cls, name: str, kind: str, changes: int, deployments: int, dora: DoraSummary,
+           flow: FlowSummary, constraint: Constraint) -> ComparisonRow:
+        return cls(name, kind, changes, deployments, dora, flow, constraint)
+
+    def to_json(self) -> dict[str, Any]:
+        cov = self.constraint.constraint_coverage
+        bands = self.dora.bands
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "changes": self.changes,
+            "deployments": self.deployments,
+            "dora": {k: _f(getattr(self.dora, k)) for k in DORA_KEYS},
+            "bands": {"year": bands.year} | {m: bands.band(m) for m in BAND_METRICS},
+            "flow": {k: _f(getattr(self.flow, k)) for k in COMPARISON_FLOW_KEYS},
+            "constraint": {
+                "stage": self.constraint.stage,
+                "share": _f(self.constraint.share),
+                "verdict": cov.verdict if cov is not None else None,
+                "reason": self.constraint.reasons.get("stage"),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A group's per-period series for sparklines (``trend`` in the JSON): the period
+    starts, one list per series (None = no value; each series is a catalogue metric, see
+    ``analysis.groups.TREND_SERIES``) and the constraint of each period."""
+
+    period: str
+    starts: tuple[str, ...]
+    #: series name → one value per period
+    series: Mapping[str, tuple[float | None, ...]]
+    constraint: tuple[str | None, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"period": self.period, "starts": list(self.starts)}
+        out.update({k: list(v) for k, v in self.series.items()})
+        out["constraint"] = list(self.constraint)
+        return out
+
+
 def opt(value: Any) -> float | None:
     """A finite float or None (NaN and infinities are not values)."""
     if value is None:

@@ -126,11 +126,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print_json(measurement.to_json())
     else:
         print(analyze_text(measurement.result))
+        if measurement.groups is not None:
+            for row in measurement.groups.comparison()[:-1]:  # the last row is the whole
+                print(f"  {row.name} ({row.kind}): {headline_text(row)}")
     return 0
 
 
 def analyze_text(result: Any) -> str:
     """The result for people, in the catalogue's words and formats."""
+    return headline_text(result)
+
+
+def headline_text(result: Any) -> str:
+    """Changes, deployments, median lead time and change failure rate of a result (or of a
+    group's comparison row)."""
     from ..metrics import format as fmt
     from ..metrics.catalogue import metric
 

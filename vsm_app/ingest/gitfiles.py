@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +24,10 @@ import pandas as pd
 
 from vsm_app.ingest import gitcache, gitrun
 from vsm_app.ingest.git import GitError, GitOptions, _default_label, _open, _rev_file
+from vsm_app.work import IsCancelled
 
 __all__ = ["commit_files", "history_fingerprint", "change_files"]
 
-IsCancelled = Callable[[], bool]
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 FILES_CACHE_VERSION = "1"
@@ -55,7 +54,7 @@ def commit_files(options: GitOptions, shas: list[str], cancelled: IsCancelled | 
 
     Raises
     ------
-    GitError, Cancelled
+    GitError, vsm_app.work.Cancelled
     """
     wanted = [s for s in dict.fromkeys(shas) if _SHA.match(s)]
     files: dict[str, list[str]] = {}

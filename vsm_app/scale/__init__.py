@@ -1,7 +1,8 @@
 """Organisation scale (issue 21): ``vsm-app analyze-many`` on Dask, Parquet tables per
 repository, the whole and every group (team or service) computed with the engine.
 
-The narrow interface the command line (and later a service layer) calls:
+The narrow interface the service layer (:mod:`vsm_app.services.portfolio`, which the
+command line's ``analyze-many`` calls) uses:
 
 * :func:`vsm_app.scale.manifest.load_manifest` → :class:`~vsm_app.scale.manifest.Manifest`
 * :func:`vsm_app.scale.portfolio.run` (Dask) / :func:`~vsm_app.scale.portfolio.run_in_process`

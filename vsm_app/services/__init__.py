@@ -10,16 +10,19 @@ place (Qt-free at import; drawing goes through :mod:`vsm_app.render` when asked 
 :mod:`.maps`                export maps as PNG, SVG or PDF, with the measured overlay
 :mod:`.forecast`            Monte Carlo forecasts from the measured throughput
 :mod:`.projects`            create, import, load and save projects; classic figures of maps
+:mod:`.portfolio`           measure many repositories (``analyze-many``): the manifest, the
+                            output folder and the ``scale`` extra checked, then
+                            :mod:`vsm_app.scale` on Dask; the whole and every group
 ==========================  ====================================================================
 
 A command module (``vsm_app.commands``) parses its arguments, calls one service and prints;
 a dialog of the window gathers its options, runs the same service in a worker and shows the
-result. New work lands here: measuring many projects at once (a manifest, a scheduler) is a
-service beside :mod:`.measure` that calls it per project; work items from a tracker are more
-inputs of :mod:`.measure` and more frames of :mod:`.tables`.
+result. New work lands here: measuring many repositories at once is :mod:`.portfolio` (beside
+:mod:`.measure`, on the same pipeline); work items from a tracker are more inputs of
+:mod:`.measure` and more frames of :mod:`.tables`.
 
 Errors: bad input raises the module's own exception with a message naming the file and the
-line or field (:data:`.measure.INPUT_ERRORS`, :class:`vsm_app.report.target.ExportTargetError`,
+line or field (:func:`.measure.input_errors`, :class:`vsm_app.report.target.ExportTargetError`,
 :class:`vsm_app.storage.project_file.ProjectFileError`); the command line turns them into
 exit code 2, the window into a message box. The service never imports ``vsm_app.ui``
 (an import-linter contract).
