@@ -15,9 +15,9 @@ re-raises an unexpected error.
 This module only parses: each command is a module of :mod:`vsm_app.commands` that parses its
 arguments, calls one service (:mod:`vsm_app.services`) and prints. Start-up stays light: the
 command modules import only the standard library at the top, each command imports what it
-needs when it runs, and the parsers of ``analyze`` and ``forecast`` are built only when that
-command is asked for, so ``--help``, ``--version`` and usage errors load neither pandas,
-GitPython nor networkx.
+needs when it runs, and the parsers of ``analyze``, ``forecast`` and ``analyze-many`` are
+built only when that command is asked for, so ``--help``, ``--version`` and usage errors
+load neither pandas, numpy nor networkx.
 
 Exit codes: 0 success, 2 bad input (one line naming the file and line/field), 1 unexpected;
 ``analyze-many`` adds 3: some repositories failed (vsm_app/commands/analyze_many.py).

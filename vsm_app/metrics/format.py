@@ -2,7 +2,7 @@
 the command line prints (Qt-free). JSON and CSV are never formatted: they carry raw values.
 
 One rule per kind of value, so the same value reads the same everywhere
-(docs/metrics.md §15):
+(docs/metrics.md §16):
 
 ==============  ===========================================================================
 duration        :func:`vsm_app.domain.durations.format_duration`, at most two units, the
