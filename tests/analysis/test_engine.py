@@ -10,7 +10,6 @@ import pytest
 
 from vsm_app.analysis.engine import (
     AnalysisOptions,
-    Cancelled,
     analyze,
     analyze_window,
     prepare,
@@ -20,6 +19,7 @@ from vsm_app.analysis.events import build_events
 from vsm_app.domain.model import Segment, SegmentKind, Stage, ValueStreamMap
 from vsm_app.domain.tables import SourceReport, Tables, conform
 from vsm_app.domain.templates import software_delivery
+from vsm_app.work import Cancelled
 
 from .frames import HOUR, T, change, deployment, tables
 

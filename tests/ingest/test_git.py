@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from tests.ingest.conftest_git import AUTHORS, RepoBuilder, at
 from vsm_app.ingest import gitrun
 from vsm_app.ingest.git import (
-    Cancelled,
     GitError,
     GitOptions,
     add_change_sizes,
     fill_sizes,
     run,
 )
+from vsm_app.work import Cancelled
 
 H = pd.Timedelta(hours=1)
 

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vsm_app.ingest.errors import Cancelled, ImportProblem
+from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.jsonload import CsvRecords, JsonRecords
 from vsm_app.ingest.timestamps import to_utc
+from vsm_app.work import Cancelled
 
 HANDMADE = Path(__file__).parent.parent / "fixtures" / "formats" / "handmade"
 FORMATS = HANDMADE.parent

@@ -21,8 +21,9 @@ import pytest
 
 from vsm_app.domain.tables import Tables, conform
 from vsm_app.ingest.detect import detect
-from vsm_app.ingest.errors import Cancelled, ImportProblem
+from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.sources import ImportOptions, ImportResult, import_files, link
+from vsm_app.work import Cancelled
 
 HANDMADE = Path(__file__).parent.parent / "fixtures" / "formats" / "handmade"
 FORMATS = HANDMADE.parent

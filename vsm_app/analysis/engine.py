@@ -46,7 +46,7 @@ from vsm_app.domain.tables import EVENTS, Tables, conform
 
 from ..domain.tables import SourceReport
 from ..metrics.bands import bands_of
-from ..work import Cancelled, IsCancelled, Progress, check, report
+from ..work import IsCancelled, Progress, check, report
 from . import constraint as cons
 from . import coverage as cov
 from .dora import PRODUCTION_ENVIRONMENTS, DoraPrepared, dora_window, lead_times, prepare_dora
@@ -103,7 +103,7 @@ from .stages import (
     stages_by_period,
 )
 
-__all__ = ["AnalysisOptions", "AnalysisResult", "Cancelled", "Prepared", "analyze",
+__all__ = ["AnalysisOptions", "AnalysisResult", "Prepared", "analyze",
            "analyze_window", "jsonable", "prepare", "resolve_window", "run"]
 
 

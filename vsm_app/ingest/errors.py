@@ -10,8 +10,6 @@ import json
 import os
 from typing import Any
 
-from .. import work as _work
-
 
 class ImportProblem(Exception):
     """A file (or one record or field in it) that cannot be imported.
@@ -65,11 +63,6 @@ class ImportProblem(Exception):
         loc = ", ".join(where)
         prefix = ": ".join(p for p in (head, loc) if p)
         return f"{prefix}: {self.message}" if prefix else self.message
-
-
-#: the one cancellation of long work (:mod:`vsm_app.work`): a cancelled import returns
-#: nothing partial
-Cancelled = _work.Cancelled
 
 
 class TooLongNumber:

@@ -61,7 +61,6 @@ from vsm_app.ingest.gitrun import GitError
 from ..work import Cancelled, IsCancelled, Progress
 
 __all__ = [
-    "Cancelled",
     "GitError",
     "detect_release_tags",
     "GitOptions",

@@ -43,7 +43,6 @@ from ..work import Cancelled, IsCancelled
 
 __all__ = [
     "GLOBAL_OPTIONS",
-    "Cancelled",
     "GitError",
     "GitFailed",
     "Repository",

@@ -55,8 +55,7 @@ PARSERS: dict[str, Callable[..., Parsed]] = {
     **ci.PARSERS, **reviews.PARSERS, **deployments.PARSERS, **incidents.PARSERS,
 }
 
-__all__ = ["Cancelled", "ImportOptions", "ImportProblem", "ImportResult", "import_files",
-           "link"]
+__all__ = ["ImportOptions", "ImportProblem", "ImportResult", "import_files", "link"]
 
 log = logging.getLogger(__name__)
 

@@ -65,13 +65,13 @@ from ..report.target import (
     check_target,
     write_target,
 )
-from ..work import Cancelled, IsCancelled, Progress, check, report
+from ..work import IsCancelled, Progress, check, report
 from .canvas.items import BOX_H, BOX_W
 from .canvas.scene import MapScene
 from .colors import LIGHT, CanvasColors
 
 __all__ = [
-    "CSS_DPI", "Cancelled", "ExportTargetError", "MapExportResult", "MapPicture",
+    "CSS_DPI", "ExportTargetError", "MapExportResult", "MapPicture",
     "OverviewPicture", "PAGE_SIZES", "export_colors", "export_map_image", "export_maps_pdf",
     "map_picture", "map_png_bytes", "render_png", "render_svg",
 ]
