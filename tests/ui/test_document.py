@@ -75,3 +75,35 @@ def test_a_recovered_autosave_is_unsaved_work_until_saved(qtbot: Any, tmp_path: 
     assert doc.project.maps[0].stage_by_name("Monitor") is not None
     doc.save_to(path)
     assert not side.exists() and load_project(path).maps[0].stage_by_name("Monitor")
+
+
+def test_the_window_shows_what_the_document_opens(qtbot: Any, tmp_path: Path) -> None:
+    """``show`` (the window's set_project) makes the project the document; one that does not
+    is a programming error, reported before the stale document is used."""
+    path = tmp_path / "p.vsm"
+    save_project(Project("Shown", [software_delivery()]), path)
+    doc = ProjectDocument()
+    shown: list[tuple[str, Path | None]] = []
+
+    def show(project: Project, where: Path | None) -> None:
+        shown.append((project.name, where))
+        doc.set_project(project, where)
+
+    assert doc.load(path, show=show).name == "Shown"
+    assert shown == [("Shown", path)] and doc.path == path.resolve()
+    with pytest.raises(RuntimeError, match="set_project"):
+        ProjectDocument().load(path, show=lambda p, w: None)
+
+
+def test_the_main_window_holds_no_file_logic() -> None:
+    """Reading, writing and autosaving the project file is the document's: the window imports
+    none of storage's readers and writers (only the load error, to describe it)."""
+    import ast
+
+    import vsm_app.ui.main_window as mw
+
+    tree = ast.parse(Path(mw.__file__).read_text("utf-8"))
+    storage = {(n.module or "").split(".")[-1]: [a.name for a in n.names]
+               for n in ast.walk(tree)
+               if isinstance(n, ast.ImportFrom) and "storage" in (n.module or "")}
+    assert storage == {"project_file": ["ProjectFileError"]}

@@ -17,6 +17,7 @@ shows what it says (the title, the modified marker, the questions and the error 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -29,6 +30,11 @@ from ..storage import autosave
 from ..storage.project_file import load_project, remove_stale_temp_files, save_project
 
 log = logging.getLogger(__name__)
+
+#: ``show(project, path)``: make ``project`` (read from ``path``) the document and show it —
+#: the window's ``set_project``, which calls :meth:`ProjectDocument.set_project` and wires the
+#: view; by default the document's own ``set_project``
+ShowProject = Callable[[Project, Path | None], None]
 
 
 class ProjectDocument(QObject):
@@ -85,8 +91,9 @@ class ProjectDocument(QObject):
         """``project.vsm``, or ``Name (unsaved)`` before the first save."""
         return self.path.name if self.path is not None else f"{self.project.name} (unsaved)"
 
-    def load(self, path: str | Path) -> Project:
-        """Read ``path`` and make it the document (a clean side file of the old one goes).
+    def load(self, path: str | Path, show: ShowProject | None = None) -> Project:
+        """Read ``path`` and make it the document through ``show`` (a clean side file of the
+        old one goes; temporary files a killed save left beside ``path`` go).
 
         Raises
         ------
@@ -96,9 +103,14 @@ class ProjectDocument(QObject):
         project = load_project(path)
         self.discard_autosave_if_clean()
         log.info("opened %s", path)
-        self.set_project(project, path)
+        self._show(show, project, Path(path))
         self.tidy(path)
         return project
+
+    def _show(self, show: ShowProject | None, project: Project, path: Path | None) -> None:
+        (show or self.set_project)(project, path)
+        if self.project is not project:
+            raise RuntimeError("show() must make the project the document (set_project)")
 
     @staticmethod
     def tidy(path: str | Path) -> None:
@@ -162,8 +174,9 @@ class ProjectDocument(QObject):
         """A side file a crash left, newer than the project's file, or None."""
         return autosave.pending_recovery(self.path, user_data_dir())
 
-    def recover_from(self, autosave_file: Path) -> Project:
-        """Make the autosaved project the document, as unsaved changes to the current path.
+    def recover_from(self, autosave_file: Path, show: ShowProject | None = None) -> Project:
+        """Make the autosaved project the document (through ``show``), as unsaved changes to
+        the current path.
 
         Raises
         ------
@@ -171,7 +184,7 @@ class ProjectDocument(QObject):
             The side file cannot be read; the document is unchanged.
         """
         project = load_project(autosave_file)
-        self.set_project(project, self.path)
+        self._show(show, project, self.path)
         self.mark_recovered(autosave_file)
         return project
 

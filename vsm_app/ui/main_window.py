@@ -72,8 +72,7 @@ from ..domain.model import Project, ProjectSettings, ValueStreamMap
 from ..domain.templates import software_delivery
 from ..metrics import format as fmt
 from ..report.data import ladder_totals
-from ..storage import autosave
-from ..storage.project_file import ProjectFileError, load_project
+from ..storage.project_file import ProjectFileError
 from . import settings
 from .canvas.editor import MapEditor, release_clipboard
 from .commands import AddMapCommand, RemoveMapCommand, RenameMapCommand
@@ -941,7 +940,7 @@ class MainWindow(QMainWindow):
             return False
         choice = messages.ask_recovery(self, pending, self.path)
         if choice == "discard":
-            autosave.discard(pending)
+            self.document.discard_autosave()
             return False
         if choice != "restore":
             return False
@@ -950,13 +949,11 @@ class MainWindow(QMainWindow):
     def recover_from(self, autosave_file: Path) -> bool:
         """Show the autosaved project as unsaved changes to the current path."""
         try:
-            project = load_project(autosave_file)
+            self.document.recover_from(autosave_file, show=self.set_project)
         except ProjectFileError as e:
             text, details = describe_load_error(e)
             messages.error(self, "Cannot recover", text, details)
             return False
-        self.set_project(project, self.path)
-        self.document.mark_recovered(autosave_file)
         self._update_title()
         return True
 
@@ -997,15 +994,11 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | Path) -> bool:
         """Load and show ``path`` without asking about unsaved changes."""
         try:
-            project = load_project(path)
+            self.document.load(path, show=self.set_project)
         except ProjectFileError as e:
             text, details = describe_load_error(e)
             messages.error(self, "Cannot open project", text, details)
             return False
-        self.document.discard_autosave_if_clean()
-        log.info("opened %s", path)
-        self.set_project(project, path)
-        self.document.tidy(path)  # temp files left by a save that was killed
         settings.add_recent_file(path)
         settings.set_value(settings.LAST_OPEN_FOLDER, str(Path(path).resolve().parent))
         return True
