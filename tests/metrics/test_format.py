@@ -97,3 +97,5 @@ def test_axis_ticks_fall_on_whole_steps() -> None:
     assert tick_label(0.025, "percent", 0.005) == "2.5 %"
     assert tick_label(1200, "count") == "1,200"
     assert tick_label(0, "duration") == "0"
+    assert tick_label(0.0, "percent", 0.25) == "0 %"
+    assert tick_label(0, "count") == "0"

@@ -51,10 +51,12 @@ def test_every_value_axis_reads_like_the_report(qtbot: Any) -> None:
     assert dash_axis.tickStrings(values, 1.0, 36 * 3600.0) == ["0", "1d 12h", "3d"]
     assert improve_axis.tickStrings(values, 1.0, 36 * 3600.0) == ["0", "1d 12h", "3d"]
     assert [svgcharts.y_label(v, "duration") for v in values] == ["0", "1d 12h", "3d"]
-    # percentages: whole percents at a step of 1 % or more
+    # percentages: whole percents at a step of 1 % or more, zero with its unit too (as every
+    # percent axis read before the one chart style: dashboards, improvement docks, report)
     pct = ValueAxisItem("percent")
-    assert pct.tickStrings([0.0, 0.25], 1.0, 0.25) == ["0", "25 %"]
+    assert pct.tickStrings([0.0, 0.25], 1.0, 0.25) == ["0 %", "25 %"]
     assert svgcharts.y_label(0.25, "ratio", 0.25) == "25 %"
+    assert svgcharts.y_label(0.0, "ratio", 0.25) == "0 %"
     # the steps: a 5-hour span gets hourly ticks on screen and on paper
     assert palette.nice_step(5 * 3600 / 5, "duration") == 3600.0
     ticks, top = svgcharts.y_ticks(5 * 3600, "duration")

@@ -188,10 +188,11 @@ def ticks(top: float, unit: Format | str, n: int = 4) -> list[float]:
 
 
 def tick_label(value: float, unit: Format | str, spacing: float = 1.0) -> str:
-    """A tick's label: ``1d 12h``, ``25 %``, ``1,200``, ``2.5``; zero reads ``0``."""
+    """A tick's label: ``1d 12h``, ``25 %``, ``1,200``, ``2.5``; zero reads ``0`` (``0 %`` on
+    a percent axis, like its other ticks)."""
     u = Format(unit)
     if abs(value) < 1e-12:
-        return "0"
+        return "0 %" if u is Format.PERCENT else "0"
     if u is Format.DURATION:
         return fmt.duration(value)
     if u is Format.PERCENT:
