@@ -139,7 +139,7 @@ def test_improvement_items_are_listed() -> None:
     stage = project.maps[0].stages[1]
     put_item(project, ImprovementItem(
         title="Review within 4 working hours", stage_id=stage.id, status=ItemStatus.COMMITTED,
-        owner_team="Checkout team", start=date(2026, 11, 2),
+        owner_team="Checkout team", start=date(2026, 11, 2), end=date(2026, 12, 18),
         indicators=[IndicatorTarget("time_to_first_review", 4 * 3600)]))
     data = build_report_data(project)
     assert len(data.items) == 1
@@ -147,6 +147,8 @@ def test_improvement_items_are_listed() -> None:
     assert (item.title, item.stage, item.status) == ("Review within 4 working hours",
                                                      stage.name, "committed")
     assert item.indicators == "time to first review ≤ 4h"
+    # dates read as every other date of the report (docs/metrics.md §16), not ISO
+    assert item.dates == "2 Nov 2026 – 18 Dec 2026"
 
 
 def test_no_author_identity_in_the_report_data() -> None:

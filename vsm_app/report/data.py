@@ -636,7 +636,7 @@ def build_report_data(project: Project, measurement: Any | None = None, *,
         data.items = [ItemLine(
             title=i.title, stage=names.get(i.stage_id or "", i.targets_constraint or ""),
             status=i.status.value.replace("_", " "), owner_team=i.owner_team,
-            dates=" – ".join(d.isoformat() for d in (i.start, i.end) if d is not None),
+            dates=" – ".join(fmt.date_text(d) for d in (i.start, i.end) if d is not None),
             commitment=i.commitment,
             indicators=", ".join(_indicator_text(t) for t in i.indicators)) for i in items]
     if measurement is None:
