@@ -435,6 +435,28 @@ def test_no_data_shows_dashes_not_zeros(qtbot: Any) -> None:
         len(dash.flow.velocity.series["velocity"].y) == 0
 
 
+def test_chart_titles_explain_their_metric(qtbot: Any) -> None:
+    """Hovering a chart's title shows what the metric is and which way is better (the
+    catalogue's definition), like the DORA tiles' titles."""
+    from vsm_app.ui.docks.dashboards import Dashboards
+
+    dash = Dashboards()
+    for dock in dash.docks.values():
+        qtbot.addWidget(dock)
+    tips = {c.title.split(" —")[0]: c.plotItem.titleLabel.toolTip() for c in dash.flow.charts()}
+    assert tips["Velocity"].startswith("Flow velocity: changes finished")
+    assert "Higher is better." in tips["Velocity"]
+    assert tips["Flow time"].startswith("Flow time (median): the median time from a change's "
+                                        "first commit")
+    assert "Flow time (p85): 85 %" in tips["Flow time"]
+    assert "Lower is better." in tips["Load"] and "work in progress" in tips["Load"]
+    assert tips["Flow efficiency"].startswith("Flow efficiency: Σ active time ÷ Σ flow time")
+    assert "feature, defect, debt, risk" in tips["Distribution"]
+    detail = dash.stage_detail.chart.plotItem.titleLabel.toolTip()
+    assert detail.startswith("Wait (median): the median time changes waited")
+    assert "Work (median): the median time of active work" in detail
+
+
 def test_the_demo_opens_measured_with_its_dashboards(qtbot: Any, demo: dict[str, Any]) -> None:
     """No shortcut: the window ingests the demo in its worker, the dashboards follow."""
     from vsm_app.ui.main_window import MainWindow

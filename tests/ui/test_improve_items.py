@@ -41,6 +41,12 @@ def test_kaizen_becomes_an_item_with_indicators_and_undo(qtbot: Any) -> None:
     dlg = dock.edit_selected()
     assert dlg.title_edit.text() == stored.title and dlg.stage_choice() == (m.id, review.id)
     assert "(suggested)" in dlg.rows["time_to_first_review"].check.text()
+    # its tip: what the indicator is and which way is better, then the exact rule
+    tip = dlg.rows["time_to_first_review"].check.toolTip().splitlines()
+    assert tip[0].startswith("Time to first review (median): the median time from a PR's "
+                             "opening to its first review")
+    assert tip[1] == "Lower is better."
+    assert tip[2].startswith("median of first_review_at − pr_opened_at")
     dlg.has_start.setChecked(True)
     dlg.start.setDate(QDate(2026, 6, 1))
     dlg.owner.setText("Checkout team")

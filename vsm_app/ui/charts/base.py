@@ -376,6 +376,11 @@ class Chart(pg.PlotWidget):
         self._fit_title()
         self._fit_legend()
 
+    def set_definition(self, *metric_ids: str) -> None:
+        """The tool tip of the title: each metric's definition and direction from the
+        catalogue (:func:`vsm_app.metrics.format.tooltip`)."""
+        self.plotItem.titleLabel.setToolTip("\n\n".join(fmt.tooltip(m) for m in metric_ids))
+
     def _fit_title(self) -> None:
         """The title, elided with "…" when the chart is narrower than it (``self.title`` stays
         whole for exports and file names)."""

@@ -87,6 +87,14 @@ class FlowPanel(QWidget):
                                [(k, k.capitalize()) for k in KINDS])
         self.distribution.add_legend([f"share_{k}" for k in KINDS])
         self.distribution.set_y_fixed(0.0, 1.0)
+        for chart, *metrics in (
+                (self.velocity, "flow.velocity_per_week"), (self.load, "flow.load_mean"),
+                (self.flow_time, "flow.flow_time_median_s", "flow.flow_time_p85_s"),
+                (self.efficiency, "flow.efficiency"), (self.distribution, "flow.distribution")):
+            chart.set_definition(*metrics)
+        self.summary.setToolTip("\n\n".join(fmt.tooltip(m) for m in (
+            "flow.velocity_per_week", "flow.flow_time_median_s", "flow.load_mean",
+            "flow.efficiency")))
 
         self._grid = QGridLayout()
         self._grid.setSpacing(8)

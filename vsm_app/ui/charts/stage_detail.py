@@ -61,6 +61,7 @@ class StageDetailPanel(QWidget):
         self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.chart = TimeChart("Stage — waiting and working time per week", "duration",
                                y_label="Time in stage", min_height=240)
+        self.chart.set_definition("stage.wait_median_s", "stage.active_median_s")
         for key, label, role, style, symbol, width in SERIES:
             # the p85 bands are filled between these lines: fewer vertices when zoomed out
             self.chart.add_line(key, label, role=role, style=style, symbol=symbol,

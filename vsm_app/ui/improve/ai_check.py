@@ -114,6 +114,8 @@ class AiCheckDock(QWidget):
         self.cfr_chart.setObjectName("aiCfrChart")
         for c in (self.batch_chart, self.cfr_chart):
             c.link_x(self.ai_chart)
+        self.batch_chart.title.setToolTip(fmt.tooltip("indicator.batch_size"))
+        self.cfr_chart.title.setToolTip(fmt.tooltip("dora.change_failure_rate"))
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 8)

@@ -151,7 +151,8 @@ class _IndicatorRow:
         self.unit = spec.unit
         self.check = QCheckBox(spec.name + ("  (suggested)" if suggested else ""))
         self.check.setObjectName(f"track.{indicator}")
-        self.check.setToolTip(spec.formula)
+        # the catalogue's definition and direction, then the exact rule of the computation
+        self.check.setToolTip(f"{fmt.tooltip(f'indicator.{indicator}')}\n{spec.formula}")
         self.target = QLineEdit()
         self.target.setObjectName(f"target.{indicator}")
         self.target.setPlaceholderText({"s": "e.g. 4h", "lines": "e.g. 200",
@@ -726,6 +727,7 @@ class ImprovementDock(QWidget):
         for p in self.progress:
             chart = TrendChart(p.name, p.unit, height=160, period=self.ctx.period())
             chart.setObjectName(f"indicator.{p.target.indicator}")
+            chart.title.setToolTip(fmt.tooltip(f"indicator.{p.target.indicator}"))
             x = to_epoch_s(p.series["period_start"])
             chart.add_series(p.name, x, p.series["value"].to_numpy(dtype=float))
             chart.add_target(p.target.target, f"target {fmt_target(p.target)}")

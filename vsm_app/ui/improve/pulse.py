@@ -181,6 +181,8 @@ class PulseDock(QWidget):
         self.cfr_chart.setObjectName("cfrChart")
         for c in (self.lead_chart, self.cfr_chart):
             c.link_x(self.space_chart)
+        self.lead_chart.title.setToolTip(fmt.tooltip("dora.lead_time_median_s"))
+        self.cfr_chart.title.setToolTip(fmt.tooltip("dora.change_failure_rate"))
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 8)
