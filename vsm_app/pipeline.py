@@ -125,6 +125,29 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
     return conform(pd.concat(frames, ignore_index=True), table)
 
 
+def repo_labels(repos: list[RepoInput]) -> list[str]:
+    """The ``repo`` label of each entry: its own label, else the folder name.
+
+    Two entries with the same label (a repository and one of its sub-trees, or the same
+    sub-tree twice) would mix their changes under one key, so the entries after the first
+    that has a label take ``name:subtree`` (``requests:docs``), and a further clash a
+    number (``requests#2``): each entry is its own stream (docs/metrics.md §15).
+    """
+    from .ingest.git import _default_label
+
+    out: list[str] = []
+    for repo in repos:
+        label = repo.label or _default_label(repo.path)
+        if label in out and repo.subtree:
+            label = f"{label}:{repo.subtree.strip('/')}"
+        base, k = label, 2
+        while label in out:
+            label = f"{base}#{k}"
+            k += 1
+        out.append(label)
+    return out
+
+
 def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
            cancelled: IsCancelled | None = None) -> tuple[Tables, list[str]]:
     """Git repositories and files → linked canonical tables (no metrics yet)."""
@@ -134,11 +157,12 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
     n_repos = len(inputs.repos)
     parts: list[Tables] = []
     git_share = 0.7 if inputs.files else 0.95
-    for i, repo in enumerate(inputs.repos):
+    labels = repo_labels(inputs.repos)
+    for i, (repo, label) in enumerate(zip(inputs.repos, labels, strict=True)):
         lo = git_share * i / max(n_repos, 1)
         hi = git_share * (i + 1) / max(n_repos, 1)
         opts = git.GitOptions(path=repo.path, branch=repo.branch, deploy_tags=repo.deploy_tags,
-                              subtree=repo.subtree, salt=inputs.salt, label=repo.label)
+                              subtree=repo.subtree, salt=inputs.salt, label=label)
         parts.append(git.run(opts, scaled(progress, lo, hi), cancelled,
                              cache_dir=inputs.cache_dir))
     tables = Tables()
@@ -191,10 +215,9 @@ def group_memberships(tables: Tables, inputs: AnalyzeInputs,
     from .ingest.gitfiles import change_files
 
     frames = []
-    for repo in inputs.repos:
+    for repo, label in zip(inputs.repos, repo_labels(inputs.repos), strict=True):
         opts = git.GitOptions(path=repo.path, branch=repo.branch, subtree=repo.subtree,
-                              salt=inputs.salt, label=repo.label)
-        label = repo.label or git._default_label(repo.path)
+                              salt=inputs.salt, label=label)
         if any(g.by_files and g.takes_repository(label) for g in inputs.groups):
             f = change_files(opts, tables.commits, cancelled, inputs.cache_dir)
             frames.append(f.assign(repo=pd.array([label] * len(f), dtype="string")))

@@ -82,7 +82,7 @@ from vsm_app.domain.environments import DEFAULT_PRODUCTION_ENVIRONMENTS, is_prod
 from vsm_app.domain.kinds import HOTFIX_SUBJECT as _HOTFIX_SUBJECT
 from vsm_app.ingest.ancestry import natural_key
 
-from .events import lookup, object_keys, text_in
+from .events import lookup, lookup_deployment, object_keys, text_in
 from .periods import NAT, NS_PER_DAY, NS_PER_S, WEEK_S, in_window, span_s, to_ns
 
 #: the default production names (configured names replace them; see domain.environments)
@@ -147,7 +147,7 @@ def production_deployments(deployments: pd.DataFrame,
     frame["_order"] = order.loc[keep].to_numpy(dtype=np.float64)
     frame["_name"] = [natural_key(x) for x in frame["deployment_id"].tolist()]
     frame = frame.sort_values(["at", "_order", "_name"], kind="stable", na_position="last") \
-        .drop_duplicates("deployment_id").drop(columns=["_order", "_name"]) \
+        .drop_duplicates(["repo", "deployment_id"]).drop(columns=["_order", "_name"]) \
         .reset_index(drop=True)
     frame["pos"] = np.arange(len(frame), dtype=np.int64)
     return frame
@@ -205,7 +205,7 @@ def prepare_dora(changes: pd.DataFrame, deployments: pd.DataFrame, incidents: pd
     rb_restore = at[rb]
 
     # -- reverts: the reverted change's deployment failed when a later one ships the revert
-    dep_of_change = lookup(deps["deployment_id"], _str(changes, "deployment_id"))
+    dep_of_change = lookup_deployment(deps, changes)
     is_revert = _bool(changes, "is_revert")
     target = lookup(_str(changes, "change_id"), _str(changes, "reverts"))
     quality["reverts_unresolved"] = int((is_revert & (target < 0)).sum())
@@ -322,7 +322,7 @@ def _incidents(incidents: pd.DataFrame, deps: pd.DataFrame, changes: pd.DataFram
     pos = np.full(n, -1, dtype=np.int64)
     if len(deps) and n:
         at = deps["at"].to_numpy(dtype=np.int64)
-        explicit = lookup(deps["deployment_id"], _str(incidents, "deployment_id"))
+        explicit = lookup_deployment(deps, incidents)
         sha = _str(incidents, "sha")
         by_sha = lookup(deps["sha"], sha)  # positions follow time order: the first deployment
         ci = lookup(_str(changes, "merge_sha"), sha)

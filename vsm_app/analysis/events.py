@@ -77,6 +77,35 @@ def lookup(keys: pd.Series | pd.Index | np.ndarray,
     return np.where(hit >= 0, positions[np.maximum(hit, 0)], -1).astype(np.int64)
 
 
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return object_keys(frame[name]) if name in frame else np.full(len(frame), None, dtype=object)
+
+
+def lookup_deployment(deployments: pd.DataFrame, query: pd.DataFrame,
+                      id_column: str = "deployment_id") -> np.ndarray:
+    """Row in ``deployments`` of the deployment each row of ``query`` names: by repository
+    and id (a deployment id is unique within its repository only: two repositories' exports
+    both number theirs from 1); by the id alone where either side has no repository.
+    -1 when absent."""
+    k_repo, k_id = _column(deployments, "repo"), _column(deployments, "deployment_id")
+    q_repo, q_id = _column(query, "repo"), _column(query, id_column)
+
+    def keys(repo: np.ndarray, ident: np.ndarray) -> np.ndarray:
+        out = np.array([None if i is None else f"{'' if r is None else r}\x00{i}"
+                        for r, i in zip(repo.tolist(), ident.tolist(), strict=True)],
+                       dtype=object)
+        return out
+
+    exact = lookup(keys(k_repo, k_id), keys(q_repo, q_id))
+    loose = lookup(k_id, q_id)
+    if not len(deployments) or not len(loose):
+        return exact
+    k_no_repo = pd.isna(k_repo)
+    use_loose = (exact < 0) & (loose >= 0) & \
+        (pd.isna(q_repo) | k_no_repo[np.maximum(loose, 0)])
+    return np.where(use_loose, loose, exact).astype(np.int64)
+
+
 def normalised(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, uniques)`` of stripped, lower-cased text; code -1 for missing.
 
@@ -154,7 +183,7 @@ def wide_events(changes: pd.DataFrame, ci_runs: pd.DataFrame | None,
     dep_started = np.full(n, NAT)
     if deployments is not None and len(deployments) and "deployment_id" in changes \
             and "started_at" in deployments and "deployment_id" in deployments:
-        idx = lookup(deployments["deployment_id"], changes["deployment_id"])
+        idx = lookup_deployment(deployments, changes)
         hit = idx >= 0
         dep_started[hit] = to_ns(deployments["started_at"])[idx[hit]]
     out["deploy_started"] = dep_started

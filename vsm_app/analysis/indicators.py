@@ -47,6 +47,7 @@ from vsm_app.domain.improvement import LEADING_INDICATORS, ImprovementItem, Indi
 from vsm_app.domain.tables import Tables
 
 from .dora import PRODUCTION_ENVIRONMENTS, production_deployments
+from .events import lookup_deployment
 from .flow import day_ends, finish_times, wip_at
 from .periods import (
     NAT,
@@ -177,14 +178,15 @@ def _batch_size(tables: Tables, w: Window) -> Samples:
     dep = production_deployments(tables.deployments, w.production_environments)
     if dep.empty or ch.empty:
         return _samples(np.empty(0, np.int64), np.empty(0), w)
-    shipped = ch["deployment_id"].astype("string")
     first_flag = ch["first_deployment"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
         if "first_deployment" in ch.columns else np.zeros(len(ch), dtype=bool)
-    first = set(shipped[first_flag].dropna())
-    counts = shipped.dropna().value_counts()
-    ids = dep["deployment_id"].astype("string")
-    n = ids.map(counts).to_numpy(dtype="float64", na_value=0.0)
-    ok = (n > 0) & (dep["pos"].to_numpy() > 0) & ~ids.isin(first).to_numpy(dtype=bool)
+    # each change's deployment by repository and id (ids are unique per repository only)
+    row = lookup_deployment(dep, ch)
+    shipped = row >= 0
+    n = np.bincount(row[shipped], minlength=len(dep))[:len(dep)].astype("float64")
+    first = np.zeros(len(dep), dtype=bool)
+    first[row[shipped & first_flag]] = True
+    ok = (n > 0) & (dep["pos"].to_numpy() > 0) & ~first
     return _samples(dep["at"].to_numpy(dtype=np.int64)[ok], n[ok], w)
 
 

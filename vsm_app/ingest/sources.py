@@ -13,9 +13,12 @@ Rules (for docs/metrics.md):
   twice, in one file or across files, is kept once: fields are taken from the most complete
   copy first (most non-empty times), gaps filled from the others. Each dropped copy counts
   as ``skipped`` in its file's report. Reviews are de-duplicated by (PR, author, time, state).
-- Which deployments win (one source at a time, the most explicit): production deployments
-  from deployment exports (GitHub/GitLab/DevLake/generic) replace CI deploy runs and
-  release tags; otherwise CI deploy runs/jobs replace release tags; otherwise the tags stay.
+- Which deployments win (one source at a time, the most explicit, *per repository*):
+  production deployments from deployment exports (GitHub/GitLab/DevLake/generic) replace
+  CI deploy runs and release tags; otherwise CI deploy runs/jobs replace release tags;
+  otherwise the tags stay. With several repositories each is decided apart: an export's
+  deployments replace the tags only of the repository holding their commits, as when
+  ``analyze-many`` links each repository with its own files (docs/metrics.md §15).
   Production is the one rule of :mod:`vsm_app.domain.environments`. Deployments to other
   environments (from exports, else CI deploy jobs) are kept with ``is_production`` False:
   they ship nothing (ancestry uses production only) and become ``deployed:<environment>``
@@ -454,18 +457,16 @@ def link(tables: Tables, imported: ImportResult) -> Tables:
     dq["ci_runs_without_sha"] = int(runs["sha"].isna().sum())
     out.ci_runs = runs
 
-    # deployments: the most explicit source wins, then ancestry
+    # deployments: the most explicit source wins, per repository, then ancestry
     chosen, origin, others = _select_deployments(tables, imported)
     chosen = chosen.copy()
     known = shas.known(chosen["sha"]) if len(chosen) else np.zeros(0, dtype=bool)
     if origin is not None:
-        if len(tables.deployments):
-            out.warnings.append(f"{len(tables.deployments)} deployment(s) from release tags "
-                                f"replaced by {len(chosen)} from {origin}")
         chosen = _repo_from_commits(chosen, tables.commits)
         dq["unlinked_deployments"] = int((~known).sum())
-    if origin == "deployment exports":
-        _set_linked(reports, chosen, pd.Series(known, index=chosen.index), column="path")
+        if origin == "deployment exports":
+            _set_linked(reports, chosen, pd.Series(known, index=chosen.index), column="path")
+        chosen = _per_repository(tables, chosen, origin, imported, out.warnings)
     if len(others):
         others = _repo_from_commits(others.copy(), tables.commits)
         for path, k in others["path"].value_counts().items():
@@ -498,7 +499,10 @@ def link(tables: Tables, imported: ImportResult) -> Tables:
     # incidents → the deployment that shipped their sha
     inc = imported.incidents.copy()
     inc_change = shas.changes_of(inc["sha"])
-    shipped = changes.set_index("change_id")["deployment_id"].astype("string")
+    # a sha maps to the first entry holding it (a repository listed whole and by sub-tree
+    # holds the same changes twice, pipeline.repo_labels)
+    shipped = changes.drop_duplicates("change_id").set_index("change_id")["deployment_id"] \
+        .astype("string")
     by_sha = inc_change.map(shipped).astype("string")
     inc["deployment_id"] = inc["deployment_id"].astype("string").fillna(by_sha)
     has_sha = inc["sha"].notna()
@@ -523,6 +527,48 @@ def _set_linked(reports: dict[str, SourceReport], frame: pd.DataFrame, linked: p
         rep = reports.get(str(path))
         if rep is not None:
             rep.linked = int(counts.get(path, 0))
+
+
+def _per_repository(tables: Tables, chosen: pd.DataFrame, origin: str, imported: ImportResult,
+                    warnings: list[str]) -> pd.DataFrame:
+    """The most explicit source wins *per repository*: deployments of ``origin`` replace
+    the release tags (or CI deploy runs) only of the repositories they were linked to;
+    another repository keeps its own most explicit source (CI deploy runs, else its tags).
+    Deployments whose commit is in no repository stay with ``origin`` (unlinked)."""
+    tags = tables.deployments
+    repos = [r for r in pd.unique(tables.commits["repo"].astype(object))
+             if isinstance(r, str)] if "repo" in tables.commits else []
+    covered = set(chosen["repo"].dropna().astype(str)) if "repo" in chosen else set()
+    if len(repos) <= 1 or not covered or covered >= set(repos):
+        if len(tags):
+            warnings.append(f"{len(tags)} deployment(s) from release tags replaced by "
+                            f"{len(chosen)} from {origin}")
+        return chosen
+    parts = [chosen]
+    rest = [r for r in repos if r not in covered]
+    if origin == "deployment exports":
+        from_ci = imported.ci_deployments()
+        if len(from_ci):
+            ci_prod = from_ci["is_production"].astype(bool) if "is_production" in from_ci \
+                else pd.Series(True, index=from_ci.index)
+            ci = _repo_from_commits(from_ci[ci_prod].copy(), tables.commits)
+            take = ci["repo"].isin(rest).fillna(False).to_numpy(dtype=bool) \
+                if "repo" in ci else np.zeros(len(ci), dtype=bool)
+            if take.any():
+                parts.append(ci.loc[take])
+                rest = [r for r in rest if r not in set(ci.loc[take, "repo"].astype(str))]
+    tag_repo = tags["repo"].astype(object) if "repo" in tags and len(tags) else pd.Series(
+        dtype=object)
+    replaced = int(tag_repo.isin(list(covered)).sum()) if len(tags) else 0
+    if replaced:
+        warnings.append(f"{replaced} deployment(s) from release tags replaced by "
+                        f"{int(chosen['repo'].isin(list(covered)).sum())} from {origin} in "
+                        f"{', '.join(sorted(covered))}; "
+                        f"{', '.join(rest) or 'the other repositories'} keep their own")
+    if len(tags):
+        parts.append(tags.loc[tag_repo.isin(rest).to_numpy(dtype=bool)])
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def _repo_from_commits(deps: pd.DataFrame, commits: pd.DataFrame) -> pd.DataFrame:
