@@ -230,7 +230,12 @@ def run_in_process(manifest: Manifest, options: RunOptions,
                         organisation_s=t_end - t_org, workers=1)
 
 
-def _window(manifest: Manifest) -> tuple[Any, Any]:
+#: the format of summary.json: 2 added ``summary_format`` and ``settings`` (what the
+#: organisation phase was computed with, so File ▸ Open portfolio computes the same figures)
+SUMMARY_FORMAT = 2
+
+
+def _window(since_text: str | None, until_text: str | None) -> tuple[Any, Any]:
     import pandas as pd
 
     def ts(text: str | None) -> Any:
@@ -239,28 +244,23 @@ def _window(manifest: Manifest) -> tuple[Any, Any]:
         t = pd.Timestamp(text)
         return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
-    since, until = ts(manifest.since), ts(manifest.until)
-    if until is not None and manifest.until is not None and len(manifest.until.strip()) <= 10:
+    since, until = ts(since_text), ts(until_text)
+    if until is not None and until_text is not None and len(until_text.strip()) <= 10:
         until += pd.Timedelta(days=1)  # until = 2026-03-31 includes that day, as in analyze
     return since, until
 
 
-def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> dict[str, Any]:
-    """Phase 2: read the tables of the repositories that succeeded, compute the whole and
-    every group, write ``summary.json`` and ``status.json``; returns the summary."""
-    from vsm_app import __version__
-    from vsm_app.analysis.engine import AnalysisOptions
-    from vsm_app.analysis.groups import analyze_groups
+def organisation_tables(out: Path, names: list[str]) -> tuple[Any, Any]:
+    """The tables of ``names`` read back (lean) with their sources, warnings, notes and
+    data-quality counters from each repository's state: ``(tables, memberships)``."""
+    from vsm_app.domain.tables import SourceReport
 
     from . import store
 
-    good = [s["name"] for s in statuses if s["status"] in ("ok", "unchanged")]
-    tables, member = store.read_repositories(out, good, lean=True)
-    for name in good:
+    tables, member = store.read_repositories(out, names, lean=True)
+    for name in names:
         state = store.read_json(store.state_file(out, name)) or {}
         for src in state.get("sources", []):
-            from vsm_app.domain.tables import SourceReport
-
             rep = SourceReport(path=src.get("path", ""), format=src.get("format", ""),
                                records=src.get("records", 0), linked=src.get("linked", 0),
                                skipped=src.get("skipped", 0))
@@ -276,7 +276,21 @@ def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> 
                 tables.data_quality[k] = tables.data_quality.get(k, 0) + v
             else:
                 tables.data_quality.setdefault(k, v)
-    since, until = _window(manifest)
+    return tables, member
+
+
+def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> dict[str, Any]:
+    """Phase 2: read the tables of the repositories that succeeded, compute the whole and
+    every group, write ``summary.json`` and ``status.json``; returns the summary."""
+    from vsm_app import __version__
+    from vsm_app.analysis.engine import AnalysisOptions
+    from vsm_app.analysis.groups import analyze_groups
+
+    from . import store
+
+    good = [s["name"] for s in statuses if s["status"] in ("ok", "unchanged")]
+    tables, member = organisation_tables(out, good)
+    since, until = _window(manifest.since, manifest.until)
     options = AnalysisOptions(since=since, until=until, period=manifest.period,
                               band_year=manifest.band_year,
                               production_environments=manifest.production_environments)
@@ -285,7 +299,11 @@ def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> 
     summary: dict[str, Any] = {
         "manifest": manifest.path,
         "vsm_app_version": __version__,
+        "summary_format": SUMMARY_FORMAT,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "settings": {"since": manifest.since, "until": manifest.until,
+                     "period": manifest.period, "band_year": manifest.band_year,
+                     "production_environments": list(manifest.production_environments)},
         "repositories": [_status_json(s) for s in statuses],
         "window": doc["whole"]["window"],
         "whole": doc["whole"],
@@ -295,6 +313,103 @@ def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> 
     store.write_json(out / "summary.json", summary)
     store.write_json(out / "status.json", {"repositories": summary["repositories"]})
     return summary
+
+
+class NotAPortfolio(ValueError):
+    """A folder File ▸ Open portfolio cannot read (the message names the folder and why)."""
+
+
+@dataclass
+class LoadedPortfolio:
+    """An analyze-many output folder read back: its summary, the whole and every group
+    recomputed from its tables (typed), and the map their stages are drawn on."""
+
+    folder: Path
+    summary: dict[str, Any]
+    groups: Any  # analysis.groups.GroupsResult
+    vsm_map: Any  # domain.model.ValueStreamMap (the software-delivery stages)
+    repositories: list[str]
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    """``summary.json`` of an analyze-many folder, checked; :class:`NotAPortfolio` names
+    what is wrong (not a folder, not a portfolio, a newer or older format)."""
+    import json
+
+    from vsm_app import __version__
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotAPortfolio(f"{folder}: not a folder")
+    path = folder / "summary.json"
+    if not path.is_file() or not (folder / "tables").is_dir():
+        raise NotAPortfolio(f"{folder}: not an analyze-many output folder (it holds no "
+                            f"summary.json and tables/); open the folder given to "
+                            f"'vsm-app analyze-many MANIFEST --out DIR'")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise NotAPortfolio(f"{path}: cannot be read as JSON ({e})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("comparison"), list) or \
+            not isinstance(doc.get("groups"), list):
+        raise NotAPortfolio(f"{path}: not an analyze-many summary (no comparison and groups)")
+    fmt_ = doc.get("summary_format")
+    written = doc.get("vsm_app_version", "an unknown version")
+    if isinstance(fmt_, int) and fmt_ > SUMMARY_FORMAT:
+        raise NotAPortfolio(f"{path}: written by a newer vsm-app ({written}, summary format "
+                            f"{fmt_}); this vsm-app ({__version__}) reads format "
+                            f"{SUMMARY_FORMAT}: update vsm-app to open it")
+    if fmt_ != SUMMARY_FORMAT or not isinstance(doc.get("settings"), dict):
+        raise NotAPortfolio(f"{path}: written by an older vsm-app ({written}) in a format "
+                            f"this version does not open; run 'vsm-app analyze-many' again "
+                            f"with this version (unchanged repositories are re-used)")
+    return doc
+
+
+def load_portfolio(folder: Path, progress: Any = None, cancelled: Any = None
+                   ) -> LoadedPortfolio:
+    """Read an analyze-many folder back (read-only: nothing in it is written)."""
+    from vsm_app.analysis.engine import AnalysisOptions, prepare
+    from vsm_app.analysis.groups import analyze_groups
+    from vsm_app.domain.groups import GroupError, make_group
+    from vsm_app.domain.templates import software_delivery
+    from vsm_app.work import check
+
+    from . import store
+
+    folder = Path(folder)
+    doc = read_summary(folder)
+    require_extra(with_dask=False)
+    settings = doc["settings"]
+    try:
+        groups = [make_group(**{k: v for k, v in g.get("definition", {}).items()},
+                             where=f"groups[{i}]") for i, g in enumerate(doc["groups"])]
+    except (GroupError, TypeError) as e:
+        raise NotAPortfolio(f"{folder / 'summary.json'}: {e}") from None
+    names = [str(r.get("name")) for r in doc.get("repositories", [])
+             if isinstance(r, dict) and r.get("status") in ("ok", "unchanged")]
+    missing = [n for n in names if not store.valid_name(n) or not store.has_tables(folder, n)]
+    if missing:
+        raise NotAPortfolio(f"{folder}: the tables of {', '.join(map(str, missing))} are "
+                            f"missing (a run stopped half-way?); run analyze-many again")
+    if progress:
+        progress(0.05, f"reading the tables of {len(names)} repositories")
+    tables, member = organisation_tables(folder, names)
+    check(cancelled)
+    if progress:
+        progress(0.5, f"computing the whole and {len(groups)} group(s)")
+    since, until = _window(settings.get("since"), settings.get("until"))
+    options = AnalysisOptions(since=since, until=until, period=settings.get("period", "week"),
+                              band_year=int(settings.get("band_year", 2023)),
+                              production_environments=tuple(
+                                  settings.get("production_environments", ())))
+    vsm_map = software_delivery("Measured stream")
+    prepared = prepare(tables, vsm_map, options.production_environments)
+    check(cancelled)
+    result = analyze_groups(tables, member, groups, vsm_map, options, prepared=prepared)
+    if progress:
+        progress(1.0, "opened")
+    return LoadedPortfolio(folder, doc, result, vsm_map, names)
 
 
 def _status_json(s: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,14 @@ TABLES = ("commits", "changes", "deployments", "ci_runs", "incidents", "events",
 PART = "part-0.parquet"
 
 
+def valid_name(name: str) -> bool:
+    """A repository name that is a plain folder name (as the manifest requires): a name
+    read back from a summary never reaches outside DIR."""
+    from .manifest import NAME
+
+    return bool(NAME.match(name)) and name not in (".", "..")
+
+
 def table_file(out: Path, table: str, name: str) -> Path:
     return out / "tables" / table / f"repository={name}" / PART
 

@@ -109,3 +109,18 @@ def outcome_counts(statuses: list[dict[str, Any]]) -> dict[str, int]:
     """How many repositories were prepared, unchanged and failed."""
     return {k: sum(1 for s in statuses if s["status"] == k)
             for k in ("ok", "unchanged", "failed")}
+
+
+def open_portfolio(folder: str | Path, progress: Any = None, cancelled: Any = None) -> Any:
+    """File ▸ Open portfolio: an analyze-many output folder read back, read-only
+    (:func:`vsm_app.scale.portfolio.load_portfolio`); :class:`PortfolioError` says why a
+    folder cannot be opened (not a portfolio, a newer or older format, the extra missing)."""
+    from ..scale.portfolio import NotAPortfolio, ScaleUnavailable, load_portfolio
+
+    try:
+        return load_portfolio(Path(folder), progress, cancelled)
+    except (NotAPortfolio, ScaleUnavailable) as e:
+        raise PortfolioError(str(e)) from None
+    except OSError as e:
+        raise PortfolioError(f"{getattr(e, 'filename', None) or folder}: "
+                             f"{e.strerror or e}") from None

@@ -66,6 +66,9 @@ class MeasuredOverlay(QObject):
         self.measured_ladder = True
         self._painted: set[str] = set()  # map ids whose editor carries an overlay
         self.baseline: Any = None  # a domain.improvement.Baseline shown beside now
+        #: a group drilled into from the comparison (issue 21): its name and result
+        self.focus_name = ""
+        self.focus_result: AnalysisResult | None = None
         self._watched: ValueStreamMap | None = None
         self._editor: MapEditor | None = None
         self._check_timer = QTimer(self)
@@ -99,6 +102,12 @@ class MeasuredOverlay(QObject):
                        f"{fmt.duration(was, day)} (median)")
             out[sid] = replace(o, text=text, details=details)
         return out
+
+    def set_focus(self, name: str, result: AnalysisResult | None) -> None:
+        """Paint one group's measured figures instead of the whole's (``""``: the whole)."""
+        self.focus_name = name if result is not None else ""
+        self.focus_result = result if name else None
+        self.refresh()
 
     def set_show_measured(self, on: bool) -> None:
         """Labels, heat and constraint on the map (View ▸ Show measured overlay)."""
@@ -152,6 +161,8 @@ class MeasuredOverlay(QObject):
 
     # -- painting --------------------------------------------------------------------------------
     def current_result(self) -> AnalysisResult | None:
+        if self.focus_result is not None:
+            return self.focus_result
         return self.controller.result
 
     def overlays(self) -> dict[str, StageOverlay]:
@@ -233,3 +244,4 @@ class MeasuredOverlay(QObject):
         """Another project: forget the editors painted so far (they are being dropped)."""
         self._painted.clear()
         self._editor = None
+        self.focus_name, self.focus_result = "", None
