@@ -207,3 +207,42 @@ def test_a_folder_that_is_not_a_portfolio_says_so(qtbot: Any, tmp_path: Path,
     (tmp_path / "summary.json").write_text(json.dumps({"comparison": [], "groups": []}))
     assert open_portfolio_window(None, tmp_path) is None
     assert "older vsm-app" in dialogs.errors[-1][1] and "again" in dialogs.errors[-1][1]
+
+
+def test_the_report_has_a_comparison_section(qtbot: Any, org: Path, tmp_path: Path) -> None:
+    from vsm_app.render.report_pdf import report_pdf_bytes
+    from vsm_app.report.data import build_report_data
+    from vsm_app.services.measure import measure_project
+    from vsm_app.services.reports import with_groups, write_report
+    from vsm_app.storage.project_file import save_project
+
+    p = _project(org)
+    save_project(p, tmp_path / "p.vsm")
+    measured, _ = measure_project(p, tmp_path / "p.vsm")
+    assert measured is not None and measured.groups is not None
+    # the window's measurement is the whole only: the report computes the groups itself,
+    # over the whole's window, with the same figures
+    from dataclasses import replace
+
+    whole_only = replace(measured, groups=None)
+    again = with_groups(p, tmp_path / "p.vsm", whole_only)
+    assert [r.to_json() for r in again.groups.comparison()] == \
+        [r.to_json() for r in measured.groups.comparison()]
+    out = tmp_path / "r.html"
+    write_report(p, tmp_path / "p.vsm", out, measurement=whole_only)
+    html = out.read_text(encoding="utf-8")
+    table = html.split('<table class="comparison">')[1].split("</table>")[0]
+    rows = table.split("<tr")[2:]
+    assert [r.split("<td>")[1].split("</td>")[0] for r in rows] == \
+        ["api", "web", "platform", "(whole)"]
+    m = metric("dora.lead_time_median_s")
+    assert fmt.value(m, 15 * HOUR) in rows[0] and fmt.value(m, 3 * HOUR) in rows[2]
+    assert 'class="whole"' in rows[3]
+    assert "rank" not in table.lower()
+    assert 'href="#groups"' in html and "no rank, score" in html
+    data = build_report_data(p, measured)
+    _pdf, text = report_pdf_bytes(p, data)
+    assert "Groups side by side" in text and "platform" in text
+    # a project without groups has no such section
+    p.groups = []
+    assert build_report_data(p, replace(measured, groups=None)).comparison == []

@@ -34,8 +34,9 @@ from PySide6.QtSvg import QSvgRenderer
 
 from ..domain.model import Project
 from ..metrics import format as fmt
+from ..metrics.catalogue import metric
 from ..report import html as report_html
-from ..report.data import BAND_WITHHELD, MetricLine, ReportData
+from ..report.data import BAND_WITHHELD, COMPARISON_METRICS, COMPARISON_NOTE, MetricLine, ReportData
 from ..work import IsCancelled, Progress, check, report
 from .maps import PAGE_SIZES, MapPicture, map_picture
 
@@ -461,6 +462,21 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
                                                       "weekly lead time (Spearman ρ)", 3,
                                                       "right")],
                           [[n, v] for n, v in c.correlations])
+        if data.comparison:
+            check(cancelled, "the export")
+            report(progress, 0.85, "groups side by side")
+            doc.section_page()
+            doc.heading("Groups side by side")
+            doc.paragraph(f"{COMPARISON_NOTE} Window {data.window}.", 9, color=MUTED)
+            doc.table([Column("Group", 1.5), Column("Kind", 0.9),
+                       Column("Changes", 1, "right"), Column("Deploy- ments", 1, "right"),
+                       *(Column(metric(m).short_label, 1.35, "right")
+                         for m in COMPARISON_METRICS),
+                       Column("Constraint", 1.9)],
+                      [[c.name, c.kind, c.changes, c.deployments,
+                        *(f"{v} ({b})" if b else v for v, b in c.cells), c.constraint]
+                       for c in data.comparison], size=7.5,
+                      bold_rows=[i for i, c in enumerate(data.comparison) if c.kind == "whole"])
         if data.items:
             check(cancelled, "the export")
             doc.section_page()

@@ -25,6 +25,7 @@ from ..analysis.constraint import constraint_sentence, window_name
 from ..analysis.coverage import coverage_sentence, withheld_advice
 from ..analysis.engine import AnalysisResult
 from ..analysis.results import (
+    ComparisonRow,
     Constraint,
     DataQuality,
     DecompositionWindow,
@@ -177,6 +178,34 @@ class ItemLine:
 
 
 @dataclass
+class ComparisonLine:
+    """One group (or the whole) in the report's side-by-side table, formatted."""
+
+    name: str
+    kind: str
+    changes: str
+    deployments: str
+    #: per :data:`COMPARISON_METRICS`: (value, band label or "")
+    cells: list[tuple[str, str]]
+    constraint: str
+
+
+#: the figures of the report's comparison, in its column order (catalogue ids)
+COMPARISON_METRICS = ("dora.deployment_frequency_per_week", "dora.lead_time_median_s",
+                      "dora.change_failure_rate", "dora.recovery_time_median_s",
+                      "dora.rework_rate", "flow.velocity_per_week", "flow.flow_time_median_s")
+
+#: why the comparison has no ranking (docs/metrics.md §15), printed under it
+COMPARISON_NOTE = ("Groups in the order the project defines them, then the whole. There is no "
+                   "rank, score or \u201cworst team\u201d: a group's figures describe its "
+                   "system of work, and sorting is the reader's choice. Bands are the DORA "
+                   "report's fixed thresholds. A change touching several groups counts in "
+                   "each, a deployment serving several groups counts once for each and once "
+                   "in the whole; the whole is computed over all changes, never as a median "
+                   "of the groups' medians.")
+
+
+@dataclass
 class ReportData:
     """Everything a report shows, formatted (see the module docstring)."""
 
@@ -200,6 +229,8 @@ class ReportData:
     sources: list[SourceLine] = field(default_factory=list)
     quality_notes: list[str] = field(default_factory=list)
     items: list[ItemLine] = field(default_factory=list)
+    #: the groups side by side (issue 21), when the project defines groups
+    comparison: list[ComparisonLine] = field(default_factory=list)
 
     def trend(self, key: str) -> Trend | None:
         return next((t for t in self.trends if t.key == key), None)
@@ -222,6 +253,8 @@ class ReportData:
         out += [s.path for s in self.sources] + self.quality_notes
         for it in self.items:
             out += [it.title, it.stage, it.owner_team, it.commitment, it.indicators]
+        for row in self.comparison:
+            out += [row.name, row.kind, row.constraint, *(v for v, _ in row.cells)]
         return "\n".join(x for x in out if x)
 
 
@@ -597,6 +630,37 @@ def _indicator_text(t: Any) -> str:
     return f"{t.indicator.replace('_', ' ')} {'≤' if t.direction == 'down' else '≥'} {target}"
 
 
+# -- groups side by side -------------------------------------------------------------------
+
+def comparison_constraint_text(row: ComparisonRow) -> str:
+    """"Review 42 % · 4 of 5 stages, 128 changes", or "— (withheld)"."""
+    from ..analysis.coverage import coverage_short
+
+    c = row.constraint
+    if not c.stage:
+        return f"{fmt.DASH} (withheld)"
+    share = f" {fmt.percent(c.share, 0)}" if c.share is not None else ""
+    cover = coverage_short(c)
+    return f"{c.stage}{share}" + (f" · {cover}" if cover else "")
+
+
+def comparison_lines(rows: Sequence[ComparisonRow]) -> list[ComparisonLine]:
+    """The typed comparison rows (groups in their defined order, then the whole) as text."""
+    out = []
+    for r in rows:
+        cells = []
+        for mid in COMPARISON_METRICS:
+            m = metric(mid)
+            section, key = mid.split(".", 1)
+            value = getattr(r.dora if section == "dora" else r.flow, key)
+            band = r.dora.bands.band(m.band) if m.band else None
+            cells.append((fmt.value(m, value), band_label(band)))
+        out.append(ComparisonLine(r.name, r.kind, fmt.count(r.changes),
+                                  fmt.count(r.deployments), cells,
+                                  comparison_constraint_text(r)))
+    return out
+
+
 # -- the whole report -------------------------------------------------------------------------
 
 def build_report_data(project: Project, measurement: Any | None = None, *,
@@ -663,4 +727,7 @@ def build_report_data(project: Project, measurement: Any | None = None, *,
     data.sources = source_lines(measurement.tables.sources, pdir)
     data.quality_notes = quality_notes(result.data_quality,
                                        getattr(measurement, "import_errors", ()))
+    groups = getattr(measurement, "groups", None)
+    if groups is not None and groups.groups:
+        data.comparison = comparison_lines(groups.comparison())
     return data

@@ -15,7 +15,15 @@ from html import escape
 
 from ..metrics import format as fmt
 from . import svgcharts
-from .data import BAND_WITHHELD, MetricLine, ReportData, Trend
+from .data import (
+    BAND_WITHHELD,
+    COMPARISON_METRICS,
+    COMPARISON_NOTE,
+    ComparisonLine,
+    MetricLine,
+    ReportData,
+    Trend,
+)
 
 CSS = """
 :root { --ink: #1d2330; --muted: #5d6675; --rule: #c9d0db; --soft: #f3f5f8; }
@@ -43,6 +51,8 @@ tr.constraint td { font-weight: bold; }
 .band.high { border-style: solid; }
 .band.medium { border-style: dashed; }
 .band.low { border-style: dotted; }
+table.comparison { font-size: 12.5px; }
+table.comparison tr.whole td { font-weight: bold; border-top: 2px solid var(--ink); }
 .callout { border-left: 6px solid var(--ink); background: var(--soft); padding: 10px 14px;
            font-size: 17px; margin: 10px 0 14px; }
 figure { margin: 10px 0 18px; break-inside: avoid; page-break-inside: avoid; }
@@ -103,6 +113,25 @@ def _metric_table(lines: Sequence[MetricLine], with_band: bool) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def comparison_table(lines: Sequence[ComparisonLine]) -> str:
+    """The groups' table: no rank column; the whole in bold, last."""
+    from ..metrics.catalogue import metric
+
+    head = ("<tr><th>Group</th><th>Kind</th><th class=\"num\">Changes</th>"
+            "<th class=\"num\">Deployments</th>"
+            + "".join(f'<th class="num">{_e(metric(m).short_label)}</th>'
+                      for m in COMPARISON_METRICS) + "<th>Constraint</th></tr>")
+    rows = []
+    for c in lines:
+        cells = "".join(f'<td class="num">{_e(v)}{" " + _band(b) if b else ""}</td>'
+                        for v, b in c.cells)
+        row = (f"<td>{_e(c.name)}</td><td>{_e(c.kind)}</td><td class=\"num\">"
+               f"{_e(c.changes)}</td><td class=\"num\">{_e(c.deployments)}</td>{cells}"
+               f"<td>{_e(c.constraint)}</td>")
+        rows.append(f'<tr class="whole">{row}</tr>' if c.kind == "whole" else f"<tr>{row}</tr>")
+    return f'<table class="comparison">{head}{"".join(rows)}</table>'
+
+
 def trend_svg(t: Trend, width: float = 560, height: float = 230,
               standalone: bool = False) -> str:
     """The SVG of one trend of the report data."""
@@ -157,6 +186,8 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
     if data.measured:
         toc += [("dora", "DORA metrics"), ("flow", "Flow metrics"),
                 ("constraint", "The constraint")]
+    if data.comparison:
+        toc.append(("groups", "Groups side by side"))
     if data.items:
         toc.append(("items", "Improvement items"))
     toc.append(("sources", "Data sources and quality"))
@@ -267,6 +298,11 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
                          "weekly wait with weekly lead time (Spearman ρ)</th></tr>" + "".join(
                              f"<tr><td>{_e(n)}</td><td class=\"num\">{_e(v)}</td></tr>"
                              for n, v in c.correlations) + "</table>")
+
+    if data.comparison:
+        parts.append('<h2 id="groups">Groups side by side</h2>')
+        parts.append(f'<p class="muted">{_e(COMPARISON_NOTE)} Window {_e(data.window)}.</p>')
+        parts.append(comparison_table(data.comparison))
 
     if data.items:
         parts.append('<h2 id="items">Improvement items</h2>')

@@ -59,6 +59,7 @@ def write_report(project: Project, project_path: str | Path | None, out: Path, *
     from ..report.target import write_target
 
     pdir = Path(project_path).resolve().parent if project_path is not None else None
+    measurement = with_groups(project, project_path, measurement, cancelled)
     data = build_report_data(project, measurement, project_dir=pdir,
                              not_measured_reason=not_measured_reason)
     overlays: dict[str, Any] = {}
@@ -100,6 +101,34 @@ def write_report(project: Project, project_path: str | Path | None, out: Path, *
         write_target(out, pdf)
     report(progress, 1.0, "done")
     return out
+
+
+def with_groups(project: Project, project_path: str | Path | None,
+                measurement: Measurement | None, cancelled: IsCancelled | None = None
+                ) -> Measurement | None:
+    """``measurement`` with its groups side by side (issue 21) when the project defines
+    groups and it has none yet (the window's measurement is the whole only): each group over
+    the same window as the whole, by the same engine as ``analyze``."""
+    if measurement is None or not project.groups or measurement.groups is not None:
+        return measurement
+    from dataclasses import replace
+
+    from ..analysis.groups import analyze_groups
+    from ..pipeline import group_memberships
+    from .measure import project_inputs
+
+    inputs = project_inputs(project, project_path, salt="")
+    result = measurement.result
+    options = result.options
+    if result.window is not None:
+        import pandas as pd
+
+        start, end = result.window
+        options = replace(options, since=pd.Timestamp(start, tz="UTC"),
+                          until=pd.Timestamp(end, tz="UTC"))
+    member = group_memberships(measurement.tables, inputs, cancelled)
+    groups = analyze_groups(measurement.tables, member, inputs.groups, inputs.vsm_map, options)
+    return replace(measurement, groups=groups)
 
 
 def identity_leak_message(e: Any) -> str:

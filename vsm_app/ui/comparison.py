@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..analysis.coverage import coverage_sentence, coverage_short, withheld_advice
+from ..analysis.coverage import coverage_sentence, withheld_advice
 from ..analysis.results import ComparisonRow, Trend
 from ..metrics import format as fmt
 from ..metrics import palette
@@ -100,18 +100,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("deployments", "Deployments", "Production deployments serving the group in the "
                                           "window (a deployment serving several groups "
                                           "counts once for each)"),
+    # each trend beside its figure, so the sparklines are in view without scrolling
     _metric_column("dora.deployment_frequency_per_week"),
+    _trend_column("deployments_per_week", "dora.deployment_frequency_per_week", "Deploys"),
     _metric_column("dora.lead_time_median_s"),
+    _trend_column("lead_time_median_s", "dora.lead_time_median_s", "Lead time"),
     _metric_column("dora.change_failure_rate"),
     _metric_column("dora.recovery_time_median_s"),
     _metric_column("dora.rework_rate"),
+    Column("constraint", "Constraint", "The stage with the largest share of waiting, and "
+                                       "what it rests on (coverage)"),
     _metric_column("flow.velocity_per_week"),
     _metric_column("flow.flow_time_median_s"),
     _metric_column("flow.efficiency"),
-    Column("constraint", "Constraint", "The stage with the largest share of waiting, and "
-                                       "what it rests on (coverage)"),
-    _trend_column("deployments_per_week", "dora.deployment_frequency_per_week", "Deploys"),
-    _trend_column("lead_time_median_s", "dora.lead_time_median_s", "Lead time"),
 )
 
 
@@ -152,12 +153,10 @@ def raw_value(row: ComparisonRow, key: str) -> Any:
 
 
 def constraint_text(row: ComparisonRow) -> str:
-    c = row.constraint
-    if not c.stage:
-        return f"{fmt.DASH} (withheld)"
-    share = f" {fmt.percent(c.share, 0)}" if c.share is not None else ""
-    cover = coverage_short(c)
-    return f"{c.stage}{share}" + (f" · {cover}" if cover else "")
+    """The constraint cell: the same words as the report's comparison."""
+    from ..report.data import comparison_constraint_text
+
+    return comparison_constraint_text(row)
 
 
 def constraint_tip(row: ComparisonRow) -> str:
@@ -386,6 +385,10 @@ class CellDelegate(QStyledItemDelegate):
             prev = i
         painter.drawPath(path)
         painter.setBrush(QColor(theme.series[0]))
+        have = {i for i, _ in known}
+        for i, v in known:  # a value alone between gaps is a dot, or it would not show
+            if i - 1 not in have and i + 1 not in have:
+                painter.drawEllipse(point(i, v), 1.4, 1.4)
         last = point(*known[-1])
         painter.drawEllipse(last, 2.2, 2.2)
 
@@ -429,7 +432,6 @@ class ComparisonView(QWidget):
         self.note = QLabel(NO_RANKING_NOTE, self)
         self.note.setObjectName("comparison.note")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: palette(mid);")
         self.focus_label = QLabel(self)
         self.show_group = QPushButton("Show on &map", self)
         self.show_group.clicked.connect(self._drill_selected)
@@ -466,12 +468,25 @@ class ComparisonView(QWidget):
         self.show_group.setEnabled(bool(entries))
 
     def _fit_columns(self) -> None:
-        self.table.resizeColumnsToContents()
+        """Each column as wide as its header or its widest cell (value and band chip)."""
+        fm = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
         for i, col in enumerate(COLUMNS):
+            head = header.sectionSizeFromContents(i).width()
             if col.key.startswith("trend:"):
-                self.table.setColumnWidth(i, 110)
-            elif col.band is not None:
-                self.table.setColumnWidth(i, self.table.columnWidth(i) + 62)
+                self.table.setColumnWidth(i, max(head, 96))
+                continue
+            widest = 0
+            for r in range(self.model.rowCount()):
+                w = fm.horizontalAdvance(self.model.text(r, i)) + 16
+                band = self.model.index(r, i).data(BAND_ROLE)
+                if band:
+                    w += fm.horizontalAdvance(palette.BAND_NAMES.get(band, band)) + 18
+                if r == self.model.rowCount() - 1:
+                    w += fm.horizontalAdvance("M") // 2  # the whole's bold
+                widest = max(widest, w)
+            limit = 320 if col.key == "constraint" else 220
+            self.table.setColumnWidth(i, min(max(head, widest), limit))
 
     def entry(self, name: str) -> GroupEntry | None:
         for e in self.model.entries:
@@ -618,7 +633,9 @@ def install_comparison(window: Any, controller: Any) -> ComparisonDock:
         return existing
     dock = ComparisonDock(window, controller)
     window.comparison = dock
-    window.add_dock(dock, Qt.DockWidgetArea.BottomDockWidgetArea)
+    # a tab of the charts under the map: the table needs the map's width, not a share of it
+    charts = window.findChild(QDockWidget, "dock.constraint")
+    window.add_dock(dock, Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with=charts)
     dock.hide()  # shown from View ▸ Panels, Data ▸ Groups… or Data ▸ Compare groups
     _install_actions(window, dock)
     return dock

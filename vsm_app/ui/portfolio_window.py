@@ -124,6 +124,12 @@ class PortfolioWindow(QMainWindow):
         failed = sum(1 for r in s.get("repositories", []) if r.get("status") == "failed")
         when = s.get("generated_at", "")
         self.view.set_result(loaded.groups)
+        # the table as tall as its rows (up to half the window), the map below
+        t = self.view.table
+        rows_h = t.horizontalHeader().height() + sum(t.rowHeight(r) for r in
+                                                     range(t.model().rowCount()))
+        top = min(rows_h + 130, self.height() // 2)
+        self.split.setSizes([top, max(self.height() - top, 200)])
         head = self.view.title.text()
         extra = f" · {fmt.count(n_repos, 'repositories')}"
         if failed:
