@@ -155,8 +155,17 @@ def test_groups_are_edited_as_one_undo_step_and_a_person_is_refused(qtbot: Any,
     w.undo_stack.push(GroupsCommand(w.project, groups, None, w.comparison.groups_changed))
     assert [g.name for g in w.project.groups] == ["api", "web", "platform", "docs"]
     assert w.is_modified()
+    # the dock measures the new group (no change touches docs/ or *.md: 0 changes)
+    qtbot.waitUntil(lambda: len(w.comparison.result.groups) == 4, timeout=30_000)
+    assert w.comparison.result.groups[-1].result.changes == 0
     w.undo_stack.undo()
     assert w.project.groups == before
+    qtbot.waitUntil(lambda: len(w.comparison.result.groups) == 3, timeout=30_000)
+    # the entry points: Data ▸ Groups… and File ▸ Open portfolio…
+    from vsm_app.ui.dialogs.export_dialog import find_file_menu
+
+    assert w.actions_by_name["open_portfolio"] in find_file_menu(w).actions()
+    assert w.actions_by_name["edit_groups"] in w.data_menu.actions()
 
 
 def _portfolio(org: Path, tmp_path: Path) -> tuple[Path, dict[str, Any]]:

@@ -613,7 +613,7 @@ class MainWindow(QMainWindow):
         from .workshop_host import install_workshop_host
         install_workshop_host(self, tabify_with=self.properties)
         # groups side by side, Data ▸ Groups…, File ▸ Open portfolio… (issue 21)
-        from .comparison import install_comparison
+        from .groups_menu import install_comparison
         install_comparison(self, self.measure)
         if settings.get(settings.WINDOW_STATE).isEmpty():
             self._first_start_layout()
