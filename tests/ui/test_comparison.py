@@ -216,6 +216,11 @@ def test_a_folder_that_is_not_a_portfolio_says_so(qtbot: Any, tmp_path: Path,
     (tmp_path / "summary.json").write_text(json.dumps({"comparison": [], "groups": []}))
     assert open_portfolio_window(None, tmp_path) is None
     assert "older vsm-app" in dialogs.errors[-1][1] and "again" in dialogs.errors[-1][1]
+    (tmp_path / "summary.json").write_text(json.dumps(
+        {"comparison": [], "groups": [], "summary_format": 2, "settings": {"since": 7}}))
+    assert open_portfolio_window(None, tmp_path) is None
+    assert dialogs.errors[-1][1].endswith("summary.json: settings.since: expected a date "
+                                          "text or null")
 
 
 def test_the_report_has_a_comparison_section(qtbot: Any, org: Path, tmp_path: Path) -> None:

@@ -363,7 +363,34 @@ def read_summary(folder: Path) -> dict[str, Any]:
         raise NotAPortfolio(f"{path}: written by an older vsm-app ({written}) in a format "
                             f"this version does not open; run 'vsm-app analyze-many' again "
                             f"with this version (unchanged repositories are re-used)")
+    _check_settings(doc["settings"], path)
     return doc
+
+
+def _check_settings(st: dict[str, Any], path: Path) -> None:
+    """The recorded settings are data this version can use; else one line naming the key."""
+    import pandas as pd
+
+    def bad(key: str, what: str) -> NotAPortfolio:
+        return NotAPortfolio(f"{path}: settings.{key}: {what}")
+
+    for key in ("since", "until"):
+        v = st.get(key)
+        if v is None:
+            continue
+        if not isinstance(v, str):
+            raise bad(key, "expected a date text or null")
+        try:
+            pd.Timestamp(v)
+        except (ValueError, TypeError):
+            raise bad(key, f"{v!r} is not a date") from None
+    if st.get("period", "week") not in ("day", "week", "month"):
+        raise bad("period", "expected day, week or month")
+    if not isinstance(st.get("band_year", 2023), int) or isinstance(st.get("band_year"), bool):
+        raise bad("band_year", "expected a year")
+    envs = st.get("production_environments", [])
+    if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
+        raise bad("production_environments", "expected a list of names")
 
 
 def load_portfolio(folder: Path, progress: Any = None, cancelled: Any = None
