@@ -111,22 +111,33 @@ from vsm_app.scale.portfolio import summarize
 from vsm_app.scale.worker import _peak_rss_mb
 out = Path(sys.argv[2])
 statuses = json.loads((out / "status.json").read_text())["repositories"]
+client = None
+if sys.argv[3] == "cluster":  # the driver's own memory: the workers are other processes
+    import logging
+    from dask.distributed import Client, LocalCluster
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                           silence_logs=logging.CRITICAL)
+    client = Client(cluster)
 before = _peak_rss_mb()
 t0 = time.perf_counter()
-summary = summarize(load_manifest(sys.argv[1]), out, statuses)
+summary = summarize(load_manifest(sys.argv[1]), out, statuses, client=client)
 print(json.dumps({"seconds": time.perf_counter() - t0, "before_mb": before,
                   "peak_mb": _peak_rss_mb(),
                   "changes_total": summary["whole"]["data_quality"]["changes_total"]}))
 """
 
 
-def organisation(man: Path, out: Path) -> None:
-    """The organisation phase alone, in a fresh process: its time and peak memory."""
-    r = subprocess.run([sys.executable, "-c", ORG, str(man), str(out)], check=True,
+def organisation(man: Path, out: Path, where: str = "driver") -> None:
+    """The organisation phase alone, in a fresh process: its time and peak memory;
+    ``where="cluster"``: prepared per repository on 2 local workers, joined in the driver
+    (scale/organisation.py), the driver's peak."""
+    r = subprocess.run([sys.executable, "-c", ORG, str(man), str(out), where], check=True,
                        capture_output=True, text=True, cwd=ROOT)
     d = json.loads(r.stdout.strip().splitlines()[-1])
     n = d["changes_total"]
-    print(f"organisation phase alone (fresh process): {d['seconds']:.1f} s, peak RSS "
+    label = "in one process" if where == "driver" else "on 2 workers, driver's memory"
+    print(f"organisation phase alone ({label}): {d['seconds']:.1f} s, peak RSS "
           f"{d['peak_mb']:.0f} MB ({d['before_mb']:.0f} MB after imports) for {n:,} changes: "
           f"{(d['peak_mb'] - d['before_mb']) * 1024 / max(n, 1):.2f} KB per change", flush=True)
 
@@ -145,10 +156,20 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repos", type=int, default=200)
     ap.add_argument("--dest", type=Path, default=ROOT / "benchmarks" / "out" / "scale")
+    ap.add_argument("--org-only", action="store_true",
+                    help="one run to make the tables, then the organisation phase alone, "
+                         "in one process and on the cluster")
     args = ap.parse_args()
     args.dest.mkdir(parents=True, exist_ok=True)
     repos = build(args.dest, args.repos)
     man = manifest(args.dest, repos)
+    if args.org_only:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+            t = Path(tmp)
+            show("--workers 2 (cold cache)", one_run(man, t / "out", 2, t / "home"))
+            organisation(man, t / "out", "driver")
+            organisation(man, t / "out", "cluster")
+        return 0
     floor = raw_git_log(repos)
     print(f"naive floor: raw git log of {len(repos)} repositories, serial: {floor:.1f} s "
           f"({floor / len(repos) * 1000:.0f} ms each)", flush=True)
@@ -162,7 +183,8 @@ def main() -> int:
             results[n] = r
         again = one_run(man, t / f"out{cores}", cores, t / f"home{cores}", force=False)
         show(f"re-run, nothing changed, --workers {cores}", again)
-        organisation(man, t / f"out{cores}")
+        organisation(man, t / f"out{cores}", "driver")
+        organisation(man, t / f"out{cores}", "cluster")
         shutil.rmtree(t, ignore_errors=True)
     one, many = results[1], results[cores]
     print(f"speed-up with {cores} workers: {one['wall'] / many['wall']:.2f}x wall, "

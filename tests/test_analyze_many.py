@@ -405,3 +405,30 @@ def test_a_group_by_codeowners_team_takes_the_files_that_team_owns(org, tmp_path
     assert g["@acme/front"]["dora"]["lead_time_median_s"] == 10 * HOUR
     assert g["@acme/front"]["deployments"] == 3
     assert g["core"]["dora"]["lead_time_median_s"] == 15 * HOUR
+
+
+def test_the_organisation_phase_on_the_cluster_is_exact_on_rich_repositories(tmp_path, cluster):
+    """Two demo repositories with PR, CI-run and incident exports whose run ids collide
+    (the generator numbers them alike): each repository is prepared on a worker and joined
+    on the driver (scale/organisation.py); every figure equals the in-process union's."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_scale
+
+    repos = bench_scale.build(tmp_path / "repos", 2)
+    manifest = load_manifest(bench_scale.manifest(tmp_path / "repos", repos))
+    a = run(manifest, RunOptions(out=tmp_path / "a", scheduler=cluster.scheduler_address))
+    b = run_in_process(manifest, RunOptions(out=tmp_path / "b"))
+    for s in (a.summary, b.summary):
+        for section in (s["whole"], *s["groups"]):
+            for k in ("history_from_cache", "commits_read_from_git"):
+                section["data_quality"].get("ingest", {}).pop(k, None)
+    for key in ("window", "whole", "groups", "comparison"):
+        assert a.summary[key] == b.summary[key], key
+    whole = a.summary["whole"]
+    # the data is rich enough for this to mean something: failures, recoveries, CI times
+    assert whole["dora"]["change_failure_rate"] > 0
+    assert whole["dora"]["recovery_time_median_s"] is not None
+    ci = next(s for s in whole["stages"] if s["name"] == "CI")
+    assert ci["wait_missing"] == 0 and ci["wait_count"] > 1000

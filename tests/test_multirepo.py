@@ -145,3 +145,25 @@ def test_with_one_repository_an_export_still_replaces_its_tags(tmp_path):
     assert sorted(m.tables.deployments["deployment_id"].tolist()) == ["1", "2"]
     assert any("2 deployment(s) from release tags replaced by 2 from deployment exports" in w
                for w in m.tables.warnings)
+
+
+def test_ci_run_ids_are_unique_per_repository(tmp_path):
+    import pandas as pd
+
+    from vsm_app.analysis.events import build_runs
+
+    def t(h):
+        return at(h)
+
+    runs = pd.DataFrame({
+        "run_id": ["1", "1"], "sha": ["a" * 40, "b" * 40],
+        "queued_at": [t(0), t(5)], "started_at": [t(1), t(6)], "finished_at": [t(2), t(8)],
+        "repo": ["alpha", "beta"]})
+    got = build_runs(runs).sort_values("sha").reset_index(drop=True)
+    # two runs (one per repository), each with its own times — not one run "1"
+    assert got["sha"].tolist() == ["a" * 40, "b" * 40]
+    assert (got["ci_finished"] - got["ci_started"]).tolist() == \
+        [pd.Timedelta(hours=1).value, pd.Timedelta(hours=2).value]
+    # without a repository the id alone names the run, as before
+    same = build_runs(runs.drop(columns=["repo"]))
+    assert len(same) == 1

@@ -123,7 +123,8 @@ def production_deployments(deployments: pd.DataFrame,
                            environments: tuple[str, ...] = PRODUCTION_ENVIRONMENTS
                            ) -> pd.DataFrame:
     """Successful production deployments with a time, sorted: ``deployment_id``, ``sha``,
-    ``repo``, ``environment``, ``at`` (ns), ``is_rollback``, ``pos`` (0..n-1)."""
+    ``repo``, ``environment``, ``at`` (ns), ``is_rollback``, ``deploy_order`` (the sort's
+    tie-break, NaN when unknown: analysis.combine re-sorts with it), ``pos`` (0..n-1)."""
     n = len(deployments)
     at = _times(deployments, "finished_at", "started_at")
     status = _str(deployments, "status")
@@ -147,8 +148,8 @@ def production_deployments(deployments: pd.DataFrame,
     frame["_order"] = order.loc[keep].to_numpy(dtype=np.float64)
     frame["_name"] = [natural_key(x) for x in frame["deployment_id"].tolist()]
     frame = frame.sort_values(["at", "_order", "_name"], kind="stable", na_position="last") \
-        .drop_duplicates(["repo", "deployment_id"]).drop(columns=["_order", "_name"]) \
-        .reset_index(drop=True)
+        .drop_duplicates(["repo", "deployment_id"]).drop(columns=["_name"]) \
+        .rename(columns={"_order": "deploy_order"}).reset_index(drop=True)
     frame["pos"] = np.arange(len(frame), dtype=np.int64)
     return frame
 

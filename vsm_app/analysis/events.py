@@ -146,6 +146,12 @@ def build_runs(ci_runs: pd.DataFrame) -> pd.DataFrame:
             usable &= is_run
     keep = np.flatnonzero(usable)
     run_id = object_keys(_col(ci_runs, "run_id", "string"))[keep]
+    if "repo" in ci_runs:  # run ids are unique within a repository's CI only (a Jenkins
+        # build number, a generator's counter): a run is (repository, run id)
+        repo = object_keys(ci_runs["repo"])[keep]
+        known = pd.notna(repo) & pd.notna(run_id)
+        run_id[known] = [f"{r}\x00{i}" for r, i in zip(repo[known].tolist(),
+                                                       run_id[known].tolist(), strict=True)]
     no_id = pd.isna(run_id)
     run_id[no_id] = [f"\x00row{i}" for i in np.flatnonzero(no_id)]  # its own run
     attempt = pd.to_numeric(_col(ci_runs, "attempt", "Int64"), errors="coerce").fillna(1) \

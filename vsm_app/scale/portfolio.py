@@ -182,6 +182,15 @@ def run(manifest: Manifest, options: RunOptions,
             if on_repository is not None:
                 on_repository(status, len(done), len(todo))
         t_prepared = time.perf_counter()
+        statuses = [done[e.name] for e in manifest.repositories]
+        t_org = time.perf_counter()
+        if on_phase is not None:
+            good = sum(1 for s in statuses if s["status"] != "failed")
+            on_phase(f"computing the whole and {len(manifest.groups)} group(s) from {good} "
+                     f"repositories")
+        # each repository prepared on a worker, joined here (scale/organisation.py)
+        summary = summarize(manifest, out, statuses, client=client)
+        t_end = time.perf_counter()
     finally:
         # a worker's last heartbeat may meet the closing scheduler: Dask logs that as an
         # error; each repository's own outcome is already in its status
@@ -194,14 +203,6 @@ def run(manifest: Manifest, options: RunOptions,
                 cluster.close()
         finally:
             dask_log.setLevel(level)
-    statuses = [done[e.name] for e in manifest.repositories]
-    t_org = time.perf_counter()
-    if on_phase is not None:
-        good = sum(1 for s in statuses if s["status"] != "failed")
-        on_phase(f"computing the whole and {len(manifest.groups)} group(s) from {good} "
-                 f"repositories")
-    summary = summarize(manifest, out, statuses)
-    t_end = time.perf_counter()
     return PortfolioRun(statuses, summary, wall_s=t_end - t0, prepare_s=t_prepared - t0,
                         organisation_s=t_end - t_org, workers=workers,
                         cluster_start_s=t_cluster)
@@ -253,11 +254,20 @@ def _window(since_text: str | None, until_text: str | None) -> tuple[Any, Any]:
 def organisation_tables(out: Path, names: list[str]) -> tuple[Any, Any]:
     """The tables of ``names`` read back (lean) with their sources, warnings, notes and
     data-quality counters from each repository's state: ``(tables, memberships)``."""
+    from . import store
+
+    tables, member = store.read_repositories(out, names, lean=True)
+    add_state(tables, out, names)
+    return tables, member
+
+
+def add_state(tables: Any, out: Path, names: list[str]) -> None:
+    """The sources, warnings, notes and data-quality counters of each repository's state
+    (``repositories/NAME.json``) onto ``tables``, in the order of ``names``."""
     from vsm_app.domain.tables import SourceReport
 
     from . import store
 
-    tables, member = store.read_repositories(out, names, lean=True)
     for name in names:
         state = store.read_json(store.state_file(out, name)) or {}
         for src in state.get("sources", []):
@@ -276,12 +286,16 @@ def organisation_tables(out: Path, names: list[str]) -> tuple[Any, Any]:
                 tables.data_quality[k] = tables.data_quality.get(k, 0) + v
             else:
                 tables.data_quality.setdefault(k, v)
-    return tables, member
 
 
-def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> dict[str, Any]:
-    """Phase 2: read the tables of the repositories that succeeded, compute the whole and
-    every group, write ``summary.json`` and ``status.json``; returns the summary."""
+def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]],
+              client: Any = None) -> dict[str, Any]:
+    """Phase 2: the whole and every group from the tables of the repositories that
+    succeeded, written to ``summary.json`` and ``status.json``; returns the summary.
+
+    With a Dask ``client`` each repository is read and prepared on a worker and the driver
+    holds only the per-change arrays (:mod:`vsm_app.scale.organisation`); without, this
+    process reads every table (the same figures)."""
     from vsm_app import __version__
     from vsm_app.analysis.engine import AnalysisOptions
     from vsm_app.analysis.groups import analyze_groups
@@ -289,12 +303,17 @@ def summarize(manifest: Manifest, out: Path, statuses: list[dict[str, Any]]) -> 
     from . import store
 
     good = [s["name"] for s in statuses if s["status"] in ("ok", "unchanged")]
-    tables, member = organisation_tables(out, good)
     since, until = _window(manifest.since, manifest.until)
     options = AnalysisOptions(since=since, until=until, period=manifest.period,
                               band_year=manifest.band_year,
                               production_environments=manifest.production_environments)
-    result = analyze_groups(tables, member, manifest.groups, None, options)
+    if client is not None:
+        from .organisation import analyze_on_cluster
+
+        result = analyze_on_cluster(client, out, good, list(manifest.groups), options)
+    else:
+        tables, member = organisation_tables(out, good)
+        result = analyze_groups(tables, member, manifest.groups, None, options)
     doc = result.to_json()
     summary: dict[str, Any] = {
         "manifest": manifest.path,

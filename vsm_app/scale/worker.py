@@ -180,9 +180,13 @@ def _prepare(spec: dict[str, Any], out: Path) -> dict[str, Any]:
     tables, errors = pipeline_ingest(inputs)
     if errors:  # an export file that cannot be read: no partial answer that looks complete
         raise PipelineInputError(errors[0])
-    # incidents exported for this repository are this repository's (analysis.dora)
+    # incidents and CI runs exported for this repository are this repository's: an incident
+    # is attributed among its deployments (analysis.dora), a run id is unique within it
+    # (analysis.events.build_runs)
     tables.incidents = tables.incidents.assign(
         repo=pd.array([name] * len(tables.incidents), dtype="string"))
+    tables.ci_runs = tables.ci_runs.assign(
+        repo=pd.array([name] * len(tables.ci_runs), dtype="string"))
     member = group_memberships(tables, inputs) if inputs.groups else \
         pd.DataFrame({c: pd.Series(dtype="string") for c in ("repo", "change_id", "group")})
     store.write_repository(out, name, tables, member)
