@@ -55,15 +55,18 @@ def analyze_on_cluster(client: Any, out: Path, names: list[str], groups: list[An
     envs = tuple(options.production_environments)
     futures = [client.submit(prepare_partition, str(out), n, envs, pure=False) for n in names]
     parts = client.gather(futures)
+    client.cancel(futures)  # the workers let go of their copies
     tables = Tables()
     if parts:
-        pieces = [p for p, _, _ in parts]
         keys = [k for _, k, _ in parts if len(k)]
         if keys:
             tables.changes = pd.concat(keys, ignore_index=True)
         members = [m for _, _, m in parts if len(m)]
         member = pd.concat(members, ignore_index=True) if members else parts[0][2]
+        pieces = [p for p, _, _ in parts]
+        del parts, keys, members
         prepared = join(pieces)
+        del pieces  # only the joined arrays stay while the groups are computed
     else:
         from vsm_app.analysis.engine import prepare
 

@@ -6,11 +6,12 @@ Two phases:
    task each): ingest git and the repository's exports, link, find each group's changes, write
    the canonical tables as Parquet. Unchanged repositories are skipped; a failing one is
    reported and the others go on.
-2. **The organisation, in this process**: the tables of every repository that succeeded are
-   read back (in manifest order) and the whole and every group are computed with the same
-   engine as ``analyze`` (:func:`vsm_app.analysis.groups.analyze_groups`). pandas holds them
-   in memory: about 1 KB per change with its commits (docs/scale.md has the measured figure
-   and the point where reading them as a ``dask.dataframe`` would pay).
+2. **The organisation**: the whole and every group, with the same engine as ``analyze``
+   (:func:`vsm_app.analysis.groups.analyze_groups`). On the cluster each repository's
+   partition is read and prepared by a worker and this process joins the per-change arrays
+   (:mod:`vsm_app.scale.organisation`); in one process the tables of every repository that
+   succeeded are read back in manifest order and prepared as a union. Same figures;
+   docs/scale.md has the memory of each.
 
 :func:`run` uses Dask (a ``LocalCluster`` of processes sized to the machine, or the scheduler
 given); :func:`run_in_process` runs the very same task function in this process, one
