@@ -60,7 +60,8 @@ def test_a_window_built_in_two_steps_measures_once_complete(qtbot: Any, demo_vsm
     data_menu = [a.objectName() for a in w.data_menu.actions() if not a.isSeparator()]
     assert data_menu == ["action.add_repository", "action.add_files", "action.edit_source",
                          "action.measurement_settings", "action.reingest",
-                         "action.cancel_ingest", "action.clear_cache"]
+                         "action.cancel_ingest", "action.edit_groups",
+                         "action.compare_groups", "action.clear_cache"]
 
 
 def test_about_names_the_version_qt_python_folders_and_licence(window: Any) -> None:

@@ -31,11 +31,10 @@ def prepare_partition(out: str, name: str, environments: tuple[str, ...]
     from vsm_app.analysis.engine import prepare
 
     from . import store
-    from .portfolio import add_state
 
     folder = Path(out)
     tables, member = store.read_repositories(folder, [name], lean=True)
-    add_state(tables, folder, [name])
+    store.add_state(tables, folder, [name])
     prepared = prepare(tables, None, environments)
     keys = tables.changes[[c for c in DRIVER_CHANGE_COLUMNS if c in tables.changes]] \
         .reset_index(drop=True)

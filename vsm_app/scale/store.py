@@ -213,3 +213,28 @@ def read_repositories(out: Path, names: list[str], lean: bool = False
         member = pd.DataFrame({c: pd.Series(dtype="string")
                                for c in ("repo", "change_id", "group")})
     return tables, member
+
+
+def add_state(tables: Any, out: Path, names: list[str]) -> None:
+    """The sources, warnings, notes and data-quality counters of each repository's state
+    (``repositories/NAME.json``) onto ``tables``, in the order of ``names``."""
+    from vsm_app.domain.tables import SourceReport
+
+    for name in names:
+        state = read_json(state_file(out, name)) or {}
+        for src in state.get("sources", []):
+            rep = SourceReport(path=src.get("path", ""), format=src.get("format", ""),
+                               records=src.get("records", 0), linked=src.get("linked", 0),
+                               skipped=src.get("skipped", 0))
+            rep.extra = {k: v for k, v in src.items()
+                         if k not in ("path", "format", "records", "linked", "skipped")}
+            tables.sources.append(rep)
+        tables.warnings.extend(f"{name}: {w}" if not w.startswith(state.get("path", "\0"))
+                               else w for w in state.get("warnings", []))
+        tables.notes.extend(state.get("notes", []))
+        # counters add up over repositories, as when analyze reads several (pipeline.ingest)
+        for k, v in (state.get("data_quality") or {}).items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                tables.data_quality[k] = tables.data_quality.get(k, 0) + v
+            else:
+                tables.data_quality.setdefault(k, v)
