@@ -74,7 +74,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from ..services.measure import ImportFailed, measure
-    from ..services.tables import write_changes_csv
 
     inputs = inputs_of(args.project, args.repo)
     for family in ("ci", "prs", "deployments", "incidents"):
@@ -116,6 +115,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         # a file the user named could not be read: no partial answer that looks complete
         import_failed(ImportFailed(measurement.import_errors))
     if args.export_changes:
+        from ..services.tables import write_changes_csv  # only then: the write checks' modules
+
         try:
             write_changes_csv(measurement.tables.changes, args.export_changes, args.project,
                               read_files)

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 from .durations import CALENDAR_DAY_S
 from .groups import Group
 from .ids import new_id
-from .records import ImprovementRecords
 from .signals import Signal
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: not needed to load a project
     import networkx as nx
+
+    from .records import ImprovementRecords
 
 
 class FlowKind(StrEnum):
@@ -403,9 +404,14 @@ class Project:
         self.maps: list[ValueStreamMap] = maps if maps is not None else []
         self.sources: list[DataSource] = []
         self.settings = settings or ProjectSettings()
+        # imported with the first Project, not with this module: `vsm-app --help` loads the
+        # model (for the templates' names) but makes no Project, and the records' dataclasses
+        # were a tenth of its start (benchmarks/bench_cli.py)
+        from .records import ImprovementRecords
+
         #: the improvement loop's typed records (baselines, items, charter, pulse, AI checks)
         #: with their change signal
-        self.records = ImprovementRecords()
+        self.records: ImprovementRecords = ImprovementRecords()
         #: JSON-able parts of the file this version does not read, kept as they are
         self.extra: dict[str, Any] = {}
         #: teams and services to compare (vsm_app.domain.groups); never people

@@ -25,8 +25,6 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..storage.project_file import atomic_write_bytes
-
 
 class ExportTargetError(ValueError):
     """A path the product refuses to write; the message names the path and the reason."""
@@ -108,4 +106,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def write_target(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (see the module docstring)."""
+    # imported here: every command names this module's ExportTargetError, and the project
+    # file's module (with the improvement records) is not needed until something is written
+    from ..storage.project_file import atomic_write_bytes
+
     atomic_write_bytes(path, data)
