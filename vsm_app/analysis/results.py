@@ -150,8 +150,27 @@ class DoraCounts:
             rework_by_cause={str(k): _i(v) for k, v in (d.get("rework_by_cause") or {}).items()})
 
 
+class _Headline:
+    """What the DORA and flow sections share: a value and the reason it is missing, by JSON
+    key, and whether the section is the detailed form (it has ``counts``)."""
+
+    counts: Any
+    reasons: Mapping[str, str]
+
+    @property
+    def detailed(self) -> bool:
+        return self.counts is not None
+
+    def value(self, key: str) -> float | None:
+        """The value of ``key`` (``lead_time_median_s``…)."""
+        return _f(getattr(self, key))
+
+    def reason(self, key: str) -> str:
+        return self.reasons.get(key, "")
+
+
 @dataclass(frozen=True)
-class DoraSummary:
+class DoraSummary(_Headline):
     """The DORA metrics of the window (docs/metrics.md §6); None with a reason where the
     data cannot support a value (never 0)."""
 
@@ -170,17 +189,6 @@ class DoraSummary:
     counts: DoraCounts | None = None
     #: metric key → what the value rests on when sources are missing
     notes: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def detailed(self) -> bool:
-        return self.counts is not None
-
-    def value(self, key: str) -> float | None:
-        """The value of ``key`` (``lead_time_median_s``…)."""
-        return _f(getattr(self, key))
-
-    def reason(self, key: str) -> str:
-        return self.reasons.get(key, "")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in DORA_KEYS}
@@ -246,7 +254,7 @@ class FlowCounts:
 
 
 @dataclass(frozen=True)
-class FlowSummary:
+class FlowSummary(_Headline):
     """The flow metrics of the window (docs/metrics.md §5)."""
 
     velocity_per_week: float | None
@@ -263,16 +271,6 @@ class FlowSummary:
     finish_basis: str | None = None
     #: None in the short form (no data at all)
     counts: FlowCounts | None = None
-
-    @property
-    def detailed(self) -> bool:
-        return self.counts is not None
-
-    def value(self, key: str) -> float | None:
-        return _f(getattr(self, key))
-
-    def reason(self, key: str) -> str:
-        return self.reasons.get(key, "")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in FLOW_KEYS}
