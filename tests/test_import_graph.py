@@ -54,3 +54,22 @@ def test_no_cycle_between_the_packages(graph: nx.DiGraph) -> None:
 def test_the_check_finds_a_cycle() -> None:
     g = nx.DiGraph([("a.x", "a.y"), ("a.y", "a.z"), ("a.z", "a.x"), ("a.z", "b.w")])
     assert _cycles(g) == [["a.x", "a.y", "a.z"]]
+
+
+def test_the_window_draws_files_through_render(graph: nx.DiGraph) -> None:
+    """Map pictures, map PDFs and the PDF report are drawn by ``vsm_app.render`` (through the
+    services) for the window as for the command line; the window's own file painters are
+    only ui/export.py's chart exports (pyqtgraph to SVG)."""
+    import ast
+    from pathlib import Path
+
+    ui = Path(__file__).resolve().parents[1] / "vsm_app" / "ui"
+    painters = {"QSvgGenerator", "QPdfWriter", "QPrinter"}
+    users = {str(p.relative_to(ui)) for p in ui.rglob("*.py")
+             for n in ast.walk(ast.parse(p.read_text("utf-8")))
+             if isinstance(n, ast.ImportFrom) and {a.name for a in n.names} & painters}
+    assert users == {"export.py"}
+    for module in ("vsm_app.ui.export", "vsm_app.ui.dialogs.export_dialog"):
+        assert nx.has_path(graph, module, "vsm_app.render.maps"), module
+    assert nx.has_path(graph, "vsm_app.ui.dialogs.export_dialog", "vsm_app.services.reports")
+    assert nx.has_path(graph, "vsm_app.services.reports", "vsm_app.render.report_pdf")
