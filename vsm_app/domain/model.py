@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .durations import CALENDAR_DAY_S
 from .groups import Group
 from .ids import new_id
+from .items import ItemSettings
 from .signals import Signal
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: not needed to load a project
@@ -41,6 +42,19 @@ class Segment:
     from_event: str
     to_event: str
     kind: SegmentKind = SegmentKind.WAIT
+
+
+@dataclass(frozen=True)
+class StatusBinding:
+    """A tracker status whose time is a stage's wait or active time (issue 18).
+
+    ``kind`` None: from the status category ("To Do"-like new → wait, "In Progress"-like
+    indeterminate → active, done → wait). Status names are compared trimmed and
+    case-folded (:func:`vsm_app.domain.items.norm_name`).
+    """
+
+    status: str
+    kind: SegmentKind | None = None
 
 
 @dataclass
@@ -76,6 +90,8 @@ class Stage:
     #: most units the stage should hold at once (a whole number ≥ 1), or None; measured
     #: daily WIP is checked against it (vsm_app.analysis.flow_analytics.wip_limits)
     wip_limit: int | None = None
+    #: tracker statuses measured as this stage's time when work items are loaded
+    statuses: list[StatusBinding] = field(default_factory=list)
 
 
 @dataclass
@@ -369,7 +385,7 @@ class ValueStreamMap:
 class DataSource:
     """An input of measurement. ``path`` is stored relative to the project file."""
 
-    kind: str  # "git" | "ci" | "prs" | "deployments" | "incidents"
+    kind: str  # "git" | "ci" | "prs" | "deployments" | "incidents" | "items"
     path: str
     id: str = field(default_factory=lambda: new_id("src"))
     branch: str | None = None
@@ -393,6 +409,8 @@ class ProjectSettings:
     #: vsm_app.domain.environments)
     production_environments: list[str] = field(default_factory=list)
     salt: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: work items: issue type → kind, start statuses, status categories (issue 18)
+    items: ItemSettings = field(default_factory=ItemSettings)
 
 
 class Project:

@@ -47,6 +47,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "first_deployment": "bool",  # (ext) shipped by the first deployment: no lead time
         "pr_id": "string",  # (ext) linked pull/merge request, when review data is loaded
         "lines_changed": "Int64",  # (ext) insertions + deletions, from the size pass
+        # (ext) work-item keys its commits and branch name carry, as "how:KEY" (issue 18)
+        "item_keys": "object",
     },
     "ci_runs": {
         "run_id": "string",
@@ -84,6 +86,44 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "change_id": "string",
         "event": "string",
         "at": UTC_NS,
+    },
+    # work items from an issue tracker (issue 18)
+    "items": {
+        "item_id": "string",  # tracker-qualified: "jira:EE-1", "github:o/r#5", "azure:1"
+        "key": "string",  # what people and commit messages call it: EE-1, #5, AB#1
+        "kind": "string",  # feature | defect | debt | risk | unknown; "" = not a unit of flow
+        "created_at": UTC_NS,
+        "done_at": UTC_NS,  # start of its final stay in done-category statuses
+        "delivered_at": UTC_NS,  # the last linked change deployed (filled when linking)
+        "parent_id": "string",
+        "repo": "string",  # (ext) GitHub repository of an issue
+        "type": "string",  # (ext) the tracker's issue type, as named there
+        "status": "string",  # (ext) current status
+        "category": "string",  # (ext) its category: new | indeterminate | done
+        "title": "string",  # (ext) kept for an explicit --include-titles export only
+        "format": "string",  # (ext)
+        "source": "string",  # (ext) file the item came from (the first, when several)
+    },
+    "item_status": {
+        "item_id": "string",
+        "status": "string",
+        "category": "string",  # new | indeterminate | done
+        "entered_at": UTC_NS,
+        "left_at": UTC_NS,  # NaT while the item is still in it
+    },
+    "item_links": {
+        "item_id": "string",
+        "change_id": "string",
+        "how": "string",  # tracker | branch | pr | message (vsm_app.domain.items.HOWS)
+    },
+    # (ext) board columns of a Jira board configuration: a column's WIP limit
+    "board_columns": {
+        "board": "string",
+        "column": "string",
+        "position": "Int64",
+        "statuses": "object",  # tuple of status names (ids where no name is known)
+        "wip_min": "Int64",
+        "wip_max": "Int64",
     },
 }
 
@@ -170,6 +210,11 @@ class Tables:
     deployments: pd.DataFrame = field(default_factory=lambda: empty("deployments"))
     incidents: pd.DataFrame = field(default_factory=lambda: empty("incidents"))
     events: pd.DataFrame = field(default_factory=lambda: empty("events"))
+    #: work items, their status history and their links to changes (issue 18)
+    items: pd.DataFrame = field(default_factory=lambda: empty("items"))
+    item_status: pd.DataFrame = field(default_factory=lambda: empty("item_status"))
+    item_links: pd.DataFrame = field(default_factory=lambda: empty("item_links"))
+    board_columns: pd.DataFrame = field(default_factory=lambda: empty("board_columns"))
     sources: list[SourceReport] = field(default_factory=list)
     #: counters such as ``{"negative_spans": 3, "unlinked_ci_runs": 12}`` and warnings
     data_quality: dict[str, Any] = field(default_factory=dict)

@@ -23,7 +23,7 @@ import pandas as pd
 from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.jsonload import CsvRecords, JsonRecords, normalise_header, peek_records
 
-FAMILIES = ("ci", "prs", "reviews", "deployments", "incidents")
+FAMILIES = ("ci", "prs", "reviews", "deployments", "incidents", "items")
 
 #: what a family hint accepts: review files go with ``--prs``, deployment statuses with
 #: ``--deployments``, and CI exports with ``--deployments`` (their deploy runs are deployments)
@@ -34,6 +34,8 @@ HINT_FAMILIES: dict[str, frozenset[str]] = {
     "reviews": frozenset({"reviews", "prs"}),
     "deployments": frozenset({"deployments", "ci"}),
     "incidents": frozenset({"incidents"}),
+    # work items from an issue tracker (issue 18): --work-items, or a project's "items" source
+    "items": frozenset({"items"}),
 }
 
 
@@ -159,6 +161,93 @@ def _is_review(r: Record) -> bool:
              or "pullrequestreview" in str(r.get("html_url", ""))))
 
 
+# -- work items from issue trackers (vsm_app.ingest.trackers) ------------------------------
+
+#: generic status-change tables (vsm_app.ingest.trackers.generic.STATUS_COLUMNS, in short)
+STATUS_CHANGE_ID = ("item_id", "itemid", "work_item_id", "workitem_id", "issue_id", "ticket_id",
+                    "card_id", "story_id", "id", "issue", "ticket", "card", "key", "issue_key")
+STATUS_CHANGE_STATUS = ("status", "state", "to_status", "new_status", "column", "list",
+                        "stage")
+STATUS_CHANGE_AT = ("changed_at", "changed", "status_changed_at", "transitioned_at",
+                    "transition_at", "moved_at", "entered_at", "at", "timestamp", "date", "time",
+                    "changed_date")
+
+
+def _generic_status_changes(keys: set[str]) -> bool:
+    return (column_for(keys, STATUS_CHANGE_ID) is not None
+            and column_for(keys, STATUS_CHANGE_STATUS) is not None
+            and column_for(keys, STATUS_CHANGE_AT) is not None
+            and column_for(keys, DEPLOYMENT_COLUMNS["sha"]) is None)
+
+
+def _status_changes_partial(keys: set[str]) -> bool:
+    """An item id and a status, without a change time: read as a status-change table so the
+    message names the missing column (checked after every other CSV format)."""
+    return (column_for(keys, STATUS_CHANGE_ID) is not None
+            and column_for(keys, STATUS_CHANGE_STATUS) is not None
+            and column_for(keys, DEPLOYMENT_COLUMNS["sha"]) is None)
+
+
+def _is_jira_issue(r: Record) -> bool:
+    f = r.get("fields")
+    return "key" in r and isinstance(f, dict) and _any(f, "issuetype", "status", "created")
+
+
+def _is_jira_changelog_entry(r: Record) -> bool:
+    items = r.get("items")
+    return ("created" in r and isinstance(items, list) and "fields" not in r
+            and all(isinstance(i, dict) and "field" in i for i in items[:3]))
+
+
+def _is_azure_revision(r: Record) -> bool:
+    f = r.get("fields")
+    return (_has(r, "id", "rev") and isinstance(f, dict) and "workItemId" not in r
+            and any(str(k).startswith("System.") for k in list(f)[:40]))
+
+
+_TRACKER_FORMATS: list[tuple[FormatInfo, Callable[[Record], bool], frozenset[str]]] = [
+    (FormatInfo("jira_issues", "items",
+                title="Jira issues with changelog (search, board pages, one issue)"),
+     _is_jira_issue, frozenset({"issues"})),
+    (FormatInfo("jira_changelog", "items", title="Jira per-issue changelog pages"),
+     _is_jira_changelog_entry, frozenset()),
+    (FormatInfo("jira_statuses", "items", title="Jira statuses (/status)"),
+     lambda r: _has(r, "name", "id") and isinstance(r.get("statusCategory"), dict),
+     frozenset()),
+    (FormatInfo("jira_board_configuration", "items", title="Jira board configuration"),
+     lambda r: isinstance(r.get("columnConfig"), dict), frozenset()),
+    (FormatInfo("jira_remote_links", "items", title="Jira remote links"),
+     lambda r: isinstance(r.get("object"), dict) and "url" in r["object"]
+     and _any(r, "relationship", "application", "globalId"), frozenset()),
+    (FormatInfo("jira_dev_status", "items", title="Jira development panel (dev-status)"),
+     lambda r: isinstance(r.get("detail"), list) and "errors" in r, frozenset()),
+    (FormatInfo("github_repo_issue_events", "items",
+                title="GitHub issue events (/issues/events)"),
+     lambda r: _has(r, "event", "created_at") and "action" not in r
+     and (isinstance(r.get("issue"), dict) or "actor" in r), frozenset()),
+    (FormatInfo("github_projects_v2_item", "items", title="GitHub Projects item webhook"),
+     lambda r: isinstance(r.get("projects_v2_item"), dict), frozenset()),
+    (FormatInfo("azure_workitem_updates", "items", title="Azure Boards work item updates"),
+     lambda r: _has(r, "workItemId", "rev") and _any(r, "fields", "relations", "revisedDate"),
+     frozenset()),
+    (FormatInfo("azure_workitem_revisions", "items",
+                title="Azure Boards work item revisions (per item or reporting feed)"),
+     _is_azure_revision, frozenset()),
+    (FormatInfo("azure_artifact_query", "items", title="Azure Boards artifact URI query"),
+     lambda r: isinstance(r.get("artifactUrisQueryResult"), dict), frozenset()),
+]
+#: the same GitHub issues list, read as work items (only with the items hint: without one it
+#: is the incident list it always was)
+_GITHUB_ISSUES_ITEMS: tuple[FormatInfo, Callable[[Record], bool], frozenset[str]] = (
+    FormatInfo("github_issues_items", "items", title="GitHub issues (/issues?state=all)"),
+    lambda r: _has(r, "number", "title", "labels") and "head" not in r
+    and _any(r, "comments", "closed_at", "pull_request"), frozenset())
+_GENERIC_STATUS_JSON: tuple[FormatInfo, Callable[[Record], bool], frozenset[str]] = (
+    FormatInfo("generic_status_changes", "items",
+               title="generic status changes (item id, type, title, status, changed at)"),
+    lambda r: _generic_status_changes(_flat_keys(r)), frozenset())
+
+
 #: (format, predicate on one record, wrapper keys that also identify it). Order matters.
 _JSON_FORMATS: list[tuple[FormatInfo, Callable[[Record], bool], frozenset[str]]] = [
     (FormatInfo("github_actions_jobs", "ci", title="GitHub Actions jobs"),
@@ -229,6 +318,9 @@ _JSON_FORMATS: list[tuple[FormatInfo, Callable[[Record], bool], frozenset[str]]]
      lambda r: "issueKey" in r or (_has(r, "createdDate") and _any(r, "resolutionDate",
                                                                      "originalStatus")),
      frozenset()),
+    *_TRACKER_FORMATS,
+    _GITHUB_ISSUES_ITEMS,
+    _GENERIC_STATUS_JSON,
     (FormatInfo("generic_incidents", "incidents",
                 title="generic incidents (id, opened, resolved, sha)"),
      lambda r: _generic_incident(_flat_keys(r)), frozenset()),
@@ -239,6 +331,9 @@ _JSON_FORMATS: list[tuple[FormatInfo, Callable[[Record], bool], frozenset[str]]]
 ]
 
 _CSV_FORMATS: list[tuple[FormatInfo, Callable[[set[str]], bool]]] = [
+    (FormatInfo("generic_status_changes_csv", "items", "csv",
+                title="generic status changes CSV (item id, type, title, status, changed at)"),
+     _generic_status_changes),
     (FormatInfo("generic_incidents_csv", "incidents", "csv",
                 title="generic incidents CSV (id, opened, resolved, sha)"),
      lambda cols: column_for(cols, INCIDENT_COLUMNS["opened_at"]) is not None
@@ -249,12 +344,15 @@ _CSV_FORMATS: list[tuple[FormatInfo, Callable[[set[str]], bool]]] = [
      lambda cols: column_for(cols, DEPLOYMENT_COLUMNS["sha"]) is not None
      or column_for(cols, DEPLOYMENT_COLUMNS["started_at"]) is not None
      or column_for(cols, DEPLOYMENT_COLUMNS["finished_at"]) is not None),
+    (FormatInfo("generic_status_changes_csv", "items", "csv",
+                title="generic status changes CSV (item id, type, title, status, changed at)"),
+     _status_changes_partial),
 ]
 
 
 def supported_formats() -> list[FormatInfo]:
     """Every format this package reads, in detection order."""
-    return [f for f, _, _ in _JSON_FORMATS] + [f for f, _ in _CSV_FORMATS]
+    return list(dict.fromkeys([f for f, _, _ in _JSON_FORMATS] + [f for f, _ in _CSV_FORMATS]))
 
 
 def _unrecognised(path: str, allowed: frozenset[str], why: str = "") -> ImportProblem:

@@ -37,6 +37,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from vsm_app.domain.items import HOW_BRANCH, HOW_MESSAGE, find_branch_keys, find_keys_bytes
 from vsm_app.domain.kinds import (
     DEFAULT_KIND,
     DEFAULT_PREFIXES,
@@ -311,6 +312,8 @@ def detect_release_tags(path: str, subtree: str | None = None,
 _LOG_FORMAT = "%H%x00%P%x00%at%x00%ct%x00%aE%x01%aN%x00%s%x00%b"
 _NFIELDS = 7
 _REVERT = re.compile(rb"This reverts commit ([0-9a-fA-F]{7,64})")
+#: a GitHub merge subject's own pull-request number (not a work-item key)
+_PR_NUMBER = re.compile(rb"^Merge pull request #\d+")
 
 
 #: What the cache and the commits table keep of a commit message: never its text (it can
@@ -380,6 +383,9 @@ class RawHistory:
     hotfix: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
     #: commit sha -> shas named by "This reverts commit <sha>" in its body
     reverts: dict[str, list[str]] = field(default_factory=dict)
+    #: commit sha -> the work-item keys its message names, as "how:KEY" (issue 18): found
+    #: while parsing, so linking never needs the message (a key names no person)
+    item_keys: dict[str, list[str]] = field(default_factory=dict)
 
     _ARRAYS = ("author_time", "commit_time", "label", "title", "branch_kind", "hotfix")
 
@@ -392,7 +398,8 @@ class RawHistory:
                   for a in self._ARRAYS}
         return RawHistory(self.sha + older.sha, self.parents + older.parents,
                           author_key=self.author_key + older.author_key,
-                          reverts={**older.reverts, **self.reverts}, **arrays)
+                          reverts={**older.reverts, **self.reverts},
+                          item_keys={**older.item_keys, **self.item_keys}, **arrays)
 
     def take(self, keep: np.ndarray) -> RawHistory:
         idx = np.flatnonzero(keep).tolist()
@@ -401,7 +408,9 @@ class RawHistory:
         arrays = {a: getattr(self, a)[idx] for a in self._ARRAYS}
         return RawHistory(shas, [self.parents[i] for i in idx],
                           author_key=[self.author_key[i] for i in idx],
-                          reverts={k: v for k, v in self.reverts.items() if k in kept}, **arrays)
+                          reverts={k: v for k, v in self.reverts.items() if k in kept},
+                          item_keys={k: v for k, v in self.item_keys.items() if k in kept},
+                          **arrays)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -409,6 +418,7 @@ class RawHistory:
             "parents": gitcache.pack_strings(self.parents),
             "author_key": gitcache.pack_strings(self.author_key),
             "reverts": gitcache.pack_json(self.reverts),
+            "item_keys": gitcache.pack_json(self.item_keys),
             **{a: getattr(self, a) for a in self._ARRAYS},
         }
 
@@ -419,6 +429,7 @@ class RawHistory:
             gitcache.unpack_strings(a["sha"], n), gitcache.unpack_strings(a["parents"], n),
             author_key=gitcache.unpack_strings(a["author_key"], n),
             reverts=dict(gitcache.unpack_json(a["reverts"])),
+            item_keys=dict(gitcache.unpack_json(a["item_keys"])),
             author_time=a["author_time"].astype(np.int64),
             commit_time=a["commit_time"].astype(np.int64),
             label=a["label"].astype(np.int8), title=a["title"].astype(np.int8),
@@ -443,6 +454,7 @@ class _LogParser:
         self._ct: list[np.ndarray] = []
         self._author: list[str] = []
         self.reverts: dict[str, list[str]] = {}
+        self.item_keys: dict[str, list[str]] = {}
         self.count = 0
         self._progress = progress
 
@@ -505,9 +517,37 @@ class _LogParser:
                 if found:
                     self.reverts[shas[i].decode("ascii")] = [f.decode("ascii").lower()
                                                               for f in found]
+        self._find_item_keys(shas, subjects, bodies,
+                             [i for i, p in enumerate(parents) if b" " in p])
         self.count = base + len(shas)
         if self._progress is not None:
             self._progress(self.count)
+
+    def _find_item_keys(self, shas: list[bytes], subjects: list[bytes], bodies: list[bytes],
+                        merges: list[int]) -> None:
+        """Work-item keys of each commit's message (subject and body) in one regex pass over
+        the chunk; a merge's branch name (``Merge branch 'EE-1'``, ``Merge pull request #4
+        from …/feat/ee-1-x``) gives ``branch`` keys, the rest ``message`` keys. The merge
+        subject's own pull-request number is not a key. Only the keys are kept."""
+        texts = [_PR_NUMBER.sub(b"", subj, count=1) + b"\n" + body
+                 for subj, body in zip(subjects, bodies, strict=True)]
+        blob = b"\x00".join(texts)
+        found: dict[int, dict[str, None]] = {}
+        hits = find_keys_bytes(blob)
+        if hits:
+            starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+            where = np.searchsorted(starts, [pos for pos, _ in hits], side="right") - 1
+            for i, (_, key) in zip(where.tolist(), hits, strict=True):
+                found.setdefault(i, {})[f"{HOW_MESSAGE}:{key}"] = None
+        for i in merges:
+            m = _GENERIC_MERGE.match(subjects[i].decode("utf-8", "replace"))
+            branch = m and (m.group("gh") or m.group("br") or m.group("br2") or m.group("bb"))
+            for key in find_branch_keys(branch or None):
+                keys = found.setdefault(i, {})
+                keys.pop(f"{HOW_MESSAGE}:{key}", None)
+                keys[f"{HOW_BRANCH}:{key}"] = None
+        for i, keys in found.items():
+            self.item_keys[shas[i].decode("ascii")] = list(keys)
 
     def finish(self) -> RawHistory:
         if self._carry or self._pending:
@@ -521,7 +561,8 @@ class _LogParser:
                           label=np.asarray(self._label, dtype=np.int8),
                           title=np.asarray(self._title, dtype=np.int8),
                           branch_kind=np.asarray(self._branch_kind, dtype=np.int8),
-                          hotfix=np.asarray(self._hotfix, dtype=bool), reverts=self.reverts)
+                          hotfix=np.asarray(self._hotfix, dtype=bool), reverts=self.reverts,
+                          item_keys=self.item_keys)
 
 
 _NO_TIME = np.iinfo(np.int64).min  # a date git could not print: NaT in the tables
@@ -711,6 +752,16 @@ def _branch_kind(merge_subject: str) -> str | None:
     return None
 
 
+def _best_keys(keys: dict[str, None]) -> list[str]:
+    """``how:KEY`` once per key: a branch name says more than a message."""
+    best: dict[str, str] = {}
+    for entry in keys:
+        how, _, key = entry.partition(":")
+        if key not in best or how == HOW_BRANCH:
+            best[key] = how
+    return [f"{how}:{key}" for key, how in best.items()]
+
+
 @dataclass
 class _Built:
     commits: pd.DataFrame
@@ -824,6 +875,16 @@ def _build_changes(raw: RawHistory, tip: str, label: str, touched: list[str] | N
     revert_kind = DEFAULT_PREFIXES.get("revert", "defect")
     kinds_final = [revert_kind if is_revert[k] else (kinds[k] or DEFAULT_KIND) for k in range(m)]
 
+    # work-item keys of every commit the change holds (issue 18)
+    change_keys: list[dict[str, None]] = [{} for _ in range(m)]
+    if raw.item_keys:
+        key_shas = list(raw.item_keys)
+        key_pos = g.index.get_indexer(key_shas)
+        for sha, p in zip(key_shas, key_pos.tolist(), strict=True):
+            k = int(lab[p]) if p >= 0 else -1
+            if k >= 0:
+                change_keys[k].update(dict.fromkeys(raw.item_keys[sha]))
+
     changes = pd.DataFrame({
         "change_id": pd.array(change_ids, dtype="string"),
         "merge_sha": pd.array(change_ids, dtype="string"),
@@ -837,6 +898,8 @@ def _build_changes(raw: RawHistory, tip: str, label: str, touched: list[str] | N
         "last_commit_at": _utc(last_at),
         # the merge commit's subject marks a hotfix (analysis.dora reads it)
         "is_hotfix": raw.hotfix[root_arr] if m else np.zeros(0, dtype=bool),
+        "item_keys": pd.Series([tuple(_best_keys(keys)) for keys in change_keys],
+                               dtype=object),
     })
     # newest first, like git log
     changes = conform(changes.iloc[::-1].reset_index(drop=True), "changes")

@@ -27,8 +27,9 @@ import numpy as np
 from vsm_app import cachedir
 
 #: bump when the layout of a cache entry changes: older entries are then removed
-#: (2: no commit message text any more, see vsm_app.ingest.git.LABELS)
-CACHE_VERSION = 2
+#: (2: no commit message text any more, see vsm_app.ingest.git.LABELS; 3: the work-item keys
+#: of each commit, issue 18)
+CACHE_VERSION = 3
 
 _SEP = "\x00"
 

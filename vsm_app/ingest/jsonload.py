@@ -42,7 +42,10 @@ from vsm_app.work import Cancelled, IsCancelled, Progress
 
 #: keys of a wrapper object whose list value holds the records
 LIST_KEYS = frozenset({"workflow_runs", "jobs", "incidents", "data", "builds", "allBuilds",
-                       "stages"})
+                       "stages",
+                       # trackers: Jira search/board pages, Jira changelog pages and the Azure
+                       # reporting feed, Azure {count, value} lists
+                       "issues", "values", "value"})
 #: keys of recorded replies: the value is one reply (a page, a list or one record)
 _REPLAY_KEY = re.compile(r"^(?:GET|POST|PUT|PATCH|DELETE|HEAD) /")
 _WS = re.compile(r"[ \t\n\r]*")

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from vsm_app.domain.items import HOW_BRANCH, HOW_PR, find_branch_keys, find_keys
 from vsm_app.domain.kinds import has_kind_prefix, kind_from_labels, kind_from_subject
 from vsm_app.domain.tables import UTC_NS
 from vsm_app.ingest.detect import Parsed
@@ -47,6 +48,9 @@ PR_COLUMNS: dict[str, str] = {
     "first_review_at": UTC_NS, "approved_at": UTC_NS, "first_commit_at": UTC_NS,
     "labels": "object", "title": "string", "author_key": "string",
     "kind": "string", "kind_source": "string", "format": "string", "source": "string",
+    # work-item keys of the head branch, title and body, as "how:KEY" (issue 18); the body
+    # itself is never kept
+    "item_keys": "object",
 }
 REVIEW_COLUMNS: dict[str, str] = {
     "review_id": "string", "repo": "string", "number": "Int64", "at": UTC_NS,
@@ -73,6 +77,18 @@ def repo_and_number(url: Any) -> tuple[str | None, int | None]:
     if not m:
         return None, None
     return m.group(1), int(m.group(2))
+
+
+def pr_item_keys(branch: Any, title: Any, body: Any) -> tuple[str, ...]:
+    """``how:KEY`` for each work-item key of a pull request: its head branch name first,
+    then its title and body (``pr``); each key once."""
+    out: dict[str, str] = {}
+    for key in find_branch_keys(branch if isinstance(branch, str) else None):
+        out.setdefault(key, HOW_BRANCH)
+    for text in (title, body):
+        for key in find_keys(text if isinstance(text, str) else None):
+            out.setdefault(key, HOW_PR)
+    return tuple(f"{how}:{key}" for key, how in out.items())
 
 
 def _is_bot(login: Any, kind: Any = None, flag: Any = None) -> bool:
@@ -131,7 +147,7 @@ class _PRBuilder:
         self.path = path
         self.raw: dict[str, list[Any]] = {k: [] for k in (
             "repo", "number", "opened", "merged", "closed", "merge_sha", "squash_sha",
-            "head_shas", "labels", "title", "author")}
+            "head_shas", "labels", "title", "author", "item_keys")}
         self.recs: list[int] = []
         self.lines: list[int] = []
         # nested events: (row, value) pairs
@@ -139,7 +155,8 @@ class _PRBuilder:
         self.events: dict[str, list[Any]] = {k: [] for k in (
             "id", "row", "at", "state", "login", "bot")}
 
-    def add(self, **fields: Any) -> int:
+    def add(self, *, branch: Any = None, body: Any = None, **fields: Any) -> int:
+        fields["item_keys"] = pr_item_keys(branch, fields.get("title"), body)
         for k, v in fields.items():
             self.raw[k].append(v)
         self.recs.append(self.reader.record)
@@ -180,7 +197,7 @@ class _PRBuilder:
             "first_commit_at": first_commit,
             "labels": labels, "title": titles,
             "author_key": [author_key(a, salt) for a in self.raw["author"]],
-            "format": fmt, "source": self.path,
+            "format": fmt, "source": self.path, "item_keys": self.raw["item_keys"],
         }
         prs = with_kinds(frame_of(data, PR_COLUMNS))
         return Parsed("pull_requests", prs, n, extra={"reviews": self._events(
@@ -228,7 +245,8 @@ def parse_github_pulls(reader: JsonRecords, path: str, options: ImportOptions) -
               merged=rec.get("merged_at"), closed=rec.get("closed_at"),
               merge_sha=rec.get("merge_commit_sha"), squash_sha=None,
               head_shas=(head,) if head else (), labels=rec.get("labels"),
-              title=rec.get("title"), author=dig(rec, "user", "login"))
+              title=rec.get("title"), author=dig(rec, "user", "login"),
+              branch=dig(rec, "head", "ref"), body=rec.get("body"))
     return b.build("github_pulls", options, "#", {
         "repo": "base.repo.full_name", "number": "number", "opened": "created_at",
         "merged": "merged_at", "closed": "closed_at", "merge_sha": "merge_commit_sha"})
@@ -248,7 +266,8 @@ def parse_gh_pr_list(reader: JsonRecords, path: str, options: ImportOptions) -> 
                     merged=rec.get("mergedAt"), closed=rec.get("closedAt"),
                     merge_sha=dig(rec, "mergeCommit", "oid"), squash_sha=None,
                     head_shas=tuple(s for s in shas if s), labels=rec.get("labels"),
-                    title=rec.get("title"), author=author.get("login"))
+                    title=rec.get("title"), author=author.get("login"),
+                    branch=rec.get("headRefName"), body=rec.get("body"))
         for c in commits:
             if isinstance(c, dict) and c.get("authoredDate"):
                 b.commit_times.append((row, c["authoredDate"]))
@@ -291,7 +310,8 @@ def parse_gitlab_merge_requests(reader: JsonRecords, path: str,
               squash_sha=rec.get("squash_commit_sha"),
               head_shas=(rec["sha"],) if isinstance(rec.get("sha"), str) else (),
               labels=rec.get("labels"), title=rec.get("title"),
-              author=dig(rec, "author", "username"))
+              author=dig(rec, "author", "username"), branch=rec.get("source_branch"),
+              body=rec.get("description"))
     return b.build("gitlab_merge_requests", options, "!", {
         "repo": "references.full", "number": "iid", "opened": "created_at",
         "merged": "merged_at", "closed": "closed_at", "merge_sha": "merge_commit_sha"})

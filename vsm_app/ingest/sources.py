@@ -44,11 +44,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vsm_app.domain.items import ItemSettings
 from vsm_app.domain.tables import UTC_NS, SourceReport, Tables, conform, empty
-from vsm_app.ingest import ancestry, ci, deployments, incidents, reviews
+from vsm_app.ingest import ancestry, ci, deployments, incidents, reviews, trackers
 from vsm_app.ingest.detect import Parsed, detect
 from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.jsonload import CsvRecords, JsonRecords, frame_of
+from vsm_app.ingest.trackers.combine import TrackerData, combine
+from vsm_app.ingest.trackers.link import link_items
 from vsm_app.work import Cancelled, IsCancelled, Progress
 
 #: per table, the frames read and the report of the file each came from
@@ -56,6 +59,7 @@ Parts = dict[str, list[tuple[pd.DataFrame, SourceReport]]]
 
 PARSERS: dict[str, Callable[..., Parsed]] = {
     **ci.PARSERS, **reviews.PARSERS, **deployments.PARSERS, **incidents.PARSERS,
+    **trackers.PARSERS,
 }
 
 __all__ = ["ImportOptions", "ImportProblem", "ImportResult", "import_files", "link"]
@@ -73,6 +77,8 @@ class ImportOptions:
     production_environments: tuple[str, ...] = ()
     salt: str = ""  #: per-project salt for hashing author logins
     incident_label: str = "incident"  #: GitHub issue label that marks an incident
+    #: work items: issue type → kind, status categories (issue 18)
+    items: ItemSettings = field(default_factory=ItemSettings)
 
 
 @dataclass
@@ -88,6 +94,8 @@ class ImportResult:
     #: every environment; column ``is_production`` marks the ones that count
     deployments: pd.DataFrame = field(default_factory=lambda: empty("deployments"))
     incidents: pd.DataFrame = field(default_factory=lambda: empty("incidents"))
+    #: work items from tracker files, combined (issue 18)
+    trackers: TrackerData = field(default_factory=TrackerData)
     reports: list[SourceReport] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
 
@@ -141,6 +149,7 @@ def import_files(files: list[tuple[str, str]], options: ImportOptions | None = N
     n = max(len(files), 1)
     result = ImportResult()
     parts: Parts = {}
+    tracker_parts: list[tuple[dict[str, pd.DataFrame], SourceReport]] = []
     for i, (hint, path) in enumerate(files):
         if cancelled is not None and cancelled():
             raise Cancelled()
@@ -187,6 +196,10 @@ def import_files(files: list[tuple[str, str]], options: ImportOptions | None = N
         report = SourceReport(path=path, format=fmt, records=parsed.records,
                               skipped=parsed.skipped, problems=list(parsed.notes))
         result.reports.append(report)
+        if parsed.table == "tracker":  # combined across files below (trackers.combine)
+            tracker_parts.append(({"records": parsed.frame, **parsed.extra}, report))
+            file_progress(1.0, f"Read {os.path.basename(path)}: {parsed.records:,} records")
+            continue
         parts.setdefault(parsed.table, []).append((parsed.frame, report))
         for table, frame in parsed.extra.items():
             parts.setdefault(table, []).append((frame, report))
@@ -204,6 +217,10 @@ def import_files(files: list[tuple[str, str]], options: ImportOptions | None = N
     result.deployments = _combine_deployments(parts)
     result.incidents = _dedupe(parts.get("incidents", []), ["incident_id"], "incidents",
                                ["resolved_at", "sha", "opened_at"])
+    if tracker_parts:
+        if progress is not None:
+            progress(1.0, "Combining work items")
+        result.trackers = combine(tracker_parts, options.items)
     return result
 
 
@@ -514,6 +531,8 @@ def link(tables: Tables, imported: ImportResult) -> Tables:
 
     dq.update(_quality_counts(prs, runs, out.deployments, inc, changes))
     out.data_quality.update(dq)
+    # work items ↔ changes (issue 18)
+    link_items(out, imported.trackers, prs, pr_change, shas.changes_of, reports)
     out.sources.extend(copies)
     return out
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.groups import Group
+from ..domain.items import ItemSettings, check_category, check_kind
 from ..domain.model import (
     DataSource,
     Estimates,
@@ -31,11 +32,15 @@ from ..domain.model import (
     Segment,
     SegmentKind,
     Stage,
+    StatusBinding,
     StickyNote,
     ValueStreamMap,
 )
 from ..domain.records import EXTRA_SECTIONS, ImprovementRecords
 from ..errors import WriteError
+
+#: the kinds of data source a project can list
+SOURCE_KINDS = ("git", "ci", "prs", "deployments", "incidents", "items")
 
 FORMAT_NAME = "vsm-project"
 FORMAT_VERSION = 1
@@ -92,6 +97,7 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
                         for g in s.segments
                     ],
                     "wip_limit": s.wip_limit,
+                    "statuses": [_status_binding(b) for b in s.statuses],
                 }) | {"name": s.name, "x": s.x, "y": s.y}
                 for s in m.stages
             ],
@@ -114,11 +120,19 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
             kept["deploy_tags"] = ""
         sources.append(kept)
     baselines, items, records_extra = project.records.to_json()
+    settings = asdict(project.settings)
+    if project.settings.items.is_default():
+        del settings["items"]  # written only when set: older readers never see it
+    else:
+        settings["items"] = _clean({
+            "type_kinds": dict(project.settings.items.type_kinds),
+            "start_statuses": list(project.settings.items.start_statuses),
+            "status_categories": dict(project.settings.items.status_categories)})
     doc = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "name": project.name,
-        "settings": asdict(project.settings),
+        "settings": settings,
         "maps": maps,
         "sources": sources,
         "baselines": baselines,
@@ -131,6 +145,13 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
     if project.codeowners:
         doc["codeowners"] = rel(project.codeowners)
     return doc
+
+
+def _status_binding(b: StatusBinding) -> dict[str, str]:
+    d = {"status": b.status}
+    if b.kind is not None:
+        d["kind"] = b.kind.value
+    return d
 
 
 def dumps(project: Project, base_dir: Path | None = None) -> str:
@@ -419,6 +440,17 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
                 raise r.fail(f"{gw}.kind", f"expected 'wait' or 'active', found {kind_s!r}")
             segs.append(Segment(r.get(g, "from", gw, str), r.get(g, "to", gw, str),
                                 SegmentKind(kind_s)))
+        statuses = []
+        for j, bd in enumerate(r.arr(r.get(s, "statuses", w, list, []), f"{w}.statuses")):
+            bw = f"{w}.statuses[{j}]"
+            b = r.obj(bd, bw)
+            name = r.get(b, "status", bw, str)
+            if not name.strip():
+                raise r.fail(f"{bw}.status", "a status name cannot be empty")
+            bkind = r.get(b, "kind", bw, str, None, nullable=True)
+            if bkind is not None and bkind not in ("wait", "active"):
+                raise r.fail(f"{bw}.kind", f"expected 'wait' or 'active', found {bkind!r}")
+            statuses.append(StatusBinding(name, SegmentKind(bkind) if bkind else None))
         people = r.get(s, "people", w, int, None, nullable=True)
         if people is not None and not 0 <= people <= MAX_PEOPLE:
             raise r.fail(f"{w}.people", f"expected 0 to {MAX_PEOPLE:,} people, found {people}")
@@ -431,7 +463,7 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
             owner=r.get(s, "owner", w, str, ""), people=people,
             notes=r.get(s, "notes", w, str, ""), estimates=Estimates(**est_kwargs),
             segments=segs, x=r.get(s, "x", w, float, 0.0), y=r.get(s, "y", w, float, 0.0),
-            wip_limit=wip_limit)
+            wip_limit=wip_limit, statuses=statuses)
         if m.has_stage(stage.id):
             raise r.fail(f"{w}.id", f"duplicate stage id {stage.id!r}")
         m.add_stage(stage)
@@ -487,6 +519,30 @@ def _production_environments(r: _Reader, ps: dict[str, Any]) -> list[str]:
     return [old.strip()]
 
 
+def _item_settings(r: _Reader, ps: dict[str, Any]) -> ItemSettings:
+    """``settings.items`` (absent in files written before work items: the defaults)."""
+    where = "$.settings.items"
+    d = r.obj(r.get(ps, "items", "$.settings", dict, {}), where)
+    kinds = r.obj(r.get(d, "type_kinds", where, dict, {}), f"{where}.type_kinds")
+    for k, v in kinds.items():
+        if not isinstance(v, str):
+            raise r.fail(f"{where}.type_kinds.{k}", f"expected a string, found {_kind(v)}")
+        why = check_kind(v)
+        if why:
+            raise r.fail(f"{where}.type_kinds.{k}", f"{why}, found {v!r}")
+    cats = r.obj(r.get(d, "status_categories", where, dict, {}), f"{where}.status_categories")
+    for k, v in cats.items():
+        if not isinstance(v, str) or check_category(v):
+            raise r.fail(f"{where}.status_categories.{k}",
+                         f"{check_category('?')}, found {v!r}")
+    starts = r.arr(r.get(d, "start_statuses", where, list, []), f"{where}.start_statuses")
+    for i, n in enumerate(starts):
+        if not isinstance(n, str) or not n.strip():
+            raise r.fail(f"{where}.start_statuses[{i}]", "expected a status name")
+    return ItemSettings(type_kinds=dict(kinds), start_statuses=tuple(starts),
+                        status_categories=dict(cats))
+
+
 def project_from_dict(doc: Any, path: str | None = None) -> Project:
     """Build a project from a parsed document, migrating older versions first."""
     r = _Reader(path)
@@ -515,6 +571,7 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
         deploy_pattern=r.get(ps, "deploy_pattern", "$.settings", str, defaults.deploy_pattern),
         production_environments=_production_environments(r, ps),
         salt=r.get(ps, "salt", "$.settings", str, defaults.salt),
+        items=_item_settings(r, ps),
     )
     if settings.band_year not in (2023, 2024):
         raise r.fail("$.settings.band_year", "expected 2023 or 2024")
@@ -537,7 +594,7 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
         w = f"$.sources[{i}]"
         s = r.obj(sd, w)
         kind = r.get(s, "kind", w, str)
-        if kind not in ("git", "ci", "prs", "deployments", "incidents"):
+        if kind not in SOURCE_KINDS:
             raise r.fail(f"{w}.kind", f"unknown source kind {kind!r}")
         project.sources.append(DataSource(
             kind=kind, path=r.get(s, "path", w, str), id=r.get(s, "id", w, str, None)
