@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .domain.items import ItemSettings
 from .domain.model import Project, ValueStreamMap
 from .domain.tables import Tables, conform
 from .work import IsCancelled, Progress, scaled
@@ -56,6 +57,8 @@ class AnalyzeInputs:
     #: teams and services to measure apart (vsm_app.domain.groups); empty: the whole only
     groups: list[Any] = field(default_factory=list)
     codeowners: Any = None  # vsm_app.domain.groups.CodeOwners, for groups by owner team
+    #: work items: issue type → kind, start statuses, status categories (issue 18)
+    item_settings: ItemSettings = field(default_factory=ItemSettings)
 
 
 @dataclass
@@ -65,6 +68,9 @@ class Measurement:
     import_errors: list[str] = field(default_factory=list)
     #: analysis.groups.GroupsResult when the inputs define groups (``result`` is its whole)
     groups: Any = None
+    #: the window-independent analysis (analysis.engine.Prepared) the result came from;
+    #: the item exports read the work items from it (issue 18)
+    prepared: Any = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.result.to_json())
@@ -88,7 +94,7 @@ def inputs_from_project(project: Project) -> AnalyzeInputs:
                            deploy_pattern=project.settings.deploy_pattern,
                            production_environments=tuple(
                                project.settings.production_environments),
-                           salt=project.settings.salt)
+                           salt=project.settings.salt, item_settings=project.settings.items)
     for src in project.sources:
         if src.kind == "git":
             tags = src.deploy_tags if src.deploy_tags is not None \
@@ -186,7 +192,7 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
             inputs.files,
             ImportOptions(default_tz=inputs.default_tz, deploy_pattern=inputs.deploy_pattern,
                           production_environments=inputs.production_environments,
-                          salt=inputs.salt),
+                          salt=inputs.salt, items=inputs.item_settings),
             scaled(progress, git_share, 0.95), cancelled)
         errors = [str(e) for e in imported.errors]
     # linking also runs with git alone: it flags rollbacks among tag deployments
@@ -194,13 +200,19 @@ def ingest(inputs: AnalyzeInputs, progress: Progress | None = None,
     return tables, errors
 
 
-def analyze_tables(tables: Tables, inputs: AnalyzeInputs) -> Any:
-    from .analysis.engine import AnalysisOptions, analyze
+def analysis_options(inputs: AnalyzeInputs) -> Any:
+    from .analysis.engine import AnalysisOptions
 
-    return analyze(tables, inputs.vsm_map,
-                   AnalysisOptions(since=inputs.since, until=inputs.until, period=inputs.period,
-                                   band_year=inputs.band_year,
-                                   production_environments=inputs.production_environments))
+    return AnalysisOptions(since=inputs.since, until=inputs.until, period=inputs.period,
+                           band_year=inputs.band_year,
+                           production_environments=inputs.production_environments,
+                           item_settings=inputs.item_settings)
+
+
+def analyze_tables(tables: Tables, inputs: AnalyzeInputs) -> Any:
+    from .analysis.engine import analyze
+
+    return analyze(tables, inputs.vsm_map, analysis_options(inputs))
 
 
 def group_memberships(tables: Tables, inputs: AnalyzeInputs,
@@ -250,10 +262,19 @@ def run(inputs: AnalyzeInputs, progress: Progress | None = None,
         groups = analyze_groups_of(tables, inputs, group_memberships(tables, inputs, cancelled))
     if progress:
         progress(0.96, "computing metrics")
-    result = groups.whole if groups is not None else analyze_tables(tables, inputs)
+    prepared = None
+    if groups is not None:
+        result = groups.whole
+    else:
+        from .analysis.engine import analyze_window, prepare
+
+        options = analysis_options(inputs)
+        prepared = prepare(tables, inputs.vsm_map, options.production_environments,
+                           options.item_settings)
+        result = analyze_window(prepared, options)
     if progress:
         progress(1.0, "done")
     log.info("measured %d changes and %d deployments from %d source(s): ingest %.2f s, "
              "metrics %.2f s", len(tables.changes), len(tables.deployments),
              len(inputs.repos) + len(inputs.files), t1 - t0, time.perf_counter() - t1)
-    return Measurement(tables, result, errors, groups)
+    return Measurement(tables, result, errors, groups, prepared)

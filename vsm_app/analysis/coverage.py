@@ -98,7 +98,8 @@ def stage_kind_coverage(values: pd.DataFrame, columns: Sequence[str], timed: np.
 
 
 def constraint_coverage(specs: Sequence[Any], values: pd.DataFrame, timed: np.ndarray,
-                        event_present: pd.DataFrame | None) -> ConstraintCoverage:
+                        event_present: pd.DataFrame | None, noun: str = "change"
+                        ) -> ConstraintCoverage:
     """What the constraint rests on (see the module docstring) and whether it may be given.
 
     ``specs`` are the analysis' stage specs (``name``, ``wait``, ``active`` segments),
@@ -142,12 +143,12 @@ def constraint_coverage(specs: Sequence[Any], values: pd.DataFrame, timed: np.nd
     enough_changes = n >= MIN_CHANGES
     reasons: list[str] = []
     if not enough_changes:
-        reasons.append(f"{n} change(s) with a flow time in the window; a constraint needs "
+        reasons.append(f"{n} {noun}(s) with a flow time in the window; a constraint needs "
                        f"{MIN_CHANGES}: widen the window")
     if not enough_kinds:
         reasons.append(
             f"{len(measured)} of {kinds_bound} bound stage-kinds measured (on at least "
-            f"{MIN_STAGE_KIND_COVERAGE:.0%} of the changes); a constraint needs at least "
+            f"{MIN_STAGE_KIND_COVERAGE:.0%} of the {noun}s); a constraint needs at least "
             f"half, or the unmeasured stages could be the real constraint")
     need_text = what_would_measure(needs)
     return ConstraintCoverage(
@@ -164,16 +165,18 @@ def constraint_coverage(specs: Sequence[Any], values: pd.DataFrame, timed: np.nd
         reasons=tuple(reasons),
         needs=need_text,
         statement=coverage_statement(len(measured_stages), len(bound_stages), len(measured),
-                                     kinds_bound, n))
+                                     kinds_bound, n, noun=noun),
+        unit=noun)
 
 
 def coverage_statement(stages_measured: int, stages_bound: int, kinds_measured: int,
                        kinds_bound: int, changes: int,
-                       loc: fmt.NumberLocale | None = fmt.PLAIN) -> str:
+                       loc: fmt.NumberLocale | None = fmt.PLAIN, noun: str = "change") -> str:
     """"3 of 5 stages measured (5 of 8 stage-kinds), 128 changes" (plain style for the
-    JSON; ``loc=None``: the current locale, for people)."""
+    JSON; ``loc=None``: the current locale, for people; ``noun="item"`` when work items are
+    the unit of flow)."""
     return (f"{stages_measured} of {stages_bound} stages measured ({kinds_measured} of "
-            f"{kinds_bound} stage-kinds), {fmt.count(changes, 'changes', loc=loc)}")
+            f"{kinds_bound} stage-kinds), {fmt.count(changes, noun + 's', loc=loc)}")
 
 
 def band_coverage(dora: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
@@ -233,7 +236,7 @@ def coverage_short(bottleneck: Constraint | None) -> str:
     if c is None:
         return ""
     return (f"{c.stages_measured} of {c.stages_bound} stages, "
-            f"{fmt.count(c.changes, 'changes')}")
+            f"{fmt.count(c.changes, c.unit + 's')}")
 
 
 def constraint_tag_note(bottleneck: Constraint | None) -> str:
@@ -251,7 +254,7 @@ def coverage_sentence(bottleneck: Constraint | None) -> str:
     if c is None or not c.statement:
         return ""
     statement = coverage_statement(c.stages_measured, c.stages_bound, c.stage_kinds_measured,
-                                   c.stage_kinds_bound, c.changes, loc=None)
+                                   c.stage_kinds_bound, c.changes, loc=None, noun=c.unit)
     return f"Rests on {statement}."
 
 

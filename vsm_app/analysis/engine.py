@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vsm_app.domain.items import ItemSettings
 from vsm_app.domain.model import ValueStreamMap
 from vsm_app.domain.tables import EVENTS, Tables, conform
 
@@ -119,6 +120,8 @@ class AnalysisOptions:
     compare_to: tuple[pd.Timestamp, pd.Timestamp] | None = None
     #: environment names that count as production (case-insensitive); missing counts too
     production_environments: tuple[str, ...] = PRODUCTION_ENVIRONMENTS
+    #: work items: start statuses (window-independent, used by :func:`prepare`; issue 18)
+    item_settings: ItemSettings | None = None
 
 
 @dataclass
@@ -143,10 +146,14 @@ class Prepared:
     #: event (``NAT`` = missing), rows aligned with ``changes`` (flow analytics use it to
     #: place unfinished changes in a stage)
     event_times: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: work items (vsm_app.analysis.items.ItemsPrepared) when loaded: then the flow metrics,
+    #: the stages and the constraint are computed on them, DORA on the changes (issue 18)
+    items: Any = None
 
 
 def prepare(tables: Tables, vsm_map: ValueStreamMap | None,
-            production_environments: tuple[str, ...] = PRODUCTION_ENVIRONMENTS) -> Prepared:
+            production_environments: tuple[str, ...] = PRODUCTION_ENVIRONMENTS,
+            item_settings: ItemSettings | None = None) -> Prepared:
     """The heavy, window-independent part of the analysis (see module docstring)."""
     changes = conform(tables.changes, "changes")
     deployments = tables.deployments
@@ -215,13 +222,19 @@ def prepare(tables: Tables, vsm_map: ValueStreamMap | None,
         extent = (lo, hi)
     present = pd.DataFrame({c: matrix[c].to_numpy(dtype=np.int64) != NAT for c in matrix},
                            index=pd.RangeIndex(len(changes)))
-    return Prepared(
+    prepared = Prepared(
         changes=pc, durations=durations, dora=dora, specs=specs, extent=extent,
         event_present=present,
         sources=tuple(replace(s, problems=list(s.problems), extra=dict(s.extra))
                       for s in tables.sources),
         ingest_quality=dict(tables.data_quality), warnings=list(tables.warnings),
         production_environments=production_environments, event_times=matrix)
+    if tables.items is not None and len(tables.items):
+        from .items import prepare_items, widen_extent
+
+        prepared.items = prepare_items(tables, specs, prepared, item_settings)
+        prepared.extent = widen_extent(prepared.extent, prepared.items)
+    return prepared
 
 
 @dataclass
@@ -253,6 +266,8 @@ class AnalysisResult:
     weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: the constraint (largest wait share) of each period, None where nothing was measured
     constraint_by_period: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    #: work items finished in the window when items are the unit of flow (issue 18)
+    items: int | None = None
 
     @property
     def constraint(self) -> Constraint:
@@ -281,6 +296,7 @@ class AnalysisResult:
         doc = {
             "window": {"start": iso(start), "end": iso(end)},
             "changes": self.changes,
+            **({"items": self.items} if self.items is not None else {}),
             "deployments": self.deployments,
             "dora": self.dora.to_json(),
             "flow": self.flow.to_json(),
@@ -315,8 +331,12 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
     if window is None:
         return _empty_result(prepared, options)
     start, end = window
-    pc = prepared.changes
-    dur = prepared.durations
+    # the unit of flow: work items when loaded (issue 18), else the changes; DORA and the
+    # change counts stay on the changes
+    up = prepared.items.view if prepared.items is not None else prepared
+    noun = "items" if prepared.items is not None else "changes"
+    pc = up.changes
+    dur = up.durations
     periods = period_frame(start, end, period)
     pidx = periods.index
 
@@ -347,17 +367,17 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
     has_changes = len(pc) > 0
     velocity = n_finished / weeks if has_changes and weeks > 0 else None
     if velocity is None:
-        flow_reasons["velocity_per_week"] = "no changes loaded"
+        flow_reasons["velocity_per_week"] = f"no {noun} loaded"
     ft_median = float(np.median(ft)) if len(ft) else None
     ft_p85 = float(np.quantile(ft, 0.85)) if len(ft) else None
     ft_mean = float(np.mean(ft)) if len(ft) else None
     if ft_median is None:
         flow_reasons["flow_time_median_s"] = (
-            "no changes loaded" if not has_changes
-            else "no finished change with a flow time in the window")
+            f"no {noun} loaded" if not has_changes
+            else f"no finished {noun[:-1]} with a flow time in the window")
     load_mean = float(wip.mean()) if has_changes and len(wip) else None
     if load_mean is None:
-        flow_reasons["load_mean"] = "no changes loaded" if not has_changes else "empty window"
+        flow_reasons["load_mean"] = f"no {noun} loaded" if not has_changes else "empty window"
     flow_sum = float(flow_s[cohort][both].sum())
     efficiency = float(act[both].sum() / flow_sum) if both.any() and flow_sum > 0 else None
     if efficiency is None:
@@ -366,7 +386,7 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
             "segment (the map's active bindings need events the loaded sources do not give)")
     dist = distribution(pc["kind"][cohort]) if n_finished else None
     if dist is None:
-        flow_reasons["distribution"] = "no change finished in the window"
+        flow_reasons["distribution"] = f"no {noun[:-1]} finished in the window"
     little = littles_law(load_mean, n_finished, days, ft_mean)
     if little["predicted_load"] is None:
         flow_reasons["littles_law"] = "needs a mean load and a mean flow time in the window"
@@ -381,7 +401,8 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
         counts=FlowCounts(
             finished=n_finished, with_flow_time=int(len(ft)), with_efficiency=int(both.sum()),
             efficiency_all_active_measured=int(
-                pc["active_complete"].to_numpy(dtype=bool)[cohort][both].sum())))
+                pc["active_complete"].to_numpy(dtype=bool)[cohort][both].sum())),
+        unit=noun)  # what the flow metrics count: work items or changes (issue 18)
 
     # -- stages: over the duration cohort, like flow time
     summary = stage_summary(dur, timed, flow_s)
@@ -389,19 +410,32 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
     n_timed = int(timed.sum())
     stages = tuple(_stage_result(row, n_timed) for row in summary.to_dict("records"))
 
-    # -- DORA
-    deployed = pc["deployed"].to_numpy(dtype=np.int64)
-    lead_s = pc["lead_time_s"].to_numpy(dtype=np.float64)
+    # -- DORA (always on the changes)
+    deployed = prepared.changes["deployed"].to_numpy(dtype=np.int64)
+    lead_s = prepared.changes["lead_time_s"].to_numpy(dtype=np.float64)
     dw = dora_window(prepared.dora, lead_s, deployed, start, end, periods, period_of)
     dora = _dora_summary(dw.summary, options.band_year)
 
     # -- bottleneck
     bottleneck, weekly, by_period_constraint = _bottleneck(
-        prepared, options, start, end, summary, sbp, timed, flow_s, lead_s, deployed, pidx,
-        fkey)
+        up, options, start, end, summary, sbp, timed, flow_s,
+        pc["lead_time_s"].to_numpy(dtype=np.float64), pc["deployed"].to_numpy(dtype=np.int64),
+        pidx, fkey, noun[:-1])
 
-    # -- data quality
+    # -- data quality (of the changes; the items' own beside them)
+    n_units = n_finished
+    if prepared.items is not None:
+        from .items import items_finish_basis, items_window_quality, with_board_limits
+
+        c_finish = prepared.changes["finish"].to_numpy(dtype=np.int64)
+        cohort = in_window(c_finish, start, end)
+        n_finished = int(cohort.sum())
+        timed = cohort & ~np.isnan(prepared.changes["flow_time_s"].to_numpy(dtype=np.float64))
     dq = _data_quality(prepared, cohort, timed, deployed, start, end)
+    if prepared.items is not None:
+        dq = replace(dq, items=items_window_quality(prepared.items, start, end))
+        stages = with_board_limits(stages, prepared.items)
+        flow = replace(flow, finish_basis=items_finish_basis(prepared.items))
 
     # frames for charts: indexed by the period start as a UTC timestamp
     stamps = pd.Index(ns_to_timestamps(pidx.to_numpy()), name="period")
@@ -409,6 +443,7 @@ def analyze_window(prepared: Prepared, options: AnalysisOptions) -> AnalysisResu
     weekly.index = pd.Index(ns_to_timestamps(weekly.index.to_numpy()), name="week")
     return AnalysisResult(
         options=options, window=(start, end), changes=n_finished,
+        items=n_units if prepared.items is not None else None,
         deployments=dw.deployments_in_window, dora=dora, flow=flow, stages=stages,
         bottleneck=bottleneck, data_quality=dq, sources=prepared.sources,
         periods=periods.set_axis(stamps), flow_by_period=fbp.set_axis(stamps),
@@ -477,13 +512,15 @@ def _compare_windows(options: AnalysisOptions, start: int, end: int
 def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: int,
                 summary: pd.DataFrame, sbp: pd.DataFrame, timed: np.ndarray,
                 flow_s: np.ndarray, lead_s: np.ndarray, deployed: np.ndarray, pidx: pd.Index,
-                fkey: np.ndarray) -> tuple[Constraint, pd.DataFrame, pd.Series]:
+                fkey: np.ndarray, unit: str = "change"
+                ) -> tuple[Constraint, pd.DataFrame, pd.Series]:
     dur = prepared.durations
     pc = prepared.changes
     reasons: dict[str, str] = {}
 
     # the constraint, given only on enough data (analysis.coverage)
-    c_cov = cov.constraint_coverage(dur.specs, dur.values, timed, prepared.event_present)
+    c_cov = cov.constraint_coverage(dur.specs, dur.values, timed, prepared.event_present,
+                                    unit)
     stage, share, why = cons.pick_constraint(summary)
     if why:
         reasons["stage"] = why
@@ -521,7 +558,7 @@ def _bottleneck(prepared: Prepared, options: AnalysisOptions, start: int, end: i
     elif min(nb, na) < cov.MIN_CHANGES:
         which = "before" if nb < na else "after"
         reasons["lead_time_contributions"] = (
-            f"withheld: {min(nb, na)} change(s) with a {noun} in the {which} window "
+            f"withheld: {min(nb, na)} {unit}(s) with a {noun} in the {which} window "
             f"({(dec.before if which == 'before' else dec.after)['label']}); a decomposition "
             f"needs {cov.MIN_CHANGES} in each: widen the window")
         d_verdict = "withheld"
@@ -649,7 +686,8 @@ def analyze(tables: Tables, vsm_map: ValueStreamMap | None,
     Without a map, the software-delivery template's bindings (DESIGN §4) are used.
     """
     opts = options or AnalysisOptions()
-    return analyze_window(prepare(tables, vsm_map, opts.production_environments), opts)
+    return analyze_window(prepare(tables, vsm_map, opts.production_environments,
+                                  opts.item_settings), opts)
 
 
 def run(tables: Tables, vsm_map: ValueStreamMap | None, options: AnalysisOptions,
@@ -663,7 +701,7 @@ def run(tables: Tables, vsm_map: ValueStreamMap | None, options: AnalysisOptions
         report(progress, fraction, text)
 
     step(0.0, "preparing changes and events")
-    prepared = prepare(tables, vsm_map, options.production_environments)
+    prepared = prepare(tables, vsm_map, options.production_environments, options.item_settings)
     step(0.7, "computing metrics for the window")
     result = analyze_window(prepared, options)
     step(1.0, "done")

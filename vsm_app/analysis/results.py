@@ -271,6 +271,14 @@ class FlowSummary(_Headline):
     finish_basis: str | None = None
     #: None in the short form (no data at all)
     counts: FlowCounts | None = None
+    #: what the flow metrics count: ``changes``, or ``items`` when work items are loaded
+    #: (issue 18; docs/metrics.md §17)
+    unit: str = "changes"
+
+    @property
+    def on_items(self) -> bool:
+        """True when the flow metrics were computed on work items."""
+        return self.unit == "items"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in FLOW_KEYS}
@@ -283,6 +291,7 @@ class FlowSummary(_Headline):
             out["finish_basis"] = self.finish_basis
             out["counts"] = self.counts.to_json()
         out["reasons"] = dict(self.reasons)
+        out["unit"] = self.unit
         return out
 
     @classmethod
@@ -299,7 +308,8 @@ class FlowSummary(_Headline):
                    flow_time_p85_s=_f(d.get("flow_time_p85_s")),
                    flow_time_mean_s=_f(d.get("flow_time_mean_s")),
                    finish_basis=d.get("finish_basis")
-                   if isinstance(d.get("finish_basis"), str) else None)
+                   if isinstance(d.get("finish_basis"), str) else None,
+                   unit="items" if d.get("unit") == "items" else "changes")
 
 
 # -- stages ----------------------------------------------------------------------------------
@@ -329,6 +339,9 @@ class StageResult:
     active_coverage: float | None = None
     #: False for the short form (no data at all): name, medians, share and bound only
     detailed: bool = True
+    #: the WIP limit of a Jira board's columns when the stage is bound to exactly their
+    #: statuses (issue 18); None otherwise
+    board_wip_limit: int | None = None
 
     def median(self, kind: str) -> float | None:
         """``wait`` or ``active`` median, seconds."""
@@ -363,7 +376,8 @@ class StageResult:
             "bound": self.bound,
             "wait_coverage": self.wait_coverage,
             "active_coverage": self.active_coverage,
-        }
+        } | ({"board_wip_limit": self.board_wip_limit}
+             if self.board_wip_limit is not None else {})
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> StageResult:
@@ -374,8 +388,10 @@ class StageResult:
         bound = d.get("bound", True)
         values: dict[str, Any] = {k: _f(d.get(k)) for k in floats}
         values.update({k: _i(d.get(k)) for k in ints})
+        limit = d.get("board_wip_limit")
         return cls(name=str(d.get("name", "")), bound=bool(bound), detailed="wait_count" in d,
-                   **values)
+                   board_wip_limit=limit if isinstance(limit, int)
+                   and not isinstance(limit, bool) else None, **values)
 
 
 # -- the constraint ------------------------------------------------------------------------------
@@ -399,6 +415,8 @@ class ConstraintCoverage:
     needs: str
     #: "3 of 5 stages measured (5 of 8 stage-kinds), 128 changes"
     statement: str
+    #: what ``changes`` counts: ``change``, or ``item`` when work items are the unit of flow
+    unit: str = "change"
 
     def to_json(self) -> dict[str, Any]:
         return {"changes": self.changes, "minimum_changes": self.minimum_changes,
@@ -408,7 +426,7 @@ class ConstraintCoverage:
                 "minimum_stage_kind_coverage": self.minimum_stage_kind_coverage,
                 "measured": list(self.measured), "not_measured": list(self.not_measured),
                 "verdict": self.verdict, "reasons": list(self.reasons), "needs": self.needs,
-                "statement": self.statement}
+                "statement": self.statement, "unit": self.unit}
 
     @classmethod
     def from_json(cls, d: Any) -> ConstraintCoverage | None:
@@ -424,7 +442,8 @@ class ConstraintCoverage:
                    not_measured=tuple(str(x) for x in d.get("not_measured") or ()),
                    verdict=str(d.get("verdict") or ""),
                    reasons=tuple(str(x) for x in d.get("reasons") or ()),
-                   needs=str(d.get("needs") or ""), statement=str(d.get("statement") or ""))
+                   needs=str(d.get("needs") or ""), statement=str(d.get("statement") or ""),
+                   unit="item" if d.get("unit") == "item" else "change")
 
 
 @dataclass(frozen=True)
@@ -618,6 +637,9 @@ class DataQuality:
     warnings: tuple[str, ...] = ()
     #: files that could not be imported (set by the pipeline)
     import_errors: tuple[str, ...] = ()
+    #: the work items' own counts when items are the unit of flow (issue 18; open-ended:
+    #: the tracker importers' and linking's counters, then the units' counts)
+    items: Mapping[str, Any] | None = None
 
     @property
     def detailed(self) -> bool:
@@ -652,6 +674,8 @@ class DataQuality:
             out["warnings"] = list(self.warnings)
         if self.import_errors:
             out["import_errors"] = list(self.import_errors)
+        if self.items is not None:
+            out["items"] = jsonable(dict(self.items))
         return out
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vsm_app.domain.model import Segment, SegmentKind, ValueStreamMap
+from vsm_app.domain.model import Segment, SegmentKind, StatusBinding, ValueStreamMap
 from vsm_app.domain.templates import SOFTWARE_DELIVERY_BINDINGS
 
 from .periods import NAT, NS_PER_S
@@ -48,6 +48,8 @@ class StageSpec:
     stage_id: str | None
     wait: tuple[Segment, ...]
     active: tuple[Segment, ...]
+    #: tracker statuses bound to the stage: measured on work items (vsm_app.analysis.items)
+    statuses: tuple[StatusBinding, ...] = ()
 
     def segments(self, kind: str) -> tuple[Segment, ...]:
         return self.wait if kind == "wait" else self.active
@@ -72,6 +74,7 @@ def stage_specs(vsm_map: ValueStreamMap | None) -> list[StageSpec]:
             (name, None, list(segs)) for name, segs in SOFTWARE_DELIVERY_BINDINGS.items()]
     else:
         items = [(s.name, s.id, list(s.segments)) for s in vsm_map.stages]
+    statuses = {s.id: tuple(s.statuses) for s in vsm_map.stages} if vsm_map is not None else {}
     seen: dict[str, int] = {}
     specs: list[StageSpec] = []
     for name, sid, segs in items:
@@ -80,7 +83,8 @@ def stage_specs(vsm_map: ValueStreamMap | None) -> list[StageSpec]:
         specs.append(StageSpec(
             unique, sid,
             tuple(s for s in segs if _kind(s) == "wait"),
-            tuple(s for s in segs if _kind(s) == "active")))
+            tuple(s for s in segs if _kind(s) == "active"),
+            statuses.get(sid, ()) if sid is not None else ()))
     return specs
 
 

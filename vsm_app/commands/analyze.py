@@ -43,6 +43,15 @@ def add_analyze_parser(sub: Any) -> None:
     a.add_argument("--time-zone", metavar="ZONE",
                    help="zone for timestamps without one (default: the project's, else error)")
     a.add_argument("--export-changes", metavar="OUT.csv")
+    a.add_argument("--work-items", action="append", default=[], metavar="F",
+                   help="work items from an issue tracker (repeatable): Jira, GitHub issues, "
+                        "Azure Boards exports or a table of status changes")
+    a.add_argument("--export-items", metavar="OUT.csv",
+                   help="one row per work item: created, started, done, delivered, flow time")
+    a.add_argument("--export-item-status", metavar="OUT.csv",
+                   help="per work item and status, the seconds spent in it")
+    a.add_argument("--include-titles", action="store_true",
+                   help="put the items' titles in --export-items (left out by default)")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_analyze)
 
@@ -78,6 +87,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     inputs = inputs_of(args.project, args.repo)
     for family in ("ci", "prs", "deployments", "incidents"):
         inputs.files.extend((family, f) for f in getattr(args, family))
+    inputs.files.extend(("items", f) for f in args.work_items)
     for repo in inputs.repos:
         if args.branch:
             repo.branch = args.branch
@@ -98,6 +108,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             check_changes_target(args.export_changes, args.project, read_files)
         except ExportTargetError as e:
             raise BadInput(f"--export-changes: {e}") from None
+    item_outputs = _check_item_outputs(args, read_files)
     inputs.since = parse_date("--since", args.since)
     inputs.until = parse_date("--until", args.until)
     if inputs.until is not None and args.until and len(args.until.strip()) <= 10:
@@ -123,6 +134,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as e:
             raise BadInput(f"--export-changes: {e}") from None
         err(f"wrote {args.export_changes} ({len(measurement.tables.changes)} changes)")
+    _write_item_outputs(measurement, inputs, item_outputs, args.include_titles, args.project,
+                        read_files)
     if args.json:
         print_json(measurement.to_json())
     else:
@@ -133,9 +146,55 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_item_outputs(args: argparse.Namespace, read_files: list[str]) -> dict[str, Any]:
+    """``--export-items`` and ``--export-item-status`` are checked before measuring (the
+    rules of every export: never a project, never a file the command reads)."""
+    from ..report.target import ExportTargetError
+    from ..services.tables import check_csv_target
+
+    out: dict[str, Any] = {}
+    for flag, value in (("--export-items", args.export_items),
+                        ("--export-item-status", args.export_item_status)):
+        if value is None:
+            continue
+        try:
+            out[flag] = check_csv_target(value, args.project, read_files)
+        except ExportTargetError as e:
+            raise BadInput(f"{flag}: {e}") from None
+    if args.include_titles and "--export-items" not in out:
+        raise BadInput("--include-titles: only with --export-items")
+    return out
+
+
+def _write_item_outputs(measurement: Any, inputs: Any, outputs: dict[str, Any],
+                        include_titles: bool, project: str | None,
+                        read_files: list[str]) -> None:
+    """Write the item exports (checked again: the measurement took a while)."""
+    from ..services.tables import write_item_status_csv, write_items_csv
+
+    for flag, target in outputs.items():
+        try:
+            if flag == "--export-items":
+                n = write_items_csv(measurement, target, include_titles=include_titles,
+                                    project_path=project, protected=read_files)
+                err(f"wrote {target} ({n} items)")
+            else:
+                n = write_item_status_csv(measurement, target, inputs.since, inputs.until,
+                                          project_path=project, protected=read_files)
+                err(f"wrote {target} ({n} rows)")
+        except (ValueError, OSError) as e:
+            raise BadInput(f"{flag}: {e}") from None
+
+
 def analyze_text(result: Any) -> str:
     """The result for people, in the catalogue's words and formats."""
-    return headline_text(result)
+    text = headline_text(result)
+    if result.items is not None:  # work items loaded: the flow metrics count them (issue 18)
+        from ..metrics import format as fmt
+
+        text += (f"; flow on work items: {fmt.count(result.items, 'items')} finished, "
+                 f"flow time median {fmt.value('flow.flow_time_median_s', result.flow.flow_time_median_s)}")
+    return text
 
 
 def headline_text(result: Any) -> str:

@@ -547,7 +547,7 @@ class Columns:
             elif type(v) is float and math.isfinite(v) and v.is_integer():
                 n = int(v)
             elif type(v) is str and v.strip().lstrip("-").isdigit() \
-                    and len(v.strip()) <= _MAX_DIGITS:
+                    and v.strip().isascii() and len(v.strip()) <= _MAX_DIGITS:
                 n = int(v)
             else:
                 raise self.problem(pos, field, f"not an integer ({shown(v)})")

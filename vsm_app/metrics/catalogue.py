@@ -169,6 +169,10 @@ METRICS: tuple[Metric, ...] = (
     # -- window counts ---------------------------------------------------------------------------
     Metric("window.changes", "Changes finished", F.COUNT, N,
            "changes finished in the window.", "metrics.md#windows-and-periods", noun="changes"),
+    Metric("window.items", "Items finished", F.COUNT, N,
+           "work items finished (delivered, or done when no linked change) in the window; "
+           "with items loaded they are the unit of the flow metrics.",
+           "metrics.md#items-flow", noun="items", subject="item"),
     Metric("window.deployments", "Deployments", F.COUNT, N,
            "successful production deployments in the window.", "metrics.md#windows-and-periods",
            noun="deployments", subject="deployment"),

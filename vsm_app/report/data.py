@@ -380,26 +380,28 @@ def flow_lines(flow: FlowSummary) -> list[MetricLine]:
     little = flow.littles_law
     counts = flow.counts or FlowCounts()
     p85 = flow.flow_time_p85_s
+    unit = flow.unit  # changes, or work items when loaded (issue 18)
 
     def line(key: str, value: str, note: str) -> MetricLine:
         m = metric(f"flow.{key}")
-        return MetricLine(key, m.name, value, "", _not_measured(flow.reason(key)) or note)
+        name = m.name.replace("changes", unit) if flow.on_items else m.name
+        return MetricLine(key, name, value, "", _not_measured(flow.reason(key)) or note)
 
     velocity = flow.velocity_per_week
     lines = [
         line("velocity_per_week",
              f"{fmt.value('flow.velocity_per_week', velocity)}" if velocity is not None
              else fmt.DASH,
-             f"{fmt.count(counts.finished, 'changes')} finished in the window"),
+             f"{fmt.count(counts.finished, unit)} finished in the window"),
         line("flow_time_median_s", fmt.value("flow.flow_time_median_s",
                                              flow.flow_time_median_s),
              (f"p85 {fmt.duration(p85)}; " if p85 is not None else "")
              + f"finish = {flow.finish_basis or fmt.DASH}"),
         line("load_mean", fmt.value("flow.load_mean", flow.load_mean),
-             "open changes, sampled at the end of each day"),
+             f"open {unit}, sampled at the end of each day"),
         line("efficiency", fmt.value("flow.efficiency", flow.efficiency),
              "Σ active ÷ Σ flow time"),
-        line("distribution", dist_text, "share of finished changes per kind"),
+        line("distribution", dist_text, f"share of finished {unit} per kind"),
     ]
     if little is not None and little.predicted_load is not None:
         lines.append(MetricLine(
@@ -603,14 +605,15 @@ def trends(result: Any, vsm_map_names: Sequence[str] = ()) -> list[Trend]:
                              f"one mark per {per} with a recovery"))
     if len(fbp):
         x = _dates(fbp.index)
-        out.append(Trend("velocity", f"Flow velocity (changes finished per {per})", "bar",
-                         "count", x, [TrendSeries("changes finished",
+        unit = str(getattr(getattr(result, "flow", None), "unit", None) or "changes")
+        out.append(Trend("velocity", f"Flow velocity ({unit} finished per {per})", "bar",
+                         "count", x, [TrendSeries(f"{unit} finished",
                                                   _values(fbp["velocity"]))]))
         out.append(Trend("flow_time", "Flow time", "line", "duration", x,
                          [TrendSeries("median", _values(fbp["flow_time_median_s"])),
                           TrendSeries("p85", _values(fbp["flow_time_p85_s"]))]))
-        out.append(Trend("load", "Flow load (mean open changes)", "step", "count", x,
-                         [TrendSeries("open changes", _values(fbp["load_mean"]))]))
+        out.append(Trend("load", f"Flow load (mean open {unit})", "step", "count", x,
+                         [TrendSeries(f"open {unit}", _values(fbp["load_mean"]))]))
         out.append(Trend("efficiency", "Flow efficiency", "line", "ratio", x,
                          [TrendSeries("efficiency", _values(fbp["efficiency"]))]))
     weekly: pd.DataFrame = getattr(result, "weekly", pd.DataFrame())

@@ -95,7 +95,7 @@ class MeasuredLadder:
 
 
 def _details(s: StageResult, est_wait_s: float | None, est_process_s: float | None,
-             day: float, is_constraint: bool, coverage: str = "") -> str:
+             day: float, is_constraint: bool, coverage: str = "", unit: str = "changes") -> str:
     lines = []
     for kind, word, est in (("wait", "Wait", est_wait_s), ("active", "Work", est_process_s)):
         med, count = s.median(kind), s.count(kind)
@@ -103,7 +103,7 @@ def _details(s: StageResult, est_wait_s: float | None, est_process_s: float | No
             continue
         lines.append(f"{word}: est {fmt.duration(est, day)} · measured "
                      f"{fmt.duration(med, day)} (median; p85 "
-                     f"{fmt.duration(s.p85(kind), day)}, {fmt.count(count, 'changes')})")
+                     f"{fmt.duration(s.p85(kind), day)}, {fmt.count(count, unit)})")
     if s.share is not None:
         lines.append(f"{metric('stage.share').label}: {fmt.value('stage.share', s.share)}"
                      + (f" (waiting {fmt.value('stage.wait_share', s.wait_share)})"
@@ -146,7 +146,7 @@ def stage_overlays(vsm_map: ValueStreamMap, result: AnalysisResult,
     day = vsm_map.settings.day_length_s
     out: dict[str, StageOverlay] = {}
     for st in vsm_map.stages:
-        if not st.segments:
+        if not st.segments and not st.statuses:  # bound to events, or to tracker statuses
             continue
         name = names.get(st.id)
         s = by_name.get(name) if name is not None else None
@@ -159,7 +159,8 @@ def stage_overlays(vsm_map: ValueStreamMap, result: AnalysisResult,
             heat_color=heat_color(s.wait_share) or NO_WAIT_COLOR,
             is_constraint=is_constraint, wait_median_s=s.wait_median_s,
             active_median_s=s.active_median_s,
-            details=_details(s, est_wait, est_process, day, is_constraint, coverage),
+            details=_details(s, est_wait, est_process, day, is_constraint, coverage,
+                             result.flow.unit),
             constraint_note=note if is_constraint else "")
     return out
 
@@ -190,7 +191,9 @@ def measured_ladder(vsm_map: ValueStreamMap, result: AnalysisResult,
         (lead.short_label + " (median)", fmt.duration(result.dora.lead_time_median_s, day)),
         (flow_t.short_label + " (median)", fmt.duration(result.flow.flow_time_median_s, day)),
         (eff.label, fmt.value(eff, result.flow.efficiency)),
-        (metric("window.changes").label, fmt.count(result.changes)),
+        # with work items loaded the flow metrics count items (issue 18)
+        ((metric("window.items").label, fmt.count(result.items)) if result.items is not None
+         else (metric("window.changes").label, fmt.count(result.changes))),
         ("Constraint", named),
         *((("Stages measured", f"{cov.stages_measured} of {cov.stages_bound}"),)
           if cov else ()),

@@ -181,3 +181,27 @@ def table_frames(measurement: Any) -> dict[str, pd.DataFrame]:
         "metrics_per_period.csv": metrics_per_period_frame(result),
         "stages_per_period.csv": stages_per_period_frame(result),
     }
+
+
+# -- work items (issue 18) ----------------------------------------------------------------------
+
+def items_frame(measurement: Any, *, include_titles: bool = False) -> pd.DataFrame:
+    """One row per work item (``--export-items``): DESIGN's columns and why a flow time is
+    empty; ``title`` only with ``include_titles`` (titles stay out of exports by default)."""
+    from ..analysis.items import ITEM_COLUMNS, items_export_frame
+
+    prepared = getattr(measurement, "prepared", None)
+    items = getattr(prepared, "items", None)
+    if items is None:
+        cols = list(ITEM_COLUMNS) + (["title"] if include_titles else [])
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    return items_export_frame(items, measurement.tables, include_titles=include_titles)
+
+
+def item_status_frame(measurement: Any, since: pd.Timestamp | None = None,
+                      until: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Seconds per work item and status inside ``[since, until)`` (``--export-item-status``):
+    open stays count up to ``until``, else the end of the data."""
+    from ..analysis.items import item_status_seconds
+
+    return item_status_seconds(measurement.tables, since, until)

@@ -1,8 +1,7 @@
 """Monte Carlo forecasts from the measured throughput (DESIGN §6, docs/metrics.md §14).
 
 The data are read as ``analyze`` reads them; the units of flow are the changes, finished as
-the analysis finishes them (work items from a tracker will be another unit: the flow
-analytics take the unit as a parameter). ``items``: by which date that many more units are
+the analysis finishes them, or the work items when a tracker export is loaded (issue 18). ``items``: by which date that many more units are
 done; ``by``: how many are done from the day after the sample through that date. One warning
 is added here: data that end more than :data:`STALE_DAYS` before today (the forecast then
 starts in the past).
@@ -80,8 +79,14 @@ def forecast(inputs: AnalyzeInputs, *, items: int | None = None, by: pd.Timestam
     tables, errors = ingest(inputs, progress)
     if errors:
         raise ImportFailed(errors, notes=list(tables.notes), warnings=list(tables.warnings))
-    prepared = prepare(tables, inputs.vsm_map, inputs.production_environments)
-    units = change_units(prepared, tables.changes)
+    prepared = prepare(tables, inputs.vsm_map, inputs.production_environments,
+                       inputs.item_settings)
+    if prepared.items is not None:  # work items loaded: they are the unit of flow (issue 18)
+        from ..analysis.items import item_units
+
+        units = item_units(prepared)
+    else:
+        units = change_units(prepared, tables.changes)
     said = {"notes": list(tables.notes), "warnings": list(tables.warnings)}
     try:
         sample = throughput_sample(units, since=sample_since)

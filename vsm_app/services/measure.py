@@ -138,7 +138,7 @@ def ingest_and_prepare(inputs: AnalyzeInputs, vsm_map: ValueStreamMap | None,
 
     tables, errors = ingest(inputs, progress, cancelled)
     report(progress, 0.97, "preparing the analysis")
-    prepared = prepare(tables, vsm_map, inputs.production_environments)
+    prepared = prepare(tables, vsm_map, inputs.production_environments, inputs.item_settings)
     report(progress, 1.0, "measured")
     return MeasuredData(tables, prepared, errors)
 
@@ -154,4 +154,4 @@ def measurement_of(data: MeasuredData, result: AnalysisResult) -> Measurement:
     """A prepared ingest and one window's result as a measurement (what reports take)."""
     from ..pipeline import Measurement
 
-    return Measurement(data.tables, result, list(data.import_errors))
+    return Measurement(data.tables, result, list(data.import_errors), prepared=data.prepared)

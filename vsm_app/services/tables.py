@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..report.tables import changes_export_frame, frame_to_csv_bytes, table_frames
+from ..report.tables import (
+    changes_export_frame,
+    frame_to_csv_bytes,
+    item_status_frame,
+    items_frame,
+    table_frames,
+)
 from ..report.target import check_target, write_target
 from ..work import IsCancelled, Progress, check, report
 
@@ -35,6 +41,35 @@ def write_changes_csv(changes: pd.DataFrame, path: str | os.PathLike[str],
     target = check_changes_target(path, project_path, protected)
     write_target(target, frame_to_csv_bytes(changes_export_frame(changes)))
     return target
+
+
+def check_csv_target(path: str | os.PathLike[str],
+                     project_path: str | os.PathLike[str] | None = None,
+                     protected: Sequence[str | os.PathLike[str]] = ()) -> Path:
+    """Where a CSV export may be written (checked before the measurement starts)."""
+    return check_target(path, {".csv"}, project_path, protected=protected)
+
+
+def write_items_csv(measurement: Measurement, path: str | os.PathLike[str], *,
+                    include_titles: bool = False,
+                    project_path: str | os.PathLike[str] | None = None,
+                    protected: Sequence[str | os.PathLike[str]] = ()) -> int:
+    """One row per work item (``--export-items``, docs/exports.md) at ``path``; titles only
+    when asked (issue 18, privacy). Returns the rows written."""
+    frame = items_frame(measurement, include_titles=include_titles)
+    write_target(check_csv_target(path, project_path, protected), frame_to_csv_bytes(frame))
+    return len(frame)
+
+
+def write_item_status_csv(measurement: Measurement, path: str | os.PathLike[str],
+                          since: pd.Timestamp | None = None, until: pd.Timestamp | None = None,
+                          *, project_path: str | os.PathLike[str] | None = None,
+                          protected: Sequence[str | os.PathLike[str]] = ()) -> int:
+    """Seconds per work item and status inside ``[since, until)`` (``--export-item-status``)
+    at ``path``. Returns the rows written."""
+    frame = item_status_frame(measurement, since, until)
+    write_target(check_csv_target(path, project_path, protected), frame_to_csv_bytes(frame))
+    return len(frame)
 
 
 def write_table_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *,

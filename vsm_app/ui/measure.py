@@ -15,6 +15,7 @@ import pandas as pd
 from PySide6.QtCore import QObject, Signal
 
 from ..analysis.engine import AnalysisOptions, AnalysisResult, Prepared, analyze_window, prepare
+from ..domain.items import ItemSettings
 from ..domain.model import Project, ValueStreamMap
 
 # Imported with the window, not lazily by the first ingest: the modules of the git and file
@@ -109,6 +110,10 @@ class MeasurementController(QObject):
     def _environments(self) -> tuple[str, ...]:
         return tuple(self.project.settings.production_environments) if self.project else ()
 
+    def _item_settings(self) -> ItemSettings | None:
+        """The project's work-item choices (start statuses) for a preparation."""
+        return self.project.settings.items if self.project else None
+
     def _map_copy(self) -> ValueStreamMap | None:
         """The map's bindings for a worker: a copy, never shared with the GUI thread."""
         return self.vsm_map.copy() if self.vsm_map is not None else None
@@ -183,8 +188,10 @@ class MeasurementController(QObject):
 
         def make() -> WorkFn:  # the data, map and environment of the moment it starts
             data, vsm_map, envs = self.data, self._map_copy(), self._environments()
+            items = self._item_settings()
             assert data is not None
-            return lambda progress, cancelled: (data, prepare(data.tables, vsm_map, envs))
+            return lambda progress, cancelled: (data, prepare(data.tables, vsm_map, envs,
+                                                              items))
 
         self._prepare.request(make)
         self.busy.emit(True)
@@ -225,6 +232,7 @@ class MeasurementController(QObject):
         if self.data is None:
             return None
         if self.is_preparing():
-            self.data.prepared = prepare(self.data.tables, self._map_copy(), self._environments())
+            self.data.prepared = prepare(self.data.tables, self._map_copy(), self._environments(),
+                                         self._item_settings())
         self.result = analyze_window(self.data.prepared, self.options())
         return self.result

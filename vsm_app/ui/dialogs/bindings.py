@@ -144,7 +144,11 @@ class BindingPreviewer:
                 else:
                     matrix[name] = g
         self.matrix = matrix
-        pc = data.prepared.changes
+        self.prepared = data.prepared
+        # with work items loaded the engine measures stages on them (issue 18): so does this
+        items = getattr(data.prepared, "items", None)
+        self.noun = "items" if items is not None else "changes"
+        pc = items.view.changes if items is not None else data.prepared.changes
         finish = pc["finish"].to_numpy(dtype=np.int64)
         self.flow_time_s = pc["flow_time_s"].to_numpy(dtype=np.float64)
         # the engine's duration cohort: finished in the window, with a flow time
@@ -160,8 +164,13 @@ class BindingPreviewer:
         waits = tuple(s for s in segments if _kind(s) == "wait")
         actives = tuple(s for s in segments if _kind(s) == "active")
         specs.append(StageSpec("stage", None, waits, actives))
-        summary = stage_summary(stage_durations(self.matrix, specs), self.cohort,
-                                self.flow_time_s).set_index("stage")
+        if self.noun == "items":
+            from ...analysis.items import item_stage_durations
+
+            durations = item_stage_durations(self.prepared, specs)
+        else:
+            durations = stage_durations(self.matrix, specs)
+        summary = stage_summary(durations, self.cohort, self.flow_time_s).set_index("stage")
 
         def stats(name: str, kind: str) -> SpanStats:
             row = summary.loc[name]
@@ -175,14 +184,14 @@ class BindingPreviewer:
             active=stats("stage", "active") if actives else None)
 
 
-def stats_text(s: SpanStats | None, day_length_s: float) -> str:
+def stats_text(s: SpanStats | None, day_length_s: float, noun: str = "changes") -> str:
     """``1,351 changes · median 23h 13 min`` (plus what was left out)."""
     if s is None:
         return "—"
     if not s.count:
-        text = "no change measured"
+        text = f"no {noun[:-1]} measured"
     else:
-        text = f"{fmt.count(s.count, 'changes')} · median {fmt.duration(s.median_s, day_length_s)}"
+        text = f"{fmt.count(s.count, noun)} · median {fmt.duration(s.median_s, day_length_s)}"
     left = []
     if s.missing:
         left.append(f"{fmt.count(s.missing)} missing an event")
@@ -459,6 +468,9 @@ class BindingsDialog(QDialog):
             return None
         return self.previewer.preview(self.segments(stage_id))
 
+    def _noun(self) -> str:
+        return self.previewer.noun if self.previewer is not None else "changes"
+
     def _problem(self, segs: list[Segment]) -> str:
         for seg in segs:
             if seg.from_event == seg.to_event:
@@ -477,7 +489,7 @@ class BindingsDialog(QDialog):
             elif pv is None:
                 label.setText("not measured")
             else:
-                label.setText(stats_text(pv.segments[r], self.day))
+                label.setText(stats_text(pv.segments[r], self.day, self._noun()))
         if problem:
             self.stage_total.setText(f"<span style='color:#c62828'>{problem}</span>")
         elif not segs:
@@ -486,8 +498,8 @@ class BindingsDialog(QDialog):
             self.stage_total.setText("On the map: measured once data sources are added.")
         else:
             self.stage_total.setText(
-                f"<b>On the map</b> — wait: {stats_text(pv.wait, self.day)}; "
-                f"work: {stats_text(pv.active, self.day)}")
+                f"<b>On the map</b> — wait: {stats_text(pv.wait, self.day, self._noun())}; "
+                f"work: {stats_text(pv.active, self.day, self._noun())}")
         ok = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(not any(self._problem(s) for s in self.bindings.values()))
 
