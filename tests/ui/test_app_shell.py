@@ -29,7 +29,8 @@ def test_start_shows_the_window_first_then_completes_and_measures(
     # on screen at once, with the sample project's map, before the measured stream exists
     assert w.isVisible() and not w.is_complete() and not hasattr(w, "measure")
     assert w.path == (paths.sample_dir() / "demo.vsm").resolve()
-    assert len(w.current_map().stages) == 5
+    # Backlog and Analysis (measured from the work items' statuses), then the delivery stages
+    assert len(w.current_map().stages) == 7
     assert QCoreApplication.applicationVersion() == version("vsm-app")
     assert not qapp.windowIcon().isNull() and qapp.styleSheet()
     qtbot.waitUntil(w.is_complete, timeout=30_000)

@@ -169,13 +169,15 @@ def test_constraint_headline_and_waterfall_add_up(app_window: Any, demo: dict[st
     b = demo["measurement"].result.to_json()["bottleneck"]
     panel = app_window.dashboards.constraint
     cov = b["coverage"]["constraint"]
-    # the verdict with what it rests on: the demo binds 5 stages and measures them all
-    assert (cov["stages_measured"], cov["stages_bound"]) == (5, 5)
+    # the verdict with what it rests on: the demo binds 7 stages and measures them all (two
+    # upstream from the work items' statuses); the unit of flow is the work item
+    assert (cov["stages_measured"], cov["stages_bound"]) == (7, 7)
+    assert cov["unit"] == "item"
     assert panel.headline.text() == (
-        f"Constraint: {b['stage']} — {b['share'] * 100:.0f} % of waiting · 5 of 5 stages, "
-        f"{cov['changes']:,} changes")
-    assert panel.coverage.text() == (f"Rests on 5 of 5 stages measured (8 of 8 stage-kinds), "
-                                     f"{cov['changes']:,} changes.")
+        f"Constraint: {b['stage']} — {b['share'] * 100:.0f} % of waiting · 7 of 7 stages, "
+        f"{cov['changes']:,} items")
+    assert panel.coverage.text() == (f"Rests on 7 of 7 stages measured (11 of 11 "
+                                     f"stage-kinds), {cov['changes']:,} items.")
     assert b["stage"] == "Review"
     assert panel.sentence.text() == sentence_for_people(b)
     assert app_window.dashboards.dora.banner.text().startswith(f"Constraint: {b['stage']}")

@@ -73,8 +73,8 @@ def test_svg_is_vectors_with_every_stage_name_as_text(qapp: Any, tmp_path: Path)
     for label in ("Lead time", "Activity ratio", "Push", "Pull", "Rework loop",
                   "Wait / inventory", "Kaizen idea", m.name):
         assert label in texts  # ladder summary, legend, overlay, title
-    # the constraint's tag says what the verdict rests on (the demo measures all 5 stages)
-    assert "CONSTRAINT · 5 of 5 stages" in texts
+    # the constraint's tag says what the verdict rests on (the demo measures all 7 stages)
+    assert "CONSTRAINT · 7 of 7 stages" in texts
     assert [ln for o in overlay.values() for ln in o.text.split("\n") if ln not in texts] == []
     assert root.get("viewBox") == f"0 0 {out.width_px} {out.height_px}"
     assert not list(root.iter(f"{SVG}image"))  # no embedded bitmap

@@ -40,7 +40,8 @@ def test_the_sample_project_opens_measured(qtbot: Any, demo_vsm: Path) -> None:
     assert constraint == ["Review"]
     assert w.constraint_label.text().startswith("Constraint: Review")
     assert w.window_bar.extent() is not None and w.window_bar.slider.isEnabled()
-    assert w.sources.model.rowCount() == 4 and w.sources.model.problems(1) == []
+    # the repository, CI, PRs, incidents and the three Jira exports
+    assert w.sources.model.rowCount() == 7 and w.sources.model.problems(1) == []
     assert not w.is_modified()
     docks = {d.objectName() for d in w.findChildren(QDockWidget)}
     assert "dock.sources" in docks

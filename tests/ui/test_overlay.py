@@ -111,7 +111,12 @@ def test_ladder_switches_between_estimated_and_measured(qtbot: Any, demo_vsm: Pa
     assert steps["Release"].process_text == format_duration(
         by_name["Release"]["active_median_s"], day)
     assert scene.ladder.summary_texts()["Constraint"] == "Review"
-    assert scene.ladder.summary_texts()["Stages measured"] == "5 of 5"  # what it rests on
+    # what it rests on: every stage, the upstream ones measured from the work items' statuses
+    assert scene.ladder.summary_texts()["Stages measured"] == "7 of 7"
+    assert [st.name for st in m.stages][:2] == ["Backlog", "Analysis"]
+    assert steps["Backlog"].wait_text == format_duration(by_name["Backlog"]["wait_median_s"],
+                                                         day)
+    assert scene.ladder.summary_texts()["Items finished"] == f"{engine['items']:,}"
     assert scene.ladder.summary_texts()["Lead time (median)"] == format_duration(
         engine["dora"]["lead_time_median_s"], day)
     assert scene.legend.heat_scale  # the heat scale is explained on the map

@@ -4,7 +4,9 @@
 
 Writes ``DEST/repo`` (built with ``git fast-import``) and ``DEST/exports/{prs,ci_runs,
 incidents}.json`` in the real export formats (``gh pr list --json``, the GitHub Actions REST
-``{total_count, workflow_runs}`` page, PagerDuty ``{incidents: [...]}``).
+``{total_count, workflow_runs}`` page, PagerDuty ``{incidents: [...]}``), and the work items
+behind the pull requests as Jira exports (``jira_issues.json``, ``jira_statuses.json``,
+``jira_board.json``; :mod:`vsm_app.demo.tracker`): their keys are in the branch names.
 
 The history, 2024-11-01 .. 2026-10-31, tells a story the analysis must find (the demo map's
 sticky note says "team thinks Release is the slowest stage"):
@@ -48,10 +50,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from vsm_app.demo import tracker
 from vsm_app.demo.fastimport import FastImport, Person, run_git
 
 #: bump when the generated data changes: existing demo folders are then rebuilt
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 MARKER = "vsm-demo-version"
 
 START = datetime(2024, 11, 1, tzinfo=UTC)
@@ -82,6 +85,14 @@ class DemoPaths:
     prs: Path
     ci_runs: Path
     incidents: Path
+    #: work items (Jira search pages with changelog), statuses, board configuration
+    jira_issues: Path
+    jira_statuses: Path
+    jira_board: Path
+
+    def exports(self) -> tuple[Path, ...]:
+        return (self.prs, self.ci_runs, self.incidents, self.jira_issues, self.jira_statuses,
+                self.jira_board)
 
 
 @dataclass(frozen=True)
@@ -401,6 +412,9 @@ def _build(dest: Path, seed: int) -> DemoPaths:
         inc.number = i
     story.directs.extend(directs_extra)
     _number(prs)
+    # the work items behind the pull requests (their own random generator: the story above
+    # draws what it always drew); names each linked branch after its item
+    items = tracker.plan_items(prs, DEVS, seed, START, END)
 
     # ---- the repository: main-line events in time order
     events: list[tuple[datetime, int, Any]] = []
@@ -509,13 +523,14 @@ def _build(dest: Path, seed: int) -> DemoPaths:
     marks = FastImport.read_marks(marks_file)
     marks_file.unlink()
 
-    exports = dest / "exports"
-    exports.mkdir(parents=True, exist_ok=True)
-    paths = DemoPaths(dest, repo, exports / "prs.json", exports / "ci_runs.json",
-                      exports / "incidents.json")
+    paths = _paths(dest)
+    paths.prs.parent.mkdir(parents=True, exist_ok=True)
     _write_json(paths.prs, _prs_json(prs, marks))
     _write_json(paths.ci_runs, _runs_json(ci_commits, tags, marks, rng))
     _write_json(paths.incidents, _incidents_json(incidents))
+    _write_json(paths.jira_issues, tracker.jira_search_pages(items, DEVS, seed))
+    _write_json(paths.jira_statuses, tracker.jira_statuses())
+    _write_json(paths.jira_board, tracker.jira_board())
     (repo / ".git" / MARKER).write_text(f"{GENERATOR_VERSION} seed={seed}\n")
     return paths
 
@@ -671,7 +686,8 @@ def _incidents_json(incidents: list[_Incident]) -> dict[str, Any]:
 def _paths(dest: Path) -> DemoPaths:
     exports = dest / "exports"
     return DemoPaths(dest, dest / "repo", exports / "prs.json", exports / "ci_runs.json",
-                     exports / "incidents.json")
+                     exports / "incidents.json", exports / "jira_issues.json",
+                     exports / "jira_statuses.json", exports / "jira_board.json")
 
 
 def is_generated(dest: Path, seed: int = 7) -> bool:
@@ -683,7 +699,7 @@ def is_generated(dest: Path, seed: int = 7) -> bool:
     except OSError:
         return False
     return made == f"{GENERATOR_VERSION} seed={seed}\n" and \
-        all(p.is_file() for p in (paths.prs, paths.ci_runs, paths.incidents))
+        all(p.is_file() for p in paths.exports())
 
 
 def generate(dest: Path, seed: int = 7) -> DemoPaths:
@@ -718,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileExistsError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
-    for p in (paths.repo, paths.prs, paths.ci_runs, paths.incidents):
+    for p in (paths.repo, *paths.exports()):
         sys.stdout.write(f"{p}\n")
     return 0
 
