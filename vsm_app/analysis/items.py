@@ -171,8 +171,7 @@ def prepare_items(tables: Tables, specs: Sequence[StageSpec], changes_prepared: 
     flow = span_s(finish, start)
     negative = flow < 0
     flow[negative | upper] = np.nan
-    linked = pd.Series(changes["change_id"].astype(str).to_numpy()[lc]).groupby(li).agg(tuple) \
-        if len(li) else pd.Series(dtype=object)
+    linked = _linked_ids(n, li, changes["change_id"].astype(str).to_numpy(dtype=object)[lc])
     kind = items["kind"].astype("string").fillna("")
     unit = kind.ne("").to_numpy(dtype=bool)
     frame = pd.DataFrame({
@@ -180,16 +179,16 @@ def prepare_items(tables: Tables, specs: Sequence[StageSpec], changes_prepared: 
         "key": items["key"].astype("string").to_numpy(),
         "kind": kind.to_numpy(),
         "unit": unit,
-        "created_at": items["created_at"].to_numpy(),
+        "created_at": items["created_at"].to_numpy(dtype="datetime64[ns]"),
         "started_at": ns_to_timestamps(start),
-        "done_at": items["done_at"].to_numpy(),
-        "delivered_at": items["delivered_at"].to_numpy(),
+        "done_at": items["done_at"].to_numpy(dtype="datetime64[ns]"),
+        "delivered_at": items["delivered_at"].to_numpy(dtype="datetime64[ns]"),
         "finish_at": ns_to_timestamps(finish),
         "flow_time_s": flow,
         "negative_flow": negative,
         "upper_bound": upper,
         "no_start": no_start,
-        "linked_changes": [linked.get(i, ()) for i in range(n)],
+        "linked_changes": linked,
     })
     unit_rows = np.flatnonzero(unit)
     categories = _categories(status)
@@ -254,6 +253,20 @@ def _unit_stays(items: pd.DataFrame, unit_rows: np.ndarray, status: pd.DataFrame
             np.where(left == NAT, _BIG, left))
 
 
+def _linked_ids(n: int, rows: np.ndarray, ids: np.ndarray) -> list[tuple[str, ...]]:
+    """The change ids linked to each of ``n`` items (``rows``: each link's item)."""
+    out: list[tuple[str, ...]] = [()] * n
+    if not len(rows):
+        return out
+    order = np.argsort(rows, kind="stable")
+    r, v = rows[order], ids[order]
+    starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+    ends = np.r_[starts[1:], len(r)]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        out[int(r[a])] = tuple(v[a:b].tolist())
+    return out
+
+
 def _categories(status: pd.DataFrame) -> dict[str, str]:
     if status.empty:
         return {}
@@ -275,10 +288,10 @@ def _status_intervals(ispecs: Sequence[StageSpec], unit_rows: np.ndarray,
         return empty
     upos = pd.Index(items["item_id"].astype(str).to_numpy()[unit_rows])
     unit = upos.get_indexer(status["item_id"].astype(str))
-    names = status["status"].astype(object).to_numpy()
-    lookup = {n: norm_name(n) for n in pd.unique(names) if isinstance(n, str)}
-    norm = np.array([lookup.get(x, "") for x in names], dtype=object)
-    cats = status["category"].astype(object).to_numpy()
+    codes, uniques = pd.factorize(status["status"].astype(object).to_numpy())
+    norm = np.asarray([norm_name(u) if isinstance(u, str) else "" for u in uniques],
+                      dtype=object)[codes] if len(codes) else np.empty(0, dtype=object)
+    active_cat = status["category"].eq(INDETERMINATE).fillna(False).to_numpy(dtype=bool)
     entered = to_ns(status["entered_at"])
     left = to_ns(status["left_at"])
     left = np.where(left == NAT, _BIG, left)
@@ -290,11 +303,9 @@ def _status_intervals(ispecs: Sequence[StageSpec], unit_rows: np.ndarray,
         for i, b in targets:
             # the kind of each stay: the binding's, else from the stay's category
             if b.kind is not None:
-                kinds = np.full(int(hit.sum()), binding_kind(b, None), dtype=object)
+                k = np.full(int(hit.sum()), 1 if binding_kind(b, None) == "active" else 0)
             else:
-                kinds = np.array([default_kind(c if isinstance(c, str) else None)
-                                  for c in cats[hit]], dtype=object)
-            k = np.where(kinds == "active", 1, 0)
+                k = active_cat[hit].astype(np.int64)
             us.append(unit[hit])
             cs.append(2 * i + k)
             es.append(entered[hit])
@@ -435,6 +446,9 @@ def _present(ispecs: Sequence[StageSpec], unit_rows: np.ndarray, items: pd.DataF
     any_status[upos[upos >= 0]] = True
     out[STATUS_EVENT] = any_status
     names = status["status"].astype(object).to_numpy() if len(status) else np.empty(0, object)
+    codes, uniques = pd.factorize(names) if len(names) else (np.empty(0, np.int64), [])
+    normed = np.asarray([norm_name(u) if isinstance(u, str) else "" for u in uniques],
+                        dtype=object)
     cp = changes_prepared.event_present
     for sp in ispecs:
         for seg in (*sp.wait, *sp.active):
@@ -442,8 +456,8 @@ def _present(ispecs: Sequence[StageSpec], unit_rows: np.ndarray, items: pd.DataF
                 if seg.to_event in out:
                     continue
                 want = norm_name(seg.to_event)
-                hit = np.array([isinstance(x, str) and norm_name(x) == want for x in names],
-                               dtype=bool) & (upos >= 0)
+                hit = (normed[codes] == want if len(codes) else np.zeros(0, dtype=bool)) & \
+                    (upos >= 0)
                 flag = np.zeros(n, dtype=bool)
                 flag[upos[hit]] = True
                 out[seg.to_event] = flag

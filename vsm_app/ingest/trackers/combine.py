@@ -142,12 +142,22 @@ def _resolve_ids(raw: dict[str, pd.DataFrame], reports: list[SourceReport],
                  out: TrackerData) -> None:
     """Jira numeric ids, GitHub node ids and unnamed changelog pages → item ids."""
     rec = raw["records"]
+    tables = ("records", "transitions", "histories", "pages", "refs", "record_items")
+    # the ids waiting for an alias: by a Jira issue id, a GitHub node id, or nothing
+    waiting: set[str] = set()
+    for table in tables:
+        ids = raw[table]["item_id"]
+        if len(ids):
+            waiting.update(u for u in pd.unique(ids.dropna().to_numpy(dtype=object))
+                           if u.startswith(("jira-id:", "github-node:", "jira-page:")))
+    if not waiting:
+        return
     named = rec[rec["key"].notna() & rec["source_id"].notna()]
     alias: dict[str, str] = {}
     for iid, sid in zip(named["item_id"].tolist(), named["source_id"].tolist(), strict=True):
-        if iid.startswith("jira:"):
+        if iid.startswith("jira:") and f"jira-id:{sid}" in waiting:
             alias.setdefault(f"jira-id:{sid}", iid)
-        elif iid.startswith("github:"):
+        elif iid.startswith("github:") and f"github-node:{sid}" in waiting:
             alias.setdefault(f"github-node:{sid}", iid)
     hist = raw["histories"]
     unnamed = sorted({i for i in hist["item_id"].dropna().tolist() if i.startswith("jira-page:")}
@@ -163,10 +173,12 @@ def _resolve_ids(raw: dict[str, pd.DataFrame], reports: list[SourceReport],
                 alias[page] = str(found.value_counts().index[0])
     if not alias and not unnamed:
         return
-    for table in ("records", "transitions", "histories", "pages", "refs", "record_items"):
+    for table in tables:
         f = raw[table]
         if len(f):
-            f["item_id"] = f["item_id"].replace(alias)
+            hit = f["item_id"].isin(list(alias)).to_numpy()
+            if hit.any():
+                f.loc[hit, "item_id"] = f.loc[hit, "item_id"].map(alias)
     # pages still named by nothing: their entries cannot be attributed
     for table in ("records", "transitions", "histories", "pages"):
         f = raw[table]
@@ -220,9 +232,15 @@ def _transitions(tr: pd.DataFrame, reports: list[SourceReport]) -> pd.DataFrame:
     if tr.empty:
         return tr.drop(columns="_file")
     tr = tr[tr["to_status"].notna() & tr["at"].notna()]
-    fallback = (pd.Series(_ns(tr["at"]), index=tr.index).astype(str) + "|" + tr["from_status"].fillna("")
-                + "|" + tr["to_status"])
-    ident = tr["item_id"] + "|" + tr["event_id"].fillna(fallback)
+    # the same change: same item and history/event/revision id, or (without one) the same
+    # instant and statuses
+    has_id = tr["event_id"].notna().to_numpy()
+    ident = pd.DataFrame({
+        "item": tr["item_id"].to_numpy(dtype=object),
+        "event": tr["event_id"].fillna("").to_numpy(dtype=object),
+        "at": np.where(has_id, 0, _ns(tr["at"])),
+        "from": np.where(has_id, "", tr["from_status"].fillna("").to_numpy(dtype=object)),
+        "to": np.where(has_id, "", tr["to_status"].to_numpy(dtype=object))})
     order = np.lexsort((np.arange(len(tr)), tr["_file"].to_numpy(),
                         tr["rank"].fillna(9).to_numpy()))
     tr = tr.iloc[order]

@@ -118,11 +118,76 @@ def _parent_from_changelog(histories: list[Any]) -> str | None:
     return best[1]
 
 
+def _name(value: Any) -> str | None:
+    """A status name or id as text: :func:`text`, with the common case (a clean string)
+    first."""
+    if type(value) is str:
+        return value if value and not value[0].isspace() and not value[-1].isspace() \
+            else (value.strip() or None)
+    return text(value)
+
+
+class _Changelog:
+    """Changelog entries of many issues, collected column by column (the hot loop of a large
+    export: one append per value, no per-entry dict)."""
+
+    def __init__(self) -> None:
+        self.t: dict[str, list[Any]] = {k: [] for k in (
+            "item_id", "at", "from_status", "to_status", "from_id", "to_id", "event_id",
+            "seq", "rank")}
+        self.t_rec: list[int] = []
+        self.t_line: list[int] = []
+        self.h_item: list[str] = []
+        self.h_id: list[str] = []
+        self.h_rec: list[int] = []
+        self.h_line: list[int] = []
+
+    def add(self, iid: str, histories: list[Any], rank: int, record: int, line: int) -> None:
+        t = self.t
+        for index, h in enumerate(histories):
+            if type(h) is not dict:
+                continue
+            hid = h.get("id")
+            hid = str(hid) if hid is not None and hid != "" else None
+            if hid is not None:
+                self.h_item.append(iid)
+                self.h_id.append(hid)
+                self.h_rec.append(record)
+                self.h_line.append(line)
+            items = h.get("items")
+            if type(items) is not list:
+                continue
+            for item in items:
+                if type(item) is not dict or (item.get("fieldId") != "status"
+                                              and item.get("field") != "status"):
+                    continue
+                to_status = _name(item.get("toString"))
+                if to_status is None:
+                    continue
+                t["item_id"].append(iid)
+                t["at"].append(h.get("created"))
+                t["from_status"].append(_name(item.get("fromString")))
+                t["to_status"].append(to_status)
+                t["from_id"].append(_name(item.get("from")))
+                t["to_id"].append(_name(item.get("to")))
+                t["event_id"].append(f"jira-history:{hid}" if hid else None)
+                t["seq"].append(int(hid) if hid is not None and hid.isdigit() else index)
+                t["rank"].append(rank)
+                self.t_rec.append(record)
+                self.t_line.append(line)
+
+    def flush(self, c: Collector) -> None:
+        c.extend("transitions", self.t, self.t_rec, self.t_line)
+        c.extend("histories", {"item_id": self.h_item, "history_id": self.h_id},
+                 self.h_rec, self.h_line)
+
+
 def parse_jira_issues(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
     """Jira issues with their embedded changelog (search or board pages, one issue)."""
     c = Collector(reader, path, "jira_issues", {
         "records": {"created_at": "fields.created"},
         "transitions": {"at": "changelog.histories.created"}})
+    log = _Changelog()
     for rec in reader.objects():
         key = text(rec.get("key"))
         fields = obj(rec.get("fields"))
@@ -148,9 +213,8 @@ def parse_jira_issues(reader: JsonRecords, path: str, options: ImportOptions) ->
         if text(status.get("name")) and category:
             c.add("catalog", status=text(status.get("name")), status_id=text(status.get("id")),
                   category=category, authority=CURRENT)
-        for i, h in enumerate(histories):
-            if isinstance(h, dict):
-                _history(c, iid, h, i, FULL)
+        log.add(iid, histories, FULL, reader.record, reader.line)
+    log.flush(c)
     return _parsed(c, options, reader.record)
 
 

@@ -138,6 +138,22 @@ class Collector:
             values.setdefault("format", self.format)
         self.tables[table].add(self.reader.record, self.reader.line, values)
 
+    def extend(self, table: str, rows: Mapping[str, list[Any]], records: list[int],
+               lines: list[int]) -> None:
+        """Many rows at once (columns of equal length; missing columns empty)."""
+        t = self.tables[table]
+        n = len(records)
+        for f in t.fields:
+            values = rows.get(f)
+            if values is None:
+                default = self.path if f == "source" else (
+                    self.format if f == "format" and table == "records" else None)
+                t.raw[f].extend([default] * n)
+            else:
+                t.raw[f].extend(values)
+        t.recs.extend(records)
+        t.lines.extend(lines)
+
     def count(self, item_id: str | None) -> None:
         """The record just read belongs to ``item_id`` (its file's ``linked`` count)."""
         self.add("record_items", item_id=item_id)
@@ -154,7 +170,10 @@ class Collector:
                     where = self.time_fields.get(name, {}).get(col, col)
                     data[col] = cols.times(values, where, default_tz=default_tz)
                 elif dtype == "Int64":
-                    data[col] = cols.integer(values, col)
+                    try:  # ints and None: one call; anything else located by Columns
+                        data[col] = pd.array(values, dtype="Int64")
+                    except (TypeError, ValueError):
+                        data[col] = cols.integer(values, col)
                 elif dtype == "string":
                     data[col] = pd.array([None if v is None or v == "" else str(v)
                                           for v in values], dtype="string")
