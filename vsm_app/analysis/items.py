@@ -1,4 +1,4 @@
-"""Flow on work items: one item's journey across the whole map (issue 18, docs/metrics.md §15).
+"""Flow on work items: one item's journey across the whole map (issue 18, docs/metrics.md §17).
 
 With work items loaded, the flow metrics, the stages and the constraint are computed on the
 items that are **units of flow** (their kind is not ``""``, see
@@ -682,7 +682,7 @@ def with_board_limits(stages: tuple[StageResult, ...], prepared: ItemsPrepared
 
 def widen_extent(extent: tuple[int, int] | None, prepared: ItemsPrepared | None
                  ) -> tuple[int, int] | None:
-    """The default window covers the items' finishes too (docs/metrics.md §2, §15)."""
+    """The default window covers the items' finishes too (docs/metrics.md §2, §17)."""
     from .periods import NS_PER_DAY
 
     if prepared is None:
@@ -734,7 +734,7 @@ def item_units(prepared: Any) -> Any:
 
 
 def item_occupancy(prepared: Any) -> pd.DataFrame:
-    """Where each unit item was while in progress (docs/metrics.md §15): in the stage of
+    """Where each unit item was while in progress (docs/metrics.md §17): in the stage of
     the change stage its linked changes were in (the one entered last when several are),
     else in the stage bound to its current status, else in no stage (-1). Disjoint
     intervals ``(unit, stage, entered, left)`` covering ``[started_at, finish)`` exactly."""

@@ -1,4 +1,4 @@
-"""Work items from an issue tracker: their rules as data (issue 18, docs/metrics.md §15).
+"""Work items from an issue tracker: their rules as data (issue 18, docs/metrics.md §17).
 
 Qt-free and pandas-free: the importers, the git reader, the analysis and the project file
 share these rules, so each one lives in one place.

@@ -4,7 +4,7 @@ table of status changes, read from the files users export, streamed like every i
 :data:`PARSERS` (format name → parser, registered with
 :mod:`vsm_app.ingest.detect`), :func:`~vsm_app.ingest.trackers.combine.combine` (every
 tracker file → ``items`` and ``item_status``) and :func:`~vsm_app.ingest.trackers.link.link_items`
-(items ↔ changes) are what :mod:`vsm_app.ingest.sources` calls. Rules: docs/metrics.md §15.
+(items ↔ changes) are what :mod:`vsm_app.ingest.sources` calls. Rules: docs/metrics.md §17.
 """
 
 from __future__ import annotations

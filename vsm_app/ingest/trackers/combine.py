@@ -1,6 +1,6 @@
 """The raw tables of every tracker file → the canonical ``items`` and ``item_status`` tables.
 
-Rules (docs/metrics.md §15):
+Rules (docs/metrics.md §17):
 
 * **One item, several files.** Records of the same item (a Jira search page and a board page,
   GitHub issues and the issue embedded in its events, Azure updates and revisions) are kept

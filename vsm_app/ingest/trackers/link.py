@@ -1,4 +1,4 @@
-"""Work items ↔ changes: ``item_links`` and each item's ``delivered_at`` (docs/metrics.md §15).
+"""Work items ↔ changes: ``item_links`` and each item's ``delivered_at`` (docs/metrics.md §17).
 
 A change is linked to an item when
 
