@@ -32,7 +32,7 @@ from vsm_app.domain.items import DONE, NEW, type_from_labels
 from vsm_app.ingest.detect import Parsed
 from vsm_app.ingest.jsonload import JsonRecords, dig, obj
 from vsm_app.ingest.reviews import repo_and_number
-from vsm_app.ingest.trackers.raw import CURRENT, EMBEDDED, FULL, Collector, text
+from vsm_app.ingest.trackers.raw import CURRENT, EMBEDDED, FULL, Collector, ident, lst, text
 
 if TYPE_CHECKING:
     from vsm_app.ingest.sources import ImportOptions
@@ -56,11 +56,21 @@ def _repo(issue: dict[str, Any]) -> str | None:
 
 def _labels(issue: dict[str, Any]) -> list[str]:
     out = []
-    for lab in issue.get("labels") or []:
+    for lab in lst(issue.get("labels")):
         name = lab.get("name") if isinstance(lab, dict) else lab
         if isinstance(name, str):
             out.append(name)
     return out
+
+
+def _number(c: Collector, value: Any) -> int:
+    """An issue number (a whole number ≥ 1), else a located error."""
+    from vsm_app.ingest.errors import ImportProblem, shown
+
+    if type(value) is int and 0 < value < 2 ** 53:
+        return value
+    raise ImportProblem(f"not an issue number ({shown(value)})", path=c.path,
+                        record=c.reader.record, line=c.reader.line, field="number")
 
 
 def _closed_status(reason: Any) -> str:
@@ -69,7 +79,7 @@ def _closed_status(reason: Any) -> str:
 
 def _issue_record(c: Collector, issue: dict[str, Any], rank: int) -> str:
     repo = _repo(issue)
-    number = issue.get("number")
+    number = _number(c, issue.get("number"))
     iid = item_id(repo, number)
     closed = issue.get("state") == "closed"
     status = _closed_status(issue.get("state_reason")) if closed else OPEN
@@ -97,13 +107,14 @@ def parse_github_issues_items(reader: JsonRecords, path: str, options: ImportOpt
             c.count(None)
             repo = _repo(rec)
             body = rec.get("body")
+            number = rec.get("number")
             for m in _CLOSING.finditer(body if isinstance(body, str) else ""):
+                if type(number) is not int:
+                    break
                 target = m.group(1) or repo
                 c.add("refs", item_id=item_id(target, m.group(2)), ref_kind="pr",
-                      ref=f"{repo}#{rec.get('number')}")
+                      ref=f"{repo}#{number}")
             continue
-        if rec.get("number") is None:
-            raise_missing(reader, path, "number")
         c.count(_issue_record(c, rec, FULL))
         c.add("catalog", status=OPEN, category=NEW, authority=CURRENT)
         c.add("catalog", status=CLOSED, category=DONE, authority=CURRENT)
@@ -113,13 +124,6 @@ def parse_github_issues_items(reader: JsonRecords, path: str, options: ImportOpt
         c.notes.append(f"{prs} pull request(s) in the issues list skipped (their closing "
                        f"references link the issues they close)")
     return _parsed(c, options, reader.record)
-
-
-def raise_missing(reader: JsonRecords, path: str, field: str) -> None:
-    from vsm_app.ingest.errors import ImportProblem
-
-    raise ImportProblem("missing issue number", path=path, record=reader.record,
-                        line=reader.line, field=field)
 
 
 def parse_github_issue_events(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
@@ -132,7 +136,7 @@ def parse_github_issue_events(reader: JsonRecords, path: str, options: ImportOpt
     duplicates = prs = no_issue = 0
     for rec in reader.objects():
         issue = obj(rec.get("issue"))
-        event_id = rec.get("id")
+        event_id = ident(rec.get("id"))
         if event_id is not None and event_id in seen_events:
             duplicates += 1
             c.count(None)
@@ -146,7 +150,7 @@ def parse_github_issue_events(reader: JsonRecords, path: str, options: ImportOpt
             prs += 1
             c.count(None)
             continue
-        iid = item_id(_repo(issue), issue.get("number"))
+        iid = item_id(_repo(issue), _number(c, issue.get("number")))
         c.count(iid)
         if iid not in seen_issues:
             seen_issues.add(iid)

@@ -35,7 +35,16 @@ from typing import TYPE_CHECKING, Any
 from vsm_app.domain.items import CATEGORIES, JIRA_CATEGORY_IDS, find_keys
 from vsm_app.ingest.detect import Parsed
 from vsm_app.ingest.jsonload import JsonRecords, dig, obj
-from vsm_app.ingest.trackers.raw import CURRENT, FULL, LIST, PAGE_ONLY, Collector, as_int, text
+from vsm_app.ingest.trackers.raw import (
+    CURRENT,
+    FULL,
+    LIST,
+    PAGE_ONLY,
+    Collector,
+    as_int,
+    lst,
+    text,
+)
 
 if TYPE_CHECKING:
     from vsm_app.ingest.sources import ImportOptions
@@ -108,7 +117,7 @@ def _parent_from_changelog(histories: list[Any]) -> str | None:
     for h in histories:
         if not isinstance(h, dict):
             continue
-        for item in h.get("items") or []:
+        for item in lst(h.get("items")):
             if isinstance(item, dict) and item.get("field") in _PARENT_FIELDS:
                 created = str(h.get("created") or "")
                 if best is None or created >= best[0]:
@@ -171,7 +180,8 @@ class _Changelog:
                 t["from_id"].append(_name(item.get("from")))
                 t["to_id"].append(_name(item.get("to")))
                 t["event_id"].append(f"jira-history:{hid}" if hid else None)
-                t["seq"].append(int(hid) if hid is not None and hid.isdigit() else index)
+                t["seq"].append(int(hid) if hid is not None and hid.isascii() and hid.isdigit()
+                                and len(hid) <= 18 else index)
                 t["rank"].append(rank)
                 self.t_rec.append(record)
                 self.t_line.append(line)
@@ -296,8 +306,8 @@ def parse_jira_board_configuration(reader: JsonRecords, path: str,
                 continue
             columns += 1
             c.count(None)
-            ids = tuple(str(s.get("id")) for s in col.get("statuses") or []
-                        if isinstance(s, dict) and s.get("id") is not None)
+            ids = tuple(str(s.get("id")) for s in lst(col.get("statuses"))
+                        if isinstance(s, dict) and text(s.get("id")) is not None)
             c.add("board", board=board, column=text(col.get("name")) or f"column {pos + 1}",
                   position=pos, status_ids=ids, wip_min=as_int(col.get("min")),
                   wip_max=as_int(col.get("max")))
@@ -351,11 +361,11 @@ def parse_jira_dev_status(reader: JsonRecords, path: str, options: ImportOptions
     c = Collector(reader, path, "jira_dev_status", {})
     records = keyless = 0
     for rec in reader.objects():
-        for detail in rec.get("detail") or []:
+        for detail in lst(rec.get("detail")):
             if not isinstance(detail, dict):
                 continue
-            for repo in detail.get("repositories") or []:
-                for commit in obj(repo).get("commits") or []:
+            for repo in lst(detail.get("repositories")):
+                for commit in lst(obj(repo).get("commits")):
                     if not isinstance(commit, dict):
                         continue
                     records += 1
@@ -367,7 +377,7 @@ def parse_jira_dev_status(reader: JsonRecords, path: str, options: ImportOptions
                         continue
                     for key in keys:
                         c.add("refs", item_id=item_id(key), ref_kind="sha", ref=sha.lower())
-            for pr in detail.get("pullRequests") or []:
+            for pr in lst(detail.get("pullRequests")):
                 if not isinstance(pr, dict):
                     continue
                 records += 1

@@ -172,7 +172,7 @@ class Collector:
                 elif dtype == "Int64":
                     try:  # ints and None: one call; anything else located by Columns
                         data[col] = pd.array(values, dtype="Int64")
-                    except (TypeError, ValueError):
+                    except (TypeError, ValueError, OverflowError):
                         data[col] = cols.integer(values, col)
                 elif dtype == "string":
                     data[col] = pd.array([None if v is None or v == "" else str(v)
@@ -189,6 +189,17 @@ def text(value: Any) -> str | None:
         return None
     s = str(value).strip()
     return s or None
+
+
+def lst(value: Any) -> list[Any]:
+    """``value`` when it is a JSON list, else an empty list (a field of the wrong type
+    holds nothing to read)."""
+    return value if isinstance(value, list) else []
+
+
+def ident(value: Any) -> str | int | None:
+    """An id as a hashable scalar (a string or an integer), else None."""
+    return value if type(value) in (str, int) else None
 
 
 def as_int(value: Any) -> int | None:
