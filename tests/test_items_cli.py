@@ -35,14 +35,14 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
     b = RepoBuilder(tmp_path / "repo")
     b.commit("feat: first", 0)
     b.tag("v1.0.0", 10)
-    b.checkout("feature/shop-1-login", new=True)
+    b.checkout("feature/SHOP-1-login", new=True)
     b.commit("feat: login form", 20)
     b.commit("feat: login api", 22)
     b.checkout("main")
-    b.merge("feature/shop-1-login", "Merge branch 'feature/shop-1-login'", 25)
+    b.merge("feature/SHOP-1-login", "Merge branch 'feature/SHOP-1-login'", 25)
     b.commit("fix: crash on empty cart\n\nFixes SHOP-2", 30)
     b.tag("v2.0.0", 50)
-    items = tmp_path / "items.csv"
+    items = tmp_path / "tracker.csv"
     rows = [("SHOP-1", "Story", "Login for =HYPERLINK(1)", "Backlog", at(-10)),
             ("SHOP-1", "Story", "", "In Analysis", at(5)),
             ("SHOP-1", "Story", "", "In Progress", at(19)),
@@ -76,9 +76,9 @@ def test_analyze_with_work_items(tmp_path: Path, setup: tuple[Path, Path]) -> No
     # DORA is on changes: v2 ships the merge (first commit h20) and the fix (h30)
     assert out["dora"]["lead_time_median_s"] == pytest.approx((30 + 20) / 2 * H)
     src = {Path(s["path"]).name: s for s in out["sources"]}
-    assert src["items.csv"]["format"] == "generic_status_changes_csv"
+    assert src["tracker.csv"]["format"] == "generic_status_changes_csv"
     # 7 rows; the 6 rows of SHOP-1 and SHOP-2 belong to items linked to a change
-    assert (src["items.csv"]["records"], src["items.csv"]["linked"]) == (7, 6)
+    assert (src["tracker.csv"]["records"], src["tracker.csv"]["linked"]) == (7, 6)
     dq = out["data_quality"]["ingest"]["items"]
     assert dq["item_links_by_how"] == {"branch": 1, "message": 1}
     assert (dq["items_linked"], dq["items_unlinked"]) == (2, 1)
@@ -123,6 +123,7 @@ def test_until_bounds_the_status_times_and_titles_on_request(tmp_path: Path,
     (["--export-items", "out.vsm"], "--export-items:"),
     (["--export-item-status", "missing/dir/x.csv"], "--export-item-status:"),
     (["--include-titles"], "--include-titles: only with --export-items"),
+    (["--export-item-status", "tracker.csv"], "is one of the files being read"),
 ])
 def test_bad_item_options_exit_2(tmp_path: Path, setup: tuple[Path, Path], args: list[str],
                                  needle: str) -> None:

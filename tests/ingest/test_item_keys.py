@@ -20,11 +20,15 @@ def _repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     b = RepoBuilder(tmp_path / "repo")
     shas: dict[str, str] = {}
     shas["root"] = b.commit("chore: start", 0)
-    b.checkout("feat/ee-12-login", new=True)
+    b.checkout("feat/EE-12-login", new=True)
     b.commit("feat: login form", 1)
     b.commit("fix lint\n\nRefs SHOP-3 and AB#77", 2)
     b.checkout("main")
-    shas["merge"] = b.merge("feat/ee-12-login", "Merge branch 'feat/ee-12-login'", 3)
+    shas["merge"] = b.merge("feat/EE-12-login", "Merge branch 'feat/EE-12-login'", 3)
+    b.checkout("jdoe-7-typo", new=True)
+    b.commit("docs: typo", 3.5)
+    b.checkout("main")
+    shas["login"] = b.merge("jdoe-7-typo", "Merge branch 'jdoe-7-typo'", 3.6)
     shas["direct"] = b.commit("fix: crash on empty cart (#45)\n\nCloses acme/shop#9", 4)
     shas["plain"] = b.commit("docs: readme", 5)
     return b.path, shas
@@ -34,9 +38,11 @@ def test_changes_carry_the_keys_of_their_commits(tmp_path: Path) -> None:
     path, shas = _repo(tmp_path)
     t = run(GitOptions(str(path)))
     keys = dict(zip(t.changes["change_id"], t.changes["item_keys"], strict=True))
-    # the merged branch names EE-12 (lower case in a branch); a commit of the change names
-    # SHOP-3 and AB#77 in its body
+    # the merged branch names EE-12; a commit of the change names SHOP-3 and AB#77 in its
+    # body
     assert set(keys[shas["merge"]]) == {"branch:EE-12", "message:SHOP-3", "message:AB#77"}
+    # a lower-case branch name is no key in git (the cache must not hold "JDOE-7": a login)
+    assert keys[shas["login"]] == ()
     assert set(keys[shas["direct"]]) == {"message:#45", "message:acme/shop#9"}
     assert keys[shas["plain"]] == ()
     # cached: the same keys come back without reading the messages again
@@ -72,9 +78,9 @@ def test_links_from_keys_end_to_end(tmp_path: Path) -> None:
     assert links == {("EE-12", shas["merge"], "branch"), ("SHOP-3", shas["merge"], "message")}
     dq = out.data_quality["items"]
     assert (dq["items_linked"], dq["items_unlinked"]) == (2, 1)
-    # 4 changes: the merge linked, the root, the direct fix (#45 names no loaded item) and
-    # the docs change not
-    assert (dq["changes_linked_to_items"], dq["changes_unlinked_to_items"]) == (1, 3)
+    # 5 changes: the merge linked; the root, the typo merge, the direct fix (#45 names no
+    # loaded item) and the docs change not
+    assert (dq["changes_linked_to_items"], dq["changes_unlinked_to_items"]) == (1, 4)
     # EE-12 is done, its one change merged (no deployment data: merged is the finish)
     ee12 = out.items.set_index("item_id").loc["EE-12"]
     assert ee12["delivered_at"] == at(3)

@@ -254,14 +254,16 @@ def find_keys_bytes(blob: bytes) -> list[tuple[int, str]]:
     return out
 
 
-def find_branch_keys(branch: str | None) -> list[str]:
+def find_branch_keys(branch: str | None, *, any_case: bool = True) -> list[str]:
     """Item keys in a branch name: case-insensitive Jira keys (``feature/ee-12-login`` →
     ``EE-12``), GitHub's ``123-title`` branches (→ ``#123``) and every key of
-    :func:`find_keys`."""
+    :func:`find_keys`. ``any_case=False`` takes Jira keys only as written in capitals: for
+    what is kept on disk (the git history cache), where a lower-case branch such as
+    ``jdoe-12`` must not turn a login into a key."""
     if not branch:
         return []
     out: dict[str, None] = dict.fromkeys(find_keys(branch))
-    for m in _BRANCH_JIRA.finditer(branch):
+    for m in _BRANCH_JIRA.finditer(branch) if any_case else ():
         out[m.group(1).upper()] = None
     m2 = _BRANCH_ISSUE.match(branch)
     if m2:

@@ -528,7 +528,9 @@ class _LogParser:
         """Work-item keys of each commit's message (subject and body) in one regex pass over
         the chunk; a merge's branch name (``Merge branch 'EE-1'``, ``Merge pull request #4
         from …/feat/ee-1-x``) gives ``branch`` keys, the rest ``message`` keys. The merge
-        subject's own pull-request number is not a key. Only the keys are kept."""
+        subject's own pull-request number is not a key. Only the keys are kept, and only
+        keys as written (a lower-case ``jdoe-12`` branch is no key here: the cache must not
+        hold a login; the pull request's own branch, read from its export, still is)."""
         texts = [_PR_NUMBER.sub(b"", subj, count=1) + b"\n" + body
                  for subj, body in zip(subjects, bodies, strict=True)]
         blob = b"\x00".join(texts)
@@ -542,7 +544,7 @@ class _LogParser:
         for i in merges:
             m = _GENERIC_MERGE.match(subjects[i].decode("utf-8", "replace"))
             branch = m and (m.group("gh") or m.group("br") or m.group("br2") or m.group("bb"))
-            for key in find_branch_keys(branch or None):
+            for key in find_branch_keys(branch or None, any_case=False):
                 keys = found.setdefault(i, {})
                 keys.pop(f"{HOW_MESSAGE}:{key}", None)
                 keys[f"{HOW_BRANCH}:{key}"] = None
