@@ -21,7 +21,6 @@ import contextlib
 import io
 import json
 import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -55,6 +54,27 @@ def normalise(doc: Any, folders: dict[str, str]) -> Any:
             if key in ingest:
                 ingest[key] = "<cache>"
     return out
+
+
+#: keys ``analyze --json`` gained after the oracle was written, with the value they take on
+#: data without work items (issue 18: what the flow metrics and the constraint counted)
+LATER_KEYS = {("flow", "unit"): "changes",
+              ("bottleneck", "coverage", "constraint", "unit"): "change"}
+
+
+def without_later_keys(doc: Any) -> tuple[Any, dict[tuple[str, ...], Any]]:
+    """``doc`` without the :data:`LATER_KEYS` (a copy) and the values they had."""
+    out = json.loads(json.dumps(doc))
+    found: dict[tuple[str, ...], Any] = {}
+    if not isinstance(out, dict):
+        return out, found
+    for path in LATER_KEYS:
+        node: Any = out
+        for k in path[:-1]:
+            node = node.get(k) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] in node:
+            found[path] = node.pop(path[-1])
+    return out, found
 
 
 def key_paths(doc: Any, prefix: str = "") -> list[str]:
@@ -102,7 +122,16 @@ def documents(work: Path) -> dict[str, Any]:
 
     demo = work / "demo"
     demo.mkdir()
-    shutil.copy2(DEMO_PROJECT, demo / "demo.vsm")
+    # the sample as the old code knew it: its work-item sources and upstream stages (issue 18,
+    # later than the oracle) are left out, so the documents measure what the old code did
+    sample = json.loads(Path(DEMO_PROJECT).read_text("utf-8"))
+    sample["sources"] = [s for s in sample.get("sources", []) if s.get("kind") != "items"]
+    for m in sample.get("maps", []):  # and so are the stages bound to tracker statuses
+        upstream = {st["id"] for st in m.get("stages", []) if st.get("statuses")}
+        m["stages"] = [st for st in m.get("stages", []) if st["id"] not in upstream]
+        m["flows"] = [f for f in m.get("flows", [])
+                      if f.get("source") not in upstream and f.get("target") not in upstream]
+    (demo / "demo.vsm").write_text(json.dumps(sample, indent=2), "utf-8")
     from vsm_app.demo.generate import generate
 
     generate(demo)
