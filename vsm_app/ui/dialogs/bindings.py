@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QTableWidget,
+    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,7 @@ from ...analysis.engine import resolve_window
 from ...analysis.events import event_matrix, wide_events
 from ...analysis.periods import NAT, in_window
 from ...analysis.stages import StageSpec, bound_events, stage_durations, stage_summary
-from ...domain.model import Segment, SegmentKind, ValueStreamMap
+from ...domain.model import Segment, SegmentKind, StatusBinding, ValueStreamMap
 from ...domain.tables import EVENTS, conform
 from ...domain.templates import (
     PR_RELEASE_TRAIN_BINDINGS,
@@ -65,6 +66,8 @@ EVENT_HELP: dict[str, str] = {
     "deployed": "the deployment that shipped the change finished",
 }
 KIND_TEXT = {"wait": "wait", "active": "active (work)"}
+#: a status category (Jira's keys, shared by every tracker's importer) as people read it
+CATEGORY_TEXT = {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}
 #: the templates' bindings, most common first: a stage's default is the first match by name
 TEMPLATE_BINDINGS: tuple[dict[str, list[Segment]], ...] = (
     SOFTWARE_DELIVERY_BINDINGS, TRUNK_BASED_BINDINGS, PR_RELEASE_TRAIN_BINDINGS,
@@ -155,15 +158,27 @@ class BindingPreviewer:
         finished = in_window(finish, *window) if window is not None else finish != NAT
         self.cohort = finished & ~np.isnan(self.flow_time_s)
         self.window = window
+        #: the statuses found in the loaded work items (status, category, default_kind,
+        #: items, stays, seconds), most used first; empty without work items
+        from ...analysis.items import statuses_found
 
-    def preview(self, segments: list[Segment]) -> BindingPreview:
-        """Stats of each segment alone, and of the stage's wait and active sums."""
+        self.statuses = statuses_found(tables) if tables.item_status is not None \
+            else statuses_found_empty()
+        self.categories = {_norm_status(str(r.status)): str(r.category)
+                           for r in self.statuses.itertuples() if isinstance(r.category, str)}
+
+    def preview(self, segments: list[Segment],
+                statuses: list[StatusBinding] | None = None) -> BindingPreview:
+        """Stats of each segment alone, and of the stage's wait and active sums (with its
+        tracker statuses when work items are loaded: measured as the engine measures them)."""
         specs = [StageSpec(f"#{i}", None, (s,) if _kind(s) == "wait" else (),
                            (s,) if _kind(s) == "active" else ())
                  for i, s in enumerate(segments)]
         waits = tuple(s for s in segments if _kind(s) == "wait")
         actives = tuple(s for s in segments if _kind(s) == "active")
-        specs.append(StageSpec("stage", None, waits, actives))
+        bound = tuple(statuses or ()) if self.noun == "items" else ()
+        specs.append(StageSpec("stage", None, waits, actives, bound))
+        kinds = {self.status_kind(b) for b in bound}
         if self.noun == "items":
             from ...analysis.items import item_stage_durations
 
@@ -180,8 +195,27 @@ class BindingPreviewer:
 
         return BindingPreview(
             segments=[stats(f"#{i}", _kind(s)) for i, s in enumerate(segments)],
-            wait=stats("stage", "wait") if waits else None,
-            active=stats("stage", "active") if actives else None)
+            wait=stats("stage", "wait") if waits or "wait" in kinds else None,
+            active=stats("stage", "active") if actives or "active" in kinds else None)
+
+    def status_kind(self, binding: StatusBinding) -> str:
+        """``wait`` or ``active``: the binding's own kind, else its status category's."""
+        from ...analysis.items import binding_kind
+
+        return binding_kind(binding, self.categories.get(_norm_status(binding.status)))
+
+
+def _norm_status(name: str) -> str:
+    from ...domain.items import norm_name
+
+    return norm_name(name)
+
+
+def statuses_found_empty() -> pd.DataFrame:
+    from ...analysis.items import statuses_found
+    from ...domain.tables import Tables
+
+    return statuses_found(Tables())
 
 
 def stats_text(s: SpanStats | None, day_length_s: float, noun: str = "changes") -> str:
@@ -222,6 +256,9 @@ class BindingsDialog(QDialog):
         #: the working copy: stage id → segments (applied on OK)
         self.bindings: dict[str, list[Segment]] = {s.id: list(s.segments)
                                                    for s in vsm_map.stages}
+        #: the working copy of the tracker statuses bound to each stage (issue 18)
+        self.status_bindings: dict[str, list[StatusBinding]] = {
+            s.id: list(s.statuses) for s in vsm_map.stages}
         self.previewer = self._make_previewer()
         self._events = list(dict.fromkeys(
             [*EVENTS, *self._loaded_events(),
@@ -262,6 +299,21 @@ class BindingsDialog(QDialog):
         self.reset_stage_button.clicked.connect(lambda: self.reset_stage())
         self.reset_all_button = QPushButton("Reset all to template defaults")
         self.reset_all_button.clicked.connect(self.reset_all)
+        self.status_heading = QLabel()
+        self.status_heading.setObjectName("statusHeading")
+        self.status_heading.setWordWrap(True)
+        self.status_table = QTableWidget(0, 6)
+        self.status_table.setObjectName("statusTable")
+        self.status_table.setHorizontalHeaderLabels(
+            ["Bound", "Tracker status", "Category", "Items", "Time in it (all items)",
+             "Counts as"])
+        self.status_table.verticalHeader().hide()
+        self.status_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        sh = self.status_table.horizontalHeader()
+        for c in range(6):
+            sh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        sh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.status_table.itemChanged.connect(self._status_item_changed)
         self.stage_total = QLabel()
         self.stage_total.setObjectName("stageTotal")
         self.stage_total.setWordWrap(True)
@@ -278,6 +330,8 @@ class BindingsDialog(QDialog):
         right.addWidget(self.heading)
         right.addWidget(self.table, 1)
         right.addLayout(buttons_row)
+        right.addWidget(self.status_heading)
+        right.addWidget(self.status_table, 2)
         right.addWidget(self.stage_total)
         right.addWidget(self.window_note)
         body = QHBoxLayout()
@@ -290,7 +344,7 @@ class BindingsDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(body, 1)
         lay.addWidget(self.button_box)
-        self.resize(940, 480)
+        self.resize(980, 640)
 
         row = 0
         if stage_id is not None and stage_id in self.bindings:
@@ -326,11 +380,13 @@ class BindingsDialog(QDialog):
             return ("No measurement yet: add data sources (View ▸ Panels ▸ Data sources) to see "
                     "what each segment gives.")
         w = self.previewer.window
+        noun = self.previewer.noun  # work items when loaded: the engine measures them
+        one = noun[:-1]
         if w is None:
-            return "Counts and medians over every finished change."
-        return (f"Counts and medians over the changes finished in {fmt.window(*w)} "
-                f"(the window the map shows). A change missing an event, or whose span is "
-                f"negative, is left out and counted.")
+            return f"Counts and medians over every finished {one}."
+        return (f"Counts and medians over the {noun} finished in {fmt.window(*w)} "
+                f"(the window the map shows). A{'n' if one == 'item' else ''} {one} missing "
+                f"an event, or whose span is negative, is left out and counted.")
 
     # -- stages and rows -----------------------------------------------------------------------------
     def current_stage_id(self) -> str | None:
@@ -358,6 +414,121 @@ class BindingsDialog(QDialog):
             is None else "Replace this stage's segments by the template's")
         for seg in self.bindings[sid]:
             self._append_row(seg)
+        self._show_statuses(sid)
+        self._update_preview()
+
+    # -- tracker statuses (issue 18) ------------------------------------------------------------
+    def found_statuses(self) -> pd.DataFrame:
+        """The statuses of the loaded work items with their counts (empty without items)."""
+        if self.previewer is None:
+            return statuses_found_empty()
+        return self.previewer.statuses
+
+    def _owner_of(self, status: str, other_than: str) -> str | None:
+        """The name of another stage (of the working copy) bound to ``status``."""
+        key = _norm_status(status)
+        for sid, bs in self.status_bindings.items():
+            if sid != other_than and any(_norm_status(b.status) == key for b in bs):
+                return self.map.stage(sid).name
+        return None
+
+    def _show_statuses(self, sid: str) -> None:
+        found = self.found_statuses()
+        bound = {_norm_status(b.status): b for b in self.status_bindings.get(sid, [])}
+        rows = [(str(r.status), r.category if isinstance(r.category, str) else "",
+                 int(r.items), float(r.seconds), str(r.default_kind))
+                for r in found.itertuples()]
+        seen = {_norm_status(r[0]) for r in rows}
+        rows += [(b.status, "", 0, 0.0, "wait") for k, b in bound.items() if k not in seen]
+        stage = self.map.stage(sid)
+        if found.empty:
+            self.status_heading.setText(
+                f"<b>Tracker statuses of {stage.name}</b> — no work items loaded: add a "
+                "tracker export (Jira, GitHub issues, Azure Boards or a table of status "
+                "changes) in the Data sources panel to bind this stage to its statuses.")
+        else:
+            n_items = int(self.previewer.prepared.items.view.changes.shape[0]) \
+                if self.previewer is not None and self.previewer.prepared.items is not None \
+                else 0
+            self.status_heading.setText(
+                f"<b>Tracker statuses of {stage.name}</b> — {len(found)} statuses found in "
+                f"the work items ({fmt.count(n_items, 'items')} measured); time in a bound "
+                "status is the stage's wait or work.")
+        t = self.status_table
+        t.blockSignals(True)
+        t.setRowCount(0)
+        for status, category, n, seconds, default in rows:
+            r = t.rowCount()
+            t.insertRow(r)
+            check = QTableWidgetItem()
+            check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+            b = bound.get(_norm_status(status))
+            check.setCheckState(Qt.CheckState.Checked if b is not None
+                                else Qt.CheckState.Unchecked)
+            check.setData(Qt.ItemDataRole.UserRole, status)
+            owner = self._owner_of(status, sid)
+            if owner is not None and b is None:
+                check.setFlags(Qt.ItemFlag.ItemIsUserCheckable)  # shown, not enabled
+                check.setToolTip(f"Bound to {owner}: a status belongs to one stage")
+            t.setItem(r, 0, check)
+            name = QTableWidgetItem(status + (f"  (on {owner})" if owner and b is None
+                                              else ""))
+            name.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            t.setItem(r, 1, name)
+            for c, text in ((2, CATEGORY_TEXT.get(category, category or "not in the data")),
+                            (3, fmt.count(n)), (4, fmt.duration(seconds, self.day)
+                                                if seconds else fmt.DASH)):
+                it = QTableWidgetItem(text)
+                it.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                if c in (3, 4):
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                        | Qt.AlignmentFlag.AlignVCenter)
+                t.setItem(r, c, it)
+            box = QComboBox()
+            box.addItem(f"default: {default} (from the category)", "")
+            box.addItem("wait", "wait")
+            box.addItem("work (active)", "active")
+            box.setCurrentIndex(max(box.findData(b.kind.value if b is not None and b.kind
+                                                 else ""), 0))
+            box.setProperty("status", status)
+            box.setEnabled(b is not None)
+            box.currentIndexChanged.connect(lambda _i, bx=box: self._status_kind_changed(bx))
+            t.setCellWidget(r, 5, box)
+        t.blockSignals(False)
+        t.setVisible(bool(rows))
+
+    def statuses(self, stage_id: str | None = None) -> list[StatusBinding]:
+        sid = stage_id or self.current_stage_id()
+        return list(self.status_bindings.get(sid, [])) if sid else []
+
+    def set_status_bound(self, status: str, bound: bool, kind: SegmentKind | None = None,
+                         stage_id: str | None = None) -> None:
+        """Bind (or unbind) a tracker status to a stage in the working copy."""
+        sid = stage_id or self.current_stage_id()
+        if sid is None:
+            return
+        key = _norm_status(status)
+        rest = [b for b in self.status_bindings[sid] if _norm_status(b.status) != key]
+        self.status_bindings[sid] = [*rest, StatusBinding(status, kind)] if bound else rest
+        if sid == self.current_stage_id():
+            self._show_stage()
+
+    def _status_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() != 0:
+            return
+        status = str(item.data(Qt.ItemDataRole.UserRole))
+        self.set_status_bound(status, item.checkState() == Qt.CheckState.Checked)
+
+    def _status_kind_changed(self, box: QComboBox) -> None:
+        sid = self.current_stage_id()
+        if sid is None:
+            return
+        status = str(box.property("status"))
+        kind = str(box.currentData() or "")
+        key = _norm_status(status)
+        self.status_bindings[sid] = [
+            StatusBinding(b.status, SegmentKind(kind) if kind else None)
+            if _norm_status(b.status) == key else b for b in self.status_bindings[sid]]
         self._update_preview()
 
     def _combo(self, items: list[tuple[str, str]], current: str, tips: dict[str, str]
@@ -466,7 +637,7 @@ class BindingsDialog(QDialog):
         """What the working copy of a stage gives on the measurement (None: not measured)."""
         if self.previewer is None:
             return None
-        return self.previewer.preview(self.segments(stage_id))
+        return self.previewer.preview(self.segments(stage_id), self.statuses(stage_id))
 
     def _noun(self) -> str:
         return self.previewer.noun if self.previewer is not None else "changes"
@@ -492,7 +663,7 @@ class BindingsDialog(QDialog):
                 label.setText(stats_text(pv.segments[r], self.day, self._noun()))
         if problem:
             self.stage_total.setText(f"<span style='color:#c62828'>{problem}</span>")
-        elif not segs:
+        elif not segs and not self.statuses():
             self.stage_total.setText("Unbound: this stage shows no measurement on the map.")
         elif pv is None:
             self.stage_total.setText("On the map: measured once data sources are added.")
@@ -504,10 +675,22 @@ class BindingsDialog(QDialog):
         ok.setEnabled(not any(self._problem(s) for s in self.bindings.values()))
 
     # -- applying ------------------------------------------------------------------------------------
-    def changed_stages(self) -> dict[str, list[Segment]]:
-        """Stage id → new segments, for the stages whose binding differs from the map's."""
-        return {sid: segs for sid, segs in self.bindings.items()
-                if self.map.has_stage(sid) and segs != list(self.map.stage(sid).segments)}
+    def changed_stages(self) -> dict[str, dict[str, Any]]:
+        """Stage id → the fields (``segments``, ``statuses``) whose binding differs from the
+        map's."""
+        out: dict[str, dict[str, Any]] = {}
+        for sid, segs in self.bindings.items():
+            if not self.map.has_stage(sid):
+                continue
+            stage = self.map.stage(sid)
+            fields: dict[str, Any] = {}
+            if segs != list(stage.segments):
+                fields["segments"] = segs
+            if self.status_bindings.get(sid, []) != list(stage.statuses):
+                fields["statuses"] = list(self.status_bindings.get(sid, []))
+            if fields:
+                out[sid] = fields
+        return out
 
     def apply(self) -> int:
         """Push the changes as one undo step; returns the number of stages changed."""
@@ -517,8 +700,8 @@ class BindingsDialog(QDialog):
         self.undo_stack.beginMacro("Bind stages to data" if len(changed) > 1 else
                                    f"Bind {self.map.stage(next(iter(changed))).name} to data")
         try:
-            for sid, segs in changed.items():
-                self.undo_stack.push(SetStageFieldsCommand(self.map, sid, {"segments": segs}))
+            for sid, fields in changed.items():
+                self.undo_stack.push(SetStageFieldsCommand(self.map, sid, fields))
         finally:
             self.undo_stack.endMacro()
         c = self.controller

@@ -75,7 +75,8 @@ from ..source_commands import (
 FAMILY_TO_KIND = {"ci": "ci", "prs": "prs", "reviews": "prs", "deployments": "deployments",
                   "incidents": "incidents"}
 KIND_TEXT = {"git": "git repository", "ci": "CI runs", "prs": "pull requests",
-             "deployments": "deployments", "incidents": "incidents"}
+             "deployments": "deployments", "incidents": "incidents",
+             "items": "work items"}
 EXPORT_FILTER = "Exports (*.json *.jsonl *.ndjson *.csv);;All files (*)"
 Index = QModelIndex | QPersistentModelIndex
 
