@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
         self._build_measured_actions()
         A = self.actions_by_name
         for n in ("add_repository", "add_files", "edit_source", None, "measurement_settings",
-                  None, "reingest", "cancel_ingest"):
+                  "item_journey", None, "reingest", "cancel_ingest"):
             if n is None:
                 self.data_menu.insertSeparator(self._data_menu_end)
             else:
@@ -414,6 +414,9 @@ class MainWindow(QMainWindow):
             self.actions_by_name[n].setChecked(True)
         a("bind_stages", "&Bind stages to data…", self.edit_bindings, "Ctrl+B",
           tip="Which measured spans of a change each stage stands for")
+        a("item_journey", "Item &journey…", self.show_item_journey, "Ctrl+J",
+          tip="One work item across the stages: its tracker statuses, then its changes' "
+              "events (issue tracker exports loaded as data sources)")
         a("measurement_settings", "Measurement &settings…", self.edit_measurement_settings,
           tip="Production environments, release tags and deploy jobs: how deployments are "
               "recognised")
@@ -644,6 +647,16 @@ class MainWindow(QMainWindow):
             self._measure_on_complete = True  # complete() measures
             return
         self.sources.request_ingest(restart=True)
+
+    def show_item_journey(self, key: str | None = None) -> Any:
+        """Data ▸ Item journey…: one work item across the map (issue 18)."""
+        from .dialogs.journey import JourneyDialog
+
+        self.complete()
+        dlg = JourneyDialog(self.measure, self, key if isinstance(key, str) else None)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
 
     def edit_bindings(self, stage_id: str | None = None) -> BindingsDialog | None:
         """Map ▸ Bind stages to data… (opens on the selected stage)."""
