@@ -39,14 +39,21 @@ def flow_summary(flow: FlowSummary) -> str:
         ft += f" (p85 {fmt.value('flow.flow_time_p85_s', flow.flow_time_p85_s)})"
     load = flow.load_mean
     parts = [f"Velocity {bold('flow.velocity_per_week', flow.velocity_per_week)}", ft,
-             f"Load {bold('flow.load_mean', load)}" + (" open changes" if load is not None
+             f"Load {bold('flow.load_mean', load)}" + (f" open {flow.unit}" if load is not None
                                                        else ""),
              f"Efficiency {bold('flow.efficiency', flow.efficiency)}"]
     little = flow.littles_law
     if little is not None and little.predicted_load is not None and load is not None:
         parts.append(f"Little's law: {fmt.value('flow.load_mean', little.predicted_load)} "
                      f"predicted vs {fmt.value('flow.load_mean', load)} measured")
+    if flow.on_items:  # issue 18: say what the flow metrics counted
+        parts.insert(0, "<b>On work items</b>")
     return " · ".join(parts)
+
+
+#: what the flow time runs between, per unit of flow (docs/metrics.md §5, §17)
+FLOW_TIME_SPAN = {"changes": "first commit to production",
+                  "items": "created to delivered"}
 
 
 class FlowPanel(QWidget):
@@ -61,6 +68,8 @@ class FlowPanel(QWidget):
         self.summary.setObjectName("flowSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        #: what the flow metrics count: changes, or work items when loaded (issue 18)
+        self.unit = "changes"
 
         self.velocity = TimeChart("Velocity — changes finished per week", "count",
                                   y_label="Changes finished")
@@ -139,8 +148,22 @@ class FlowPanel(QWidget):
         self.summary.setText("")
         self.banner.clear()
 
+    def set_unit(self, unit: str) -> None:
+        """Title the charts for the unit of flow (``changes`` or ``items``)."""
+        if unit == self.unit:
+            return
+        self.unit = unit
+        self.load.title = f"Load — open {unit} (WIP), daily"
+        self.flow_time.title = f"Flow time — {FLOW_TIME_SPAN.get(unit, '')}"
+        self.distribution.title = f"Distribution — share of finished {unit} by kind"
+        self.velocity.title = self.velocity.title.replace(
+            "changes" if unit == "items" else "items", unit)
+        for c in (self.load, self.flow_time, self.distribution, self.velocity):
+            c.apply_theme(c.theme)
+
     def set_result(self, result: AnalysisResult) -> None:
         """The window's flow metrics and the mean-load level over the window."""
+        self.set_unit(result.flow.unit)
         self.summary.setText(flow_summary(result.flow))
         self.banner.set_result(result)
         w = window_seconds(result)
@@ -155,7 +178,7 @@ class FlowPanel(QWidget):
         """Per-period series over the measured span (and the daily load)."""
         axis = axis or period_axis(context)
         noun = PERIOD_NOUN.get(axis.period, "week")
-        self.velocity.title = f"Velocity — changes finished per {noun}"
+        self.velocity.title = f"Velocity — {self.unit} finished per {noun}"
         self.velocity.apply_theme(self.velocity.theme)
         fbp: pd.DataFrame = getattr(context, "flow_by_period", pd.DataFrame())
         n = len(axis)
