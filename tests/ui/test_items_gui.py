@@ -225,3 +225,17 @@ def test_sample_map_measures_upstream_stages_and_the_journey(qtbot: Any, demo_vs
     d.wiring.wait()
     dock.widget().grab().save(str(ARTIFACTS / "items_flow_dashboard.png"))
     dock.setFloating(False)
+
+
+def test_add_tracker_files_reads_a_github_issues_list_as_work_items(window: Any) -> None:
+    """Data ▸ Add tracker files… (the function the guided set-up can call): the GitHub issues
+    list is work items there, while Add files… reads it as incidents (its default family)."""
+    issues = Path(__file__).parent.parent / "fixtures" / "formats" / "trackers" / \
+        "github_issues.devlake.json"
+    added = window.sources.add_tracker_files([str(issues)])
+    assert [(s.kind, s.format) for s in added] == [("items", "github_issues_items")]
+    window.undo_stack.undo()
+    assert window.project.sources == []
+    assert [(s.kind, s.format) for s in window.sources.add_files([str(issues)])] == \
+        [("incidents", "github_issues")]
+    assert window.actions_by_name["add_tracker_files"].isEnabled()

@@ -274,8 +274,8 @@ class MainWindow(QMainWindow):
         self.overlay = MeasuredOverlay(self, self.measure)
         self._build_measured_actions()
         A = self.actions_by_name
-        for n in ("add_repository", "add_files", "edit_source", None, "measurement_settings",
-                  "item_journey", None, "reingest", "cancel_ingest"):
+        for n in ("add_repository", "add_files", "add_tracker_files", "edit_source", None,
+                  "measurement_settings", "item_journey", None, "reingest", "cancel_ingest"):
             if n is None:
                 self.data_menu.insertSeparator(self._data_menu_end)
             else:
@@ -421,6 +421,7 @@ class MainWindow(QMainWindow):
           tip="Production environments, release tags and deploy jobs: how deployments are "
               "recognised")
         for act in (self.sources.add_repository_action, self.sources.add_files_action,
+                    self.sources.add_tracker_files_action,
                     self.sources.edit_action, self.sources.reingest_action,
                     self.sources.cancel_action):
             self.addAction(act)  # Ctrl+R works wherever the focus is

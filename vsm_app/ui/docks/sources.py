@@ -126,10 +126,11 @@ def repository_branches(path: str) -> list[str]:
     return list_branches(path)
 
 
-def detect_file(path: str) -> tuple[FormatInfo | None, str]:
-    """The format of an export file, or (None, why it cannot be read)."""
+def detect_file(path: str, family: str = "auto") -> tuple[FormatInfo | None, str]:
+    """The format of an export file, or (None, why it cannot be read); ``family`` restricts
+    the candidates (``items``: read a GitHub issues list as work items, not incidents)."""
     try:
-        return detect(path), ""
+        return detect(path, family), ""
     except ImportProblem as e:
         return None, str(e)
     except OSError as e:
@@ -575,6 +576,10 @@ class SourcesDock(QDockWidget):
         self.add_files_action = action(
             "add_files", "Add files…", self.choose_files,
             "Add CI, pull request, deployment or incident exports (format detected)")
+        self.add_tracker_files_action = action(
+            "add_tracker_files", "Add tracker files…", self.choose_tracker_files,
+            "Add work items from an issue tracker: Jira, GitHub issues, Azure Boards or a "
+            "table of status changes (format detected)")
         self.remove_action = action("remove_source", "Remove", self.remove_selected,
                                     "Remove the selected sources")
         self.edit_action = action("edit_source", "Settings…", self.edit_source,
@@ -650,7 +655,8 @@ class SourcesDock(QDockWidget):
 
     def _update_actions(self, *_args: Any) -> None:
         has_project = self.project is not None
-        for a in (self.add_repository_action, self.add_files_action):
+        for a in (self.add_repository_action, self.add_files_action,
+                  self.add_tracker_files_action):
             a.setEnabled(has_project)
         rows = self.selected_rows()
         self.remove_action.setEnabled(bool(rows))
@@ -696,7 +702,17 @@ class SourcesDock(QDockWidget):
         self._push([AddSourceCommand(self.project, src)], "Add repository")
         return src
 
-    def add_files(self, paths: Iterable[str]) -> list[DataSource]:
+    def add_tracker_files(self, paths: Iterable[str]) -> list[DataSource]:
+        """Add issue-tracker exports as work items (issue 18): like :meth:`add_files`, the
+        format recognised from the content among the tracker formats only (so a GitHub
+        issues list is read as work items, not as incidents); one undo step."""
+        return self.add_files(paths, family="items")
+
+    def choose_tracker_files(self) -> list[DataSource]:
+        paths = ask_export_files(self)
+        return self.add_tracker_files(paths) if paths else []
+
+    def add_files(self, paths: Iterable[str], family: str = "auto") -> list[DataSource]:
         """Add export files, each format detected from its content; unreadable ones are
         listed in one message (with the supported formats) and not added."""
         if self.project is None:
@@ -712,7 +728,7 @@ class SourcesDock(QDockWidget):
             if self._has_path(path) or any(_norm(s.path) == _norm(path) for s in added):
                 problems.append(f"{Path(path).name}: already a data source of this project")
                 continue
-            info, why = detect_file(path)
+            info, why = detect_file(path, family)
             if info is None:
                 unrecognised = unrecognised or "unrecognised format" in why
                 problems.append(why)
