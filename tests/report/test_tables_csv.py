@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.report.demo_data import demo_measurement
-from vsm_app.report.tables import CHANGE_COLUMNS, TABLE_FILES
+from vsm_app.report.tables import CHANGE_COLUMNS, ITEM_TABLE_FILES, TABLE_FILES
 from vsm_app.report.target import ExportTargetError
 from vsm_app.services.tables import write_table_csv, write_tables
 
@@ -25,7 +25,8 @@ def test_write_tables(tmp_path: Path) -> None:
     m = demo_measurement()
     seen: list[float] = []
     paths = write_tables(m, tmp_path, prefix="demo-", progress=lambda f, _t: seen.append(f))
-    assert [p.name for p in paths] == [f"demo-{n}" for n in TABLE_FILES]
+    # the demo has work items (issue 18): their two tables follow
+    assert [p.name for p in paths] == [f"demo-{n}" for n in (*TABLE_FILES, *ITEM_TABLE_FILES)]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     assert seen[-1] == 1.0
 
@@ -64,3 +65,20 @@ def test_tables_refuse_bad_targets(tmp_path: Path) -> None:
         write_table_csv(frame, tmp_path / "p.vsm")
     with pytest.raises(ExportTargetError, match="does not exist"):
         write_tables(demo_measurement(), tmp_path / "missing")
+
+
+def test_item_tables_leave_titles_out_unless_asked(tmp_path: Path) -> None:
+    """Issue 18, item 7: items.csv has no title column by default; the explicit option adds
+    it, with the titles the tracker export gave."""
+    m = demo_measurement()
+    (tmp_path / "a").mkdir()
+    write_tables(m, tmp_path / "a")
+    plain = _rows(tmp_path / "a" / "items.csv")
+    assert "title" not in plain[0] and len(plain) == len(m.prepared.items.items)
+    (tmp_path / "b").mkdir()
+    write_tables(m, tmp_path / "b", include_titles=True)
+    titled = _rows(tmp_path / "b" / "items.csv")
+    titles = dict(zip(m.tables.items["item_id"].astype(str),
+                      m.tables.items["title"].fillna("").astype(str), strict=True))
+    assert all(r["title"] == titles[r["item_id"]] for r in titled)
+    assert any(r["title"] for r in titled)

@@ -32,6 +32,8 @@ import pandas as pd
 
 TABLE_FILES = ("changes.csv", "deployments.csv", "stage_statistics.csv",
                "metrics_per_period.csv", "stages_per_period.csv")
+#: written after :data:`TABLE_FILES` when work items are loaded (issue 18)
+ITEM_TABLE_FILES = ("items.csv", "item_status.csv")
 
 CHANGE_COLUMNS = ("change_id", "sha", "kind", "first_commit_at", "pr_opened_at",
                   "first_review_at", "approved_at", "merged_at", "deployed_at",
@@ -171,16 +173,23 @@ def stages_per_period_frame(result: Any) -> pd.DataFrame:
     return out.rename(columns={"period": "period_start"}).reset_index(drop=True)
 
 
-def table_frames(measurement: Any) -> dict[str, pd.DataFrame]:
-    """File name → frame, for every table of :data:`TABLE_FILES`."""
+def table_frames(measurement: Any, *, include_titles: bool = False) -> dict[str, pd.DataFrame]:
+    """File name → frame, for every table of :data:`TABLE_FILES`, then
+    :data:`ITEM_TABLE_FILES` when work items are loaded (the time in each status inside the
+    result's window; titles only with ``include_titles``)."""
     result = measurement.result
-    return {
+    out = {
         "changes.csv": changes_export_frame(measurement.tables.changes),
         "deployments.csv": deployments_frame(measurement.tables.deployments),
         "stage_statistics.csv": stage_statistics_frame(result),
         "metrics_per_period.csv": metrics_per_period_frame(result),
         "stages_per_period.csv": stages_per_period_frame(result),
     }
+    if getattr(getattr(measurement, "prepared", None), "items", None) is not None:
+        window = result.window_timestamps() if hasattr(result, "window_timestamps") else None
+        out["items.csv"] = items_frame(measurement, include_titles=include_titles)
+        out["item_status.csv"] = item_status_frame(measurement, *(window or (None, None)))
+    return out
 
 
 # -- work items (issue 18) ----------------------------------------------------------------------

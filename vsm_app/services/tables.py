@@ -82,7 +82,7 @@ def write_table_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *,
 
 
 def write_tables(measurement: Measurement, folder: str | os.PathLike[str], *,
-                 excel: bool = False, prefix: str = "",
+                 excel: bool = False, prefix: str = "", include_titles: bool = False,
                  project_path: str | os.PathLike[str] | None = None,
                  progress: Progress | None = None,
                  cancelled: IsCancelled | None = None) -> list[Path]:
@@ -92,7 +92,7 @@ def write_tables(measurement: Measurement, folder: str | os.PathLike[str], *,
     ``prefix`` is put before each file name (``demo-changes.csv``). Returns the paths written.
     All targets are checked before the first file is written.
     """
-    frames = table_frames(measurement)
+    frames = table_frames(measurement, include_titles=include_titles)
     targets = [check_target(Path(folder) / f"{prefix}{name}", {".csv"}, project_path)
                for name in frames]
     written = []

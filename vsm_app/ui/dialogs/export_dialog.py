@@ -115,6 +115,8 @@ class TablesExportOptions:
     excel: bool = False
     prefix: str = ""
     written: list[Path] = field(default_factory=list)
+    #: work items' titles in items.csv (left out by default; issue 18)
+    include_titles: bool = False
 
 
 # -- dialogs -------------------------------------------------------------------------------------
@@ -453,10 +455,12 @@ class ExportController(QObject):
                                                   str(_export_folder(self.window)))
         if not folder:
             return None
-        excel = messages_ask_excel(self.window)
-        if excel is None:
+        answer = messages_ask_tables(self.window)
+        if answer is None:
             return None
-        return TablesExportOptions(folder, excel, _safe_name(self.project.name) + "-")
+        excel, titles = answer
+        return TablesExportOptions(folder, excel, _safe_name(self.project.name) + "-",
+                                   include_titles=titles)
 
     # -- actions --------------------------------------------------------------------------------
     def export_map(self) -> None:
@@ -580,6 +584,7 @@ class ExportController(QObject):
             if measurement is None:
                 measurement, _why = measure_project(snap, project_path, progress, cancelled)
             return write_tables(measurement, opts.folder, excel=opts.excel, prefix=opts.prefix,
+                                include_titles=opts.include_titles,
                                 project_path=project_path, cancelled=cancelled)
 
         settings.set_value(settings.LAST_EXPORT_FOLDER, str(Path(opts.folder).resolve()))
@@ -648,6 +653,28 @@ def _sentence(message: str) -> str:
         return "An unexpected error stopped it."
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def messages_ask_tables(parent: QWidget | None) -> tuple[bool, bool] | None:
+    """Ask who opens the CSV files and whether work-item titles go in items.csv:
+    ``(excel, include_titles)``; None = cancel."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, "Export tables (CSV)",
+                      "Who will open the CSV files?", QMessageBox.StandardButton.NoButton,
+                      parent)
+    excel = box.addButton("A spreadsheet (Excel-friendly UTF-8 with BOM)",
+                          QMessageBox.ButtonRole.AcceptRole)
+    plain = box.addButton("A program or script (plain UTF-8)", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    titles = QCheckBox("Include work-item titles in items.csv (left out by default: titles "
+                       "can name customers or people)")
+    box.setCheckBox(titles)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is excel or clicked is plain:
+        return clicked is excel, titles.isChecked()
+    return None
 
 
 def messages_ask_excel(parent: QWidget | None) -> bool | None:
