@@ -25,24 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vsm_app.domain.finish import finish_times
 from vsm_app.domain.kinds import KINDS as CHANGE_KINDS
 
 from .periods import DAY_S, NAT, NS_PER_DAY, ns_to_timestamps, span_s
-
-
-def finish_times(deployed_ns: np.ndarray, merged_ns: np.ndarray, repo: pd.Series
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Finish instant of each change and whether it comes from a deployment.
-
-    Per repository (missing repo = one repository): ``deployed_at`` if any change of the
-    repository has one, else ``merged_at``.
-    """
-    has_dep = pd.Series(deployed_ns != NAT, index=repo.index)
-    repo_key = repo.astype("string").fillna("\x00")
-    repo_has = has_dep.groupby(repo_key.to_numpy()).transform("any").to_numpy(dtype=bool) \
-        if len(repo) else np.zeros(0, dtype=bool)
-    finish = np.where(repo_has, deployed_ns, merged_ns)
-    return finish, repo_has
 
 
 def flow_times(start_ns: np.ndarray, finish_ns: np.ndarray, excluded: np.ndarray

@@ -8,29 +8,19 @@ instant it starts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 
+# the instants' helpers live in the domain: ingest needs them too (one definition)
+from vsm_app.domain.finish import NAT, to_ns  # noqa: F401  (re-exported)
+
 PERIODS: tuple[str, ...] = ("day", "week", "month")
-NAT: int = int(np.iinfo(np.int64).min)
 NS_PER_S: int = 1_000_000_000
 NS_PER_DAY: int = 86_400 * NS_PER_S
 DAY_S: float = 86_400.0
 WEEK_S: float = 7 * DAY_S
 #: the average Gregorian month (365.25 / 12 days), used for "once per month" and "1 month"
 MONTH_S: float = 365.25 / 12 * DAY_S
-
-
-def to_ns(values: pd.Series | pd.Index | Iterable[object]) -> np.ndarray:
-    """UTC nanoseconds (``int64``) of timestamps; missing → :data:`NAT`.
-
-    Naive timestamps are taken as UTC; any resolution (``s``, ``us``, ``ns``) is accepted.
-    """
-    idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(values) if not isinstance(
-        values, pd.Series | pd.Index) else values, utc=True))
-    return np.asarray(idx.as_unit("ns").asi8, dtype=np.int64).copy()
 
 
 def ns_to_timestamps(ns: np.ndarray) -> pd.DatetimeIndex:

@@ -213,8 +213,7 @@ def link_items(out: Tables, data: TrackerData, prs: pd.DataFrame, pr_change: pd.
 
 def _delivered(items: pd.DataFrame, links: pd.DataFrame, changes: pd.DataFrame) -> pd.Series:
     """When each item was delivered (module docstring), NaT otherwise."""
-    from vsm_app.analysis.flow import finish_times
-    from vsm_app.analysis.periods import NAT, to_ns
+    from vsm_app.domain.finish import NAT, finish_times, to_ns
 
     out = pd.Series(pd.NaT, index=items.index, dtype="datetime64[ns, UTC]")
     if links.empty or changes.empty:
