@@ -139,9 +139,9 @@ def _parse_csv(reader: CsvRecords, path: str, options: ImportOptions) -> Parsed:
     import pandas as pd
 
     from vsm_app.ingest.detect import header_names
-    from vsm_app.ingest.errors import Cancelled
     from vsm_app.ingest.jsonload import Columns, normalise_header
     from vsm_app.ingest.trackers.raw import SCHEMAS, empty_raw
+    from vsm_app.work import Cancelled
 
     names = header_names(reader, STATUS_COLUMNS)
     _require(names, path, True)
