@@ -149,14 +149,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _check_item_outputs(args: argparse.Namespace, read_files: list[str]) -> dict[str, Any]:
     """``--export-items`` and ``--export-item-status`` are checked before measuring (the
     rules of every export: never a project, never a file the command reads)."""
-    from ..report.target import ExportTargetError
-    from ..services.tables import check_csv_target
-
     out: dict[str, Any] = {}
     for flag, value in (("--export-items", args.export_items),
                         ("--export-item-status", args.export_item_status)):
         if value is None:
             continue
+        # the write checks' modules only when a file is to be written (CLI start-up)
+        from ..report.target import ExportTargetError
+        from ..services.tables import check_csv_target
+
         try:
             out[flag] = check_csv_target(value, args.project, read_files)
         except ExportTargetError as e:
