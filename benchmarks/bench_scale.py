@@ -110,7 +110,7 @@ from vsm_app.scale.manifest import load_manifest
 from vsm_app.scale.portfolio import summarize
 from vsm_app.scale.worker import _peak_rss_mb
 out = Path(sys.argv[2])
-statuses = json.loads((out / "status.json").read_text())["repositories"]
+statuses = json.loads(Path(sys.argv[4]).read_text())
 client = None
 if sys.argv[3] == "cluster":  # the driver's own memory: the workers are other processes
     import logging
@@ -119,6 +119,9 @@ if sys.argv[3] == "cluster":  # the driver's own memory: the workers are other p
                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
                            silence_logs=logging.CRITICAL)
     client = Client(cluster)
+# the libraries the phase loads count once, not per change: the baseline is taken after them
+import numpy, pandas, pyarrow.parquet  # noqa
+import vsm_app.analysis.combine, vsm_app.analysis.groups, vsm_app.scale.organisation  # noqa
 before = _peak_rss_mb()
 t0 = time.perf_counter()
 summary = summarize(load_manifest(sys.argv[1]), out, statuses, client=client)
@@ -128,18 +131,45 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "before_mb": before,
 """
 
 
-def organisation(man: Path, out: Path, where: str = "driver") -> None:
+def organisation(man: Path, out: Path, where: str = "driver", repos: int | None = None
+                 ) -> dict:
     """The organisation phase alone, in a fresh process: its time and peak memory;
     ``where="cluster"``: prepared per repository on 2 local workers, joined in the driver
-    (scale/organisation.py), the driver's peak."""
-    r = subprocess.run([sys.executable, "-c", ORG, str(man), str(out), where], check=True,
-                       capture_output=True, text=True, cwd=ROOT)
+    (scale/organisation.py), the driver's peak. ``repos``: only the first so many
+    repositories (the groups keep their definitions)."""
+    # the statuses of the run that made the tables (summarize rewrites status.json)
+    kept = out.parent / f".{out.name}-status.json"
+    if not kept.is_file():
+        shutil.copyfile(out / "status.json", kept)
+    statuses = json.loads(kept.read_text())["repositories"]
+    n_repos = len(statuses) if repos is None else repos
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(statuses[:n_repos], f)
+    try:
+        r = subprocess.run([sys.executable, "-c", ORG, str(man), str(out), where, f.name],
+                           check=True, capture_output=True, text=True, cwd=ROOT)
+    finally:
+        os.unlink(f.name)
     d = json.loads(r.stdout.strip().splitlines()[-1])
     n = d["changes_total"]
     label = "in one process" if where == "driver" else "on 2 workers, driver's memory"
-    print(f"organisation phase alone ({label}): {d['seconds']:.1f} s, peak RSS "
-          f"{d['peak_mb']:.0f} MB ({d['before_mb']:.0f} MB after imports) for {n:,} changes: "
-          f"{(d['peak_mb'] - d['before_mb']) * 1024 / max(n, 1):.2f} KB per change", flush=True)
+    print(f"organisation phase alone ({label}, {n_repos} repositories): {d['seconds']:.1f} s, "
+          f"peak RSS {d['peak_mb']:.0f} MB ({d['before_mb']:.0f} MB after imports) for "
+          f"{n:,} changes: {(d['peak_mb'] - d['before_mb']) * 1024 / max(n, 1):.2f} KB per "
+          f"change", flush=True)
+    return d
+
+
+def marginal(man: Path, out: Path, where: str, n_repos: int) -> None:
+    """The organisation phase on half the repositories and on all: the peak's growth per
+    added change (what a projection to more repositories multiplies; fixed costs cancel)."""
+    half = organisation(man, out, where, max(n_repos // 2, 1))
+    full = organisation(man, out, where, n_repos)
+    dn = full["changes_total"] - half["changes_total"]
+    if dn > 0:
+        print(f"  marginal ({where}): {(full['peak_mb'] - half['peak_mb']) * 1024 / dn:.2f} KB "
+              f"of peak per added change; {(full['seconds'] - half['seconds']) / dn * 1e6:.0f} "
+              f"µs per added change", flush=True)
 
 
 def show(label: str, r: dict) -> None:
@@ -159,6 +189,9 @@ def main() -> int:
     ap.add_argument("--org-only", action="store_true",
                     help="one run to make the tables, then the organisation phase alone, "
                          "in one process and on the cluster")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="with --org-only: keep the analyze-many output here and re-use it "
+                         "when it is already there (the same tables for a before/after)")
     args = ap.parse_args()
     args.dest.mkdir(parents=True, exist_ok=True)
     repos = build(args.dest, args.repos)
@@ -166,9 +199,13 @@ def main() -> int:
     if args.org_only:
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
             t = Path(tmp)
-            show("--workers 2 (cold cache)", one_run(man, t / "out", 2, t / "home"))
-            organisation(man, t / "out", "driver")
-            organisation(man, t / "out", "cluster")
+            out = args.out or t / "out"
+            if (out / "status.json").is_file():
+                print(f"re-using the tables in {out}", flush=True)
+            else:
+                show("--workers 2 (cold cache)", one_run(man, out, 2, t / "home"))
+            marginal(man, out, "driver", len(repos))
+            marginal(man, out, "cluster", len(repos))
         return 0
     floor = raw_git_log(repos)
     print(f"naive floor: raw git log of {len(repos)} repositories, serial: {floor:.1f} s "
