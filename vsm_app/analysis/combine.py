@@ -29,6 +29,7 @@ from vsm_app.ingest.ancestry import natural_key
 
 from .dora import DoraPrepared
 from .engine import Prepared
+from .groups import GroupLinks
 from .periods import NAT
 from .stages import StageDurations
 
@@ -66,10 +67,39 @@ def join(pieces: Sequence[Prepared]) -> Prepared:
     by :func:`~vsm_app.analysis.engine.prepare` on one repository's tables with the same
     map and production environments.
     """
+    return _join(pieces)[0]
+
+
+def join_links(pieces: Sequence[Prepared], links: Sequence[GroupLinks]
+               ) -> tuple[Prepared, GroupLinks]:
+    """:func:`join`, and each piece's :class:`~vsm_app.analysis.groups.GroupLinks` (made on
+    that piece alone) moved to the joined rows: a change's row shifted by the changes of the
+    pieces before it, a deployment's row renumbered as :func:`join` orders the deployments.
+    The groups then select exactly the rows the union's own links would give."""
+    if len(links) != len(pieces):
+        raise ValueError("one GroupLinks per piece")
+    joined, dep_maps = _join(pieces)
+    change_dep: list[np.ndarray] = []
+    rows_of: dict[str, list[np.ndarray]] = {}
+    offset = 0
+    for p, ln, dep_map in zip(pieces, links, dep_maps, strict=True):
+        cd = np.asarray(ln.change_dep, dtype=np.int64)
+        change_dep.append(np.where(cd >= 0, dep_map[np.maximum(cd, 0)], -1)
+                          if len(dep_map) else np.full(len(cd), -1, dtype=np.int64))
+        for name, r in ln.rows.items():
+            rows_of.setdefault(name, []).append(np.asarray(r, dtype=np.int64) + offset)
+        offset += len(p.changes)
+    return joined, GroupLinks(
+        np.concatenate(change_dep) if change_dep else np.zeros(0, dtype=np.int64),
+        {name: np.concatenate(parts) for name, parts in rows_of.items()})
+
+
+def _join(pieces: Sequence[Prepared]) -> tuple[Prepared, list[np.ndarray]]:
+    """:func:`join`, and per piece its deployments' rows in the joined deployments."""
     if not pieces:
         raise ValueError("nothing to join")
     if len(pieces) == 1:
-        return pieces[0]
+        return pieces[0], [np.arange(len(pieces[0].dora.deployments), dtype=np.int64)]
     first = pieces[0]
     dur = StageDurations(
         specs=first.durations.specs,
@@ -133,6 +163,8 @@ def join(pieces: Sequence[Prepared]) -> Prepared:
         quality=quality)
     extents = [p.extent for p in pieces if p.extent is not None]
     extent = (min(e[0] for e in extents), max(e[1] for e in extents)) if extents else None
+    bounds = [*offsets, total]
+    dep_maps = [new_pos[bounds[k]:bounds[k + 1]] for k in range(len(pieces))]
     return replace(
         first,
         changes=_concat([p.changes for p in pieces]),
@@ -141,7 +173,7 @@ def join(pieces: Sequence[Prepared]) -> Prepared:
         event_times=_frames([p.event_times for p in pieces], NAT, np.int64),
         sources=tuple(s for p in pieces for s in p.sources),
         warnings=[w for p in pieces for w in p.warnings],
-        ingest_quality=_sum_quality([p.ingest_quality for p in pieces]))
+        ingest_quality=_sum_quality([p.ingest_quality for p in pieces])), dep_maps
 
 
 def _recoveries(parts: list[pd.DataFrame]) -> pd.DataFrame:

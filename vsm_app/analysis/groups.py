@@ -104,23 +104,37 @@ def _keys(repo: Any, key: Any) -> np.ndarray:
 
 
 @dataclass
-class _Index:
-    """Row positions shared by every group: each change's row and its deployment's row."""
+class GroupLinks:
+    """Integer positions every group is selected by, instead of string keys.
 
-    change_rows: pd.Index  #: (repo, change_id) key → row of prepared.changes
-    change_dep: np.ndarray  #: per change: row of its deployment in prepared.dora.deployments
-    dep_repo: pd.Series
-    dep_env: pd.Series
+    ``change_dep``: per row of ``prepared.changes``, the row of its deployment in
+    ``prepared.dora.deployments`` (-1: none); ``rows``: per group name, the rows of
+    ``prepared.changes`` that belong to it. Made from the tables' keys once
+    (:meth:`of`); the organisation phase of ``analyze-many`` makes them per repository on a
+    worker and shifts them into the joined preparation
+    (:func:`vsm_app.analysis.combine.join_links`), so the driver never holds a key string.
+    """
+
+    change_dep: np.ndarray
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, prepared: Prepared, changes: pd.DataFrame) -> _Index:
+    def of(cls, prepared: Prepared, changes: pd.DataFrame, member: pd.DataFrame) -> GroupLinks:
+        """From the canonical changes table ``prepared`` was made from (rows aligned) and the
+        rows of :func:`memberships`: a change is found by (``repo``, ``change_id``), its
+        deployment by (``repo``, ``deployment_id``)."""
         ch = conform(changes, "changes")
         deps = prepared.dora.deployments
         dep_rows = pd.Index(_keys(deps["repo"], deps["deployment_id"]))
-        return cls(pd.Index(_keys(ch["repo"], ch["change_id"])),
-                   dep_rows.get_indexer(_keys(ch["repo"], ch["deployment_id"])),
-                   pd.Series(object_keys(deps["repo"])).fillna("\x00"),
-                   pd.Series(object_keys(deps["environment"])).fillna("\x00"))
+        change_dep = dep_rows.get_indexer(_keys(ch["repo"], ch["deployment_id"]))
+        del dep_rows
+        rows: dict[str, np.ndarray] = {}
+        if len(member):
+            change_rows = pd.Index(_keys(ch["repo"], ch["change_id"]))
+            for name, frame in member.groupby("group", sort=False):
+                r = change_rows.get_indexer(_keys(frame["repo"], frame["change_id"]))
+                rows[str(name)] = r[r >= 0].astype(np.int64)
+        return cls(np.asarray(change_dep, dtype=np.int64), rows)
 
 
 def _isin(values: Any, wanted: Any) -> np.ndarray:
@@ -129,32 +143,38 @@ def _isin(values: Any, wanted: Any) -> np.ndarray:
                       dtype=bool)
 
 
-def group_masks(prepared: Prepared, changes: pd.DataFrame, member: pd.DataFrame,
-                group: Group, index: _Index | None = None) -> tuple[np.ndarray, np.ndarray]:
+def group_masks(prepared: Prepared, links: GroupLinks, group: Group,
+                dep_keys: tuple[pd.Series, pd.Series] | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``prepared.changes`` in ``group`` and rows of its deployments that serve it.
 
-    ``changes`` is the canonical changes table ``prepared`` was made from (rows aligned);
-    ``member`` the rows of :func:`memberships` for this group.
-    """
-    ix = index if index is not None else _Index.build(prepared, changes)
-    n = len(ix.change_dep)
-    m = len(prepared.dora.deployments)
-    rows = ix.change_rows.get_indexer(_keys(member["repo"], member["change_id"]))
+    ``dep_keys``: each deployment's repository and environment (computed once for every
+    group by :func:`analyze_groups`)."""
+    deps = prepared.dora.deployments
+    dep_repo, dep_env = dep_keys if dep_keys is not None else _dep_keys(deps)
+    n = len(links.change_dep)
+    m = len(deps)
     cm = np.zeros(n, dtype=bool)
-    cm[rows[rows >= 0]] = True
+    cm[links.rows.get(group.name, np.zeros(0, dtype=np.int64))] = True
     if not group.by_files:
-        dm = _isin(ix.dep_repo, group.repositories) if group.repositories \
+        dm = _isin(dep_repo, group.repositories) if group.repositories \
             else np.ones(m, dtype=bool)
         return cm, dm
-    shipped = ix.change_dep >= 0
-    ships_group = np.bincount(ix.change_dep[cm & shipped], minlength=m)[:m] > 0
-    ships_any = np.bincount(ix.change_dep[shipped], minlength=m)[:m] > 0
+    change_dep = links.change_dep
+    shipped = change_dep >= 0
+    ships_group = np.bincount(change_dep[cm & shipped], minlength=m)[:m] > 0
+    ships_any = np.bincount(change_dep[shipped], minlength=m)[:m] > 0
     serves = pd.Series(np.where(ships_any, ships_group.astype(float), np.nan))
     # a deployment that ships no change serves the groups of the one before it (same
     # repository and environment): deployments are in time order
-    dm = serves.groupby([ix.dep_repo, ix.dep_env]).ffill().fillna(0.0).to_numpy() > 0 \
+    dm = serves.groupby([dep_repo, dep_env]).ffill().fillna(0.0).to_numpy() > 0 \
         if m else np.zeros(0, dtype=bool)
     return cm, dm
+
+
+def _dep_keys(deps: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    return (pd.Series(object_keys(deps["repo"])).fillna("\x00"),
+            pd.Series(object_keys(deps["environment"])).fillna("\x00"))
 
 
 def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndarray) -> Prepared:
@@ -214,11 +234,17 @@ class GroupsResult:
 
 def analyze_groups(tables: Tables, member: pd.DataFrame, groups: Sequence[Group],
                    vsm_map: ValueStreamMap | None, options: AnalysisOptions | None = None,
-                   prepared: Prepared | None = None) -> GroupsResult:
-    """The whole and every group (see module docstring)."""
+                   prepared: Prepared | None = None,
+                   links: GroupLinks | None = None) -> GroupsResult:
+    """The whole and every group (see module docstring).
+
+    ``links``: the groups' rows already as positions (:class:`GroupLinks`); then ``tables``
+    and ``member`` are not read (the organisation phase passes empty ones)."""
     opts = options or AnalysisOptions()
     prep = prepared if prepared is not None else \
         prepare(tables, vsm_map, opts.production_environments)
+    if links is None:
+        links = GroupLinks.of(prep, tables.changes, member)
     whole = analyze_window(prep, opts)
     out = GroupsResult(whole)
     if whole.window is not None:
@@ -227,12 +253,9 @@ def analyze_groups(tables: Tables, member: pd.DataFrame, groups: Sequence[Group]
                         until=pd.Timestamp(end, tz="UTC"))
     else:
         gopts = opts
-    by_group = {name: frame for name, frame in member.groupby("group", sort=False)} \
-        if len(member) else {}
-    empty = member.iloc[0:0]
-    index = _Index.build(prep, tables.changes)
+    dep_keys = _dep_keys(prep.dora.deployments)
     for g in groups:
-        cm, dm = group_masks(prep, tables.changes, by_group.get(g.name, empty), g, index)
+        cm, dm = group_masks(prep, links, g, dep_keys)
         out.groups.append(GroupResult(g, analyze_window(select(prep, cm, dm), gopts)))
     return out
 

@@ -6,11 +6,12 @@ the cluster, each repository's Parquet partition is read **by a worker** (only w
 metrics read: of ``commits`` the merge commits' sha and subject) and prepared there
 (:func:`vsm_app.analysis.engine.prepare`: per-change durations and stage times, per-
 deployment failures, restores and rework). The driver gathers the preparations — per-change
-and per-deployment arrays, 8 bytes a value — plus each change's ``repo``, ``change_id``,
-``deployment_id`` and the group memberships, joins them in manifest order
-(:func:`vsm_app.analysis.combine.join`: the one time order of deployments restored,
-positions renumbered) and computes the whole and every group with the same
-:func:`vsm_app.analysis.groups.analyze_groups` as the in-process path. The medians stay
+and per-deployment arrays, 8 bytes a value — plus, per repository, where each change's
+deployment is and which changes each group takes, as integer rows
+(:class:`vsm_app.analysis.groups.GroupLinks`: no key string reaches the driver), joins
+them in manifest order (:func:`vsm_app.analysis.combine.join_links`: the one time order of
+deployments restored, rows shifted and renumbered) and computes the whole and every group
+with the same :func:`vsm_app.analysis.groups.analyze_groups` as the in-process path. The medians stay
 exact (every duration reaches the driver, none is pre-aggregated) and the figures equal the
 in-process path's (tests/test_analyze_many.py).
 """
@@ -20,15 +21,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-#: the changes columns the driver needs to select each group's rows (analysis.groups)
-DRIVER_CHANGE_COLUMNS = ("repo", "change_id", "deployment_id")
-
 
 def prepare_partition(out: str, name: str, environments: tuple[str, ...]
-                      ) -> tuple[Any, Any, Any]:
-    """On a worker: one repository's tables → its preparation, the changes' keys and its
-    memberships (no table travels back)."""
+                      ) -> tuple[Any, Any]:
+    """On a worker: one repository's tables → its preparation and its groups' rows as
+    integer positions (analysis.groups.GroupLinks); no table and no key string travels
+    back."""
     from vsm_app.analysis.engine import prepare
+    from vsm_app.analysis.groups import GroupLinks
 
     from . import store
 
@@ -36,9 +36,7 @@ def prepare_partition(out: str, name: str, environments: tuple[str, ...]
     tables, member = store.read_repositories(folder, [name], lean=True)
     store.add_state(tables, folder, [name])
     prepared = prepare(tables, None, environments)
-    keys = tables.changes[[c for c in DRIVER_CHANGE_COLUMNS if c in tables.changes]] \
-        .reset_index(drop=True)
-    return prepared, keys, member
+    return prepared, GroupLinks.of(prepared, tables.changes, member)
 
 
 def analyze_on_cluster(client: Any, out: Path, names: list[str], groups: list[Any],
@@ -47,29 +45,29 @@ def analyze_on_cluster(client: Any, out: Path, names: list[str], groups: list[An
     workers (see module docstring); returns an analysis.groups.GroupsResult."""
     import pandas as pd
 
-    from vsm_app.analysis.combine import join
+    from vsm_app.analysis.combine import join_links
+    from vsm_app.analysis.engine import prepare
     from vsm_app.analysis.groups import analyze_groups
     from vsm_app.domain.tables import Tables
 
     envs = tuple(options.production_environments)
-    futures = [client.submit(prepare_partition, str(out), n, envs, pure=False) for n in names]
-    parts = client.gather(futures)
-    client.cancel(futures)  # the workers let go of their copies
-    tables = Tables()
-    if parts:
-        keys = [k for _, k, _ in parts if len(k)]
-        if keys:
-            tables.changes = pd.concat(keys, ignore_index=True)
-        members = [m for _, _, m in parts if len(m)]
-        member = pd.concat(members, ignore_index=True) if members else parts[0][2]
-        pieces = [p for p, _, _ in parts]
-        del parts, keys, members
-        prepared = join(pieces)
-        del pieces  # only the joined arrays stay while the groups are computed
-    else:
-        from vsm_app.analysis.engine import prepare
+    from dask.distributed import as_completed
 
-        member = pd.DataFrame({c: pd.Series(dtype="string")
-                               for c in ("repo", "change_id", "group")})
-        prepared = prepare(tables, None, envs)
-    return analyze_groups(tables, member, groups, None, options, prepared=prepared)
+    futures = {client.submit(prepare_partition, str(out), n, envs, pure=False): k
+               for k, n in enumerate(names)}
+    parts: list[Any] = [None] * len(names)
+    for fut, part in as_completed(futures, with_results=True):
+        parts[futures.pop(fut)] = part
+        fut.release()  # the worker lets go of its copy as soon as it is here
+    pieces = [p for p, _ in parts]
+    links = [ln for _, ln in parts]
+    del parts
+    member = pd.DataFrame({c: pd.Series(dtype="string") for c in ("repo", "change_id", "group")})
+    if pieces:
+        prepared, joined = join_links(pieces, links)
+        del pieces, links  # only the joined arrays stay while the groups are computed
+    else:
+        prepared = prepare(Tables(), None, envs)
+        joined = None
+    return analyze_groups(Tables(), member, groups, None, options, prepared=prepared,
+                          links=joined)
