@@ -18,6 +18,7 @@ in-process path's (tests/test_analyze_many.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ def prepare_partition(out: str, name: str, environments: tuple[str, ...]
     """On a worker: one repository's tables → its preparation and its groups' rows as
     integer positions (analysis.groups.GroupLinks); no table and no key string travels
     back."""
+    import pandas as pd
+
     from vsm_app.analysis.engine import prepare
     from vsm_app.analysis.groups import GroupLinks
 
@@ -36,7 +39,10 @@ def prepare_partition(out: str, name: str, environments: tuple[str, ...]
     tables, member = store.read_repositories(folder, [name], lean=True)
     store.add_state(tables, folder, [name])
     prepared = prepare(tables, None, environments)
-    return prepared, GroupLinks.of(prepared, tables.changes, member)
+    links = GroupLinks.of(prepared, tables.changes, member)
+    # the event matrix (88 bytes a change on the benchmark, a quarter of the preparation) is
+    # for the flow-analytics views only: no figure of the summary reads it
+    return replace(prepared, event_times=pd.DataFrame()), links
 
 
 def analyze_on_cluster(client: Any, out: Path, names: list[str], groups: list[Any],
