@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
@@ -225,6 +226,51 @@ def test_sample_map_measures_upstream_stages_and_the_journey(qtbot: Any, demo_vs
     d.wiring.wait()
     dock.widget().grab().save(str(ARTIFACTS / "items_flow_dashboard.png"))
     dock.setFloating(False)
+    # ... in its titles, legends and axes too: not a "changes" label left on a chart
+    panel = d.flow
+    assert _legend(panel.load) == ["Open items", "Mean in window"]
+    for chart in panel.charts():
+        words = " ".join([chart.title, _axis_label(chart), *_legend(chart)]).lower()
+        assert "change" not in words, (chart.title, words)
+
+
+def _legend(chart: Any) -> list[str]:
+    legend = getattr(chart, "legend", None)
+    return [label.text for _sample, label in legend.items] if legend is not None else []
+
+
+def _axis_label(chart: Any) -> str:
+    return str(chart.plotItem.getAxis("left").labelText)
+
+
+def test_flow_charts_name_the_unit_they_count(qtbot: Any, tmp_path: Path) -> None:
+    """Flow on items: the load chart's legend, axes, hover and CSV say items; back on changes
+    they say changes again (a project without tracker files)."""
+    from vsm_app.ui.charts.flow import FlowPanel
+
+    panel = FlowPanel()
+    qtbot.addWidget(panel)
+    assert _legend(panel.load)[0] == "Open changes"
+    panel.set_unit("items")
+    assert _legend(panel.load) == ["Open items", "Mean in window"]
+    assert _axis_label(panel.load) == "Open items"
+    assert _axis_label(panel.velocity) == "Items finished"
+    assert _axis_label(panel.distribution) == "Share of finished items"
+    assert not panel.load.plotItem.getAxis("left").label.isVisible()  # as before: title says it
+    assert panel.velocity.title == "Velocity — items finished per week"
+    # the hover reads one day's count: 3 open items on 2 Mar
+    day = pd.Timestamp("2025-03-02T12:00:00Z").timestamp()
+    panel.load.set_series("wip", np.array([day]), np.array([3.0]))
+    _, lines = panel.load.hover_lines(day, 3.0)
+    assert [text for *_xy, text in lines] == ["Open items: 3"]
+    # the chart's data export names the series by the unit
+    out = panel.load.export_data(tmp_path / "load.csv")
+    with out.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][2].startswith("Open items") and rows[1][0] == "Open items"
+    panel.set_unit("changes")
+    assert _legend(panel.load)[0] == "Open changes"
+    assert _axis_label(panel.velocity) == "Changes finished"
 
 
 def test_add_tracker_files_reads_a_github_issues_list_as_work_items(window: Any) -> None:

@@ -439,12 +439,22 @@ class Chart(pg.PlotWidget):
         self._fit_legend()
         return legend
 
+    def set_y_label(self, label: str) -> None:
+        """Rename the value axis (its label names the column of the chart's CSV export)."""
+        left = self.plotItem.getAxis("left")
+        left.setLabel(label, units=self._csv_units())
+        left.showLabel(False)  # setLabel shows it; the chart's title says it on screen
+
     def set_series_label(self, key: str, label: str) -> None:
-        """Rename a series (hover text and legend)."""
+        """Rename a series (hover text, legend and the series column of a CSV export)."""
         s = self.series[key]
         if s.label == label:
             return
         s.label = label
+        for it in s.items:
+            opts = getattr(it, "opts", None)
+            if isinstance(opts, dict) and "name" in opts:
+                opts["name"] = label
         legend = getattr(self, "legend", None)
         if legend is not None:
             for sample, lab in legend.items:

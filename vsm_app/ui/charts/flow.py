@@ -158,6 +158,13 @@ class FlowPanel(QWidget):
         self.distribution.title = f"Distribution — share of finished {unit} by kind"
         self.velocity.title = self.velocity.title.replace(
             "changes" if unit == "items" else "items", unit)
+        # the axes, legends and hover read the unit too, not only the titles
+        self.velocity.set_y_label(f"{unit.capitalize()} finished")
+        self.velocity.series["velocity"].noun = unit
+        self.load.set_y_label(f"Open {unit}")
+        self.load.set_series_label("wip", f"Open {unit}")
+        self.load.series["load_mean"].noun = unit
+        self.distribution.set_y_label(f"Share of finished {unit}")
         for c in (self.load, self.flow_time, self.distribution, self.velocity):
             c.apply_theme(c.theme)
 
