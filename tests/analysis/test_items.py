@@ -300,3 +300,30 @@ def test_items_export_columns_and_notes() -> None:
     t.items["title"] = ["Login", "Crash", "Epic"]
     assert items_export_frame(p.items, t, include_titles=True)["title"].tolist() == \
         ["Login", "Crash", "Epic"]
+
+
+def test_items_in_statuses_newest_first_latest_stay_ties_by_key() -> None:
+    """A stage's items: the latest stay of each item in any of the stage's statuses (names
+    compared trimmed and case-folded), newest entry first, equal entries by key."""
+    from vsm_app.analysis.journey import items_in_statuses
+    from vsm_app.domain.tables import Tables, conform
+
+    def ts(h: float) -> pd.Timestamp:
+        return pd.Timestamp("2025-03-01T00:00:00Z") + pd.Timedelta(hours=h)
+
+    stays = [("1", "Ready", ts(0), ts(5)), ("1", "In Dev", ts(5), ts(9)),
+             ("1", "ready ", ts(9), ts(12)),  # reopened: back in Ready, its latest stay
+             ("2", "Ready", ts(12), pd.NaT), ("3", "Analysis", ts(12), pd.NaT),
+             ("4", "In Dev", ts(1), pd.NaT)]
+    t = Tables(items=conform(pd.DataFrame({"item_id": ["1", "2", "3", "4"],
+                                           "key": ["P-1", "P-2", "P-3", "P-4"]}), "items"),
+               item_status=conform(pd.DataFrame(stays, columns=["item_id", "status",
+                                                                "entered_at", "left_at"]),
+                                   "item_status"))
+    out = items_in_statuses(t, ["Ready", "analysis"])
+    # P-2 and P-3 both entered at h12 (by key), then P-1's second stay in Ready at h9
+    assert list(out["key"]) == ["P-2", "P-3", "P-1"]
+    assert list(out["status"]) == ["Ready", "Analysis", "ready "]
+    assert list(out["entered_at"]) == [ts(12), ts(12), ts(9)]
+    assert out["left_at"].isna().tolist() == [True, True, False]
+    assert items_in_statuses(t, ["Done"]).empty

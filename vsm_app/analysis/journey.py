@@ -100,6 +100,35 @@ def find_items(tables: Tables, text: str, limit: int = 20) -> list[str]:
     return list(dict.fromkeys(exact + near))[:limit]
 
 
+def items_in_statuses(tables: Tables, statuses: Sequence[str]) -> pd.DataFrame:
+    """The items that were ever in one of ``statuses`` (a stage's bound statuses, compared as
+    :func:`~vsm_app.domain.items.norm_name`): one row per item with its *latest* stay there —
+    ``item_id, key, status, entered_at, left_at`` (NaT: still in it) — newest entry first,
+    ties by key. Empty when no item has been in them."""
+    cols = ["item_id", "key", "status", "entered_at", "left_at"]
+    st = tables.item_status
+    wanted = {norm_name(s) for s in statuses}
+    if st is None or st.empty or not wanted:
+        return pd.DataFrame(columns=cols)
+    names = st["status"].astype("string").fillna("")
+    norm = {n: norm_name(n) in wanted for n in names.unique()}  # few distinct statuses
+    sub = st.loc[names.map(norm).astype(bool), ["item_id", "status", "entered_at", "left_at"]]
+    if sub.empty:
+        return pd.DataFrame(columns=cols)
+    sub = sub.assign(item_id=sub["item_id"].astype(str))
+    latest = sub.sort_values("entered_at", kind="stable").drop_duplicates("item_id",
+                                                                        keep="last")
+    items = tables.items
+    keys = (pd.Series(items["key"].astype("string").to_numpy(),
+                      index=items["item_id"].astype(str).to_numpy())
+            if items is not None and not items.empty else pd.Series(dtype="string"))
+    keys = keys[~keys.index.duplicated()]
+    key = latest["item_id"].map(keys).astype("string").fillna(latest["item_id"])
+    out = latest.assign(key=key.astype(str))
+    out = out.sort_values(["entered_at", "key"], ascending=[False, True], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
 def _status_stages(specs: Sequence[StageSpec]) -> dict[str, tuple[str, StatusBinding]]:
     out: dict[str, tuple[str, StatusBinding]] = {}
     for sp in specs:

@@ -659,6 +659,20 @@ class MainWindow(QMainWindow):
         dlg.open()
         return dlg
 
+    def show_stage_items(self, stage_id: str) -> Any:
+        """A stage's "Items in this stage…": the items that were in its tracker statuses,
+        newest first, each opening its journey (issue 18)."""
+        from .dialogs.journey import JourneyDialog
+
+        self.complete()
+        ed = self.current_editor()
+        if ed is None or not ed.map.has_stage(stage_id):
+            return None
+        dlg = JourneyDialog(self.measure, self, stage=ed.map.stage(stage_id))
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
     def edit_bindings(self, stage_id: str | None = None) -> BindingsDialog | None:
         """Map ▸ Bind stages to data… (opens on the selected stage)."""
         from .dialogs.bindings import BindingsDialog
@@ -858,6 +872,7 @@ class MainWindow(QMainWindow):
         ed.status_message.connect(lambda t: self.statusBar().showMessage(t, 5000))
         ed.edit_element_requested.connect(self._edit_element)
         ed.bind_requested.connect(self.edit_bindings)
+        ed.items_requested.connect(self.show_stage_items)
         ed.view.zoom_changed.connect(self._on_zoom)
         ed.scene.metrics_changed.connect(lambda _m, ed=ed: self._on_metrics(ed))
 

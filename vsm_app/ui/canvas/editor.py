@@ -86,12 +86,16 @@ class MapEditor(QWidget):
         A kaizen burst or note was double-clicked: edit its text in the properties dock.
     bind_requested(str)
         "Bind to data…" on a stage's context menu: open the bindings dialog on that stage.
+    items_requested(str)
+        "Items in this stage…" on a stage's context menu: the work items that were in the
+        tracker statuses bound to it, each opening its journey.
     """
 
     selection_changed = Signal()
     status_message = Signal(str)
     edit_element_requested = Signal(str)
     bind_requested = Signal(str)
+    items_requested = Signal(str)
 
     def __init__(self, vsm_map: ValueStreamMap, undo_stack: QUndoStack,
                  colors: CanvasColors = LIGHT, parent: QWidget | None = None) -> None:
@@ -265,6 +269,11 @@ class MapEditor(QWidget):
                 menu.addAction("Rename", lambda: self.start_rename(sid))
                 menu.addAction("Add kaizen burst", lambda: self.add_kaizen(None, stage_id=sid))
                 menu.addAction("Bind to data…", lambda: self.bind_requested.emit(sid))
+                items = menu.addAction("Items in this stage…",
+                                       lambda: self.items_requested.emit(sid))
+                items.setObjectName("action.stage_items")
+                # only a stage bound to tracker statuses has items in it (issue 18)
+                items.setEnabled(bool(self.map.stage(sid).statuses))
             if item_kind(item) == "flow":
                 fid = getattr(item, "model_id", "")
                 for kind in FlowKind:

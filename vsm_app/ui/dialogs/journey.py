@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -19,17 +20,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from ...analysis.journey import Journey, find_items, item_journey
+from ...analysis.journey import Journey, find_items, item_journey, items_in_statuses
 from ...metrics import format as fmt
 
 #: row tints: a stay counted as waiting, as work, or not in any stage
 KIND_TINT = {"wait": "#fde7c8", "active": "#d6ecd2"}
+#: at most this many items listed for a stage (the newest; a 50,000-item tracker stays quick)
+STAGE_LIST_MAX = 1000
 
 
 class JourneyDialog(QDialog):
@@ -38,10 +42,14 @@ class JourneyDialog(QDialog):
     WHEN, UNTIL, STAGE, STEP, TIME, CHANGE = range(6)
 
     def __init__(self, controller: Any, parent: QWidget | None = None,
-                 key: str | None = None) -> None:
+                 key: str | None = None, stage: Any = None) -> None:
+        """``stage`` (a map :class:`~vsm_app.domain.model.Stage`): list the items that were in
+        the tracker statuses bound to it, newest first; double-click one for its journey."""
         super().__init__(parent)
         self.setObjectName("journeyDialog")
-        self.setWindowTitle("Item journey")
+        self.setWindowTitle("Item journey" if stage is None else f"Items in {stage.name}")
+        #: the item ids listed for the stage, in the order shown
+        self.stage_items: list[str] = []
         self.controller = controller
         self.journey: Journey | None = None
         self.key_edit = QLineEdit()
@@ -82,17 +90,90 @@ class JourneyDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        self.stage_table: QTableWidget | None = None
+        self.stage_note = QLabel()
+        self.stage_note.setObjectName("stageItemsNote")
+        self.stage_note.setWordWrap(True)
         lay.addWidget(self.summary)
-        lay.addWidget(self.table, 1)
+        if stage is not None:
+            split = QSplitter(Qt.Orientation.Horizontal)
+            left = QWidget()
+            left_lay = QVBoxLayout(left)
+            left_lay.setContentsMargins(0, 0, 0, 0)
+            left_lay.addWidget(self.stage_note)
+            self.stage_table = self._stage_list(stage)
+            left_lay.addWidget(self.stage_table, 1)
+            split.addWidget(left)
+            split.addWidget(self.table)
+            split.setStretchFactor(1, 2)
+            split.setSizes([440, 800])
+            lay.addWidget(split, 1)
+        else:
+            lay.addWidget(self.table, 1)
         lay.addWidget(note)
         lay.addWidget(buttons)
-        self.resize(900, 560)
+        self.resize(900 if stage is None else 1240, 560)
         if not keys:
             self.summary.setText("No work items loaded: add a tracker export in the Data "
                                  "sources panel (Data ▸ Add files…).")
         if key:
             self.key_edit.setText(key)
             self.show_entered()
+
+    def _stage_list(self, stage: Any) -> QTableWidget:
+        """The items that were in the stage's bound statuses: key, status, entered, left."""
+        table = QTableWidget(0, 4)
+        table.setObjectName("stageItems")
+        table.setHorizontalHeaderLabels(["Item", "Status", "Entered", "Left"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        h = table.horizontalHeader()
+        for c in range(4):
+            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        table.cellDoubleClicked.connect(self._open_listed)
+        table.cellActivated.connect(self._open_listed)  # Enter on a row
+        statuses = [b.status for b in getattr(stage, "statuses", [])]
+        data = self._data()
+        tables = getattr(data, "tables", None)
+        if not statuses:
+            self.stage_note.setText(f"{stage.name} is not bound to tracker statuses: its "
+                                    "items cannot be listed (Bind to data… binds statuses).")
+            return table
+        found = items_in_statuses(tables, statuses) if tables is not None else None
+        if found is None or found.empty:
+            self.stage_note.setText(f"No work item has been in {stage.name} "
+                                    f"({', '.join(statuses)}).")
+            return table
+        now = int(found["left_at"].isna().sum())
+        shown = found.head(STAGE_LIST_MAX)
+        text = (f"{fmt.count(len(found), 'items')} were in {stage.name} "
+                f"({', '.join(statuses)}), {fmt.count(now, 'items')} still there; newest "
+                "first. Double-click one for its journey.")
+        if len(shown) < len(found):
+            text += f" Showing the newest {fmt.count(len(shown), 'items')}."
+        self.stage_note.setText(text)
+        table.setRowCount(len(shown))
+        for r, row in enumerate(shown.itertuples(index=False)):
+            left = (fmt.date_time(row.left_at) if not pd.isna(row.left_at)
+                    else "still there")
+            for c, v in enumerate((str(row.key), str(row.status),
+                                   fmt.date_time(row.entered_at), left)):
+                it = QTableWidgetItem(v)
+                if c == 0:
+                    it.setData(Qt.ItemDataRole.UserRole, str(row.item_id))
+                table.setItem(r, c, it)
+        self.stage_items = [str(i) for i in shown["item_id"]]
+        return table
+
+    def _open_listed(self, row: int, _column: int = 0) -> None:
+        if 0 <= row < len(self.stage_items):
+            key = self.stage_table.item(row, 0).text() if self.stage_table is not None else ""
+            self.key_edit.setText(key)
+            if self.stage_table is not None:
+                self.stage_table.selectRow(row)
+            self.show_item(self.stage_items[row])
 
     def _data(self) -> Any:
         return getattr(self.controller, "data", None) if self.controller is not None else None
