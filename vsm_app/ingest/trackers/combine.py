@@ -104,8 +104,8 @@ def combine(parts: Sequence[Part], settings: ItemSettings | None = None) -> Trac
     categories = _categories(raw, records, transitions, settings, out)
     records = _created_from_first_change(records, transitions)
     # an item known only from changelog pages that hold no status change says nothing
-    bare = records["rank"].eq(PAGE_ONLY).fillna(False) & ~records["item_id"].isin(
-        set(transitions["item_id"].tolist()))
+    bare = records["rank"].eq(PAGE_ONLY).fillna(False) & ~_in_set(
+        records["item_id"], set(transitions["item_id"].tolist()))
     records = records[~bare].reset_index(drop=True)
     truncated = _truncation(raw, records, out)
     status = _stays(records, transitions, categories, out, truncated)
@@ -373,7 +373,7 @@ def _stays(records: pd.DataFrame, tr: pd.DataFrame, categories: dict[str, str],
                                     "entered": start[has], "left": at[fi][has]}))
         with_changes = set(item[fi].tolist())
     # items without any status change: in their current status
-    still = records[~records["item_id"].isin(with_changes) & records["status"].notna()]
+    still = records[~_in_set(records["item_id"], with_changes) & records["status"].notna()]
     if len(still):
         entered = _ns(still["status_since"].fillna(still["created_at"]))
         ok = entered != NAT
@@ -424,6 +424,13 @@ def _merge_repeats(s: pd.DataFrame) -> pd.DataFrame:
     last = np.r_[first[1:] - 1, len(s) - 1]
     return pd.DataFrame({"item_id": item[first], "status": status[first],
                          "entered": entered[first], "left": left[last]})
+
+
+def _in_set(values: pd.Series, members: set[Any]) -> np.ndarray:
+    """``values.isin(members)`` by hashing: pandas' arrow-string ``isin`` builds a pyarrow
+    scalar per member (~0.3 s for 50,000 item ids, whatever the length of ``values``)."""
+    return np.fromiter((v in members for v in values.to_numpy(dtype=object)), dtype=bool,
+                       count=len(values))
 
 
 def _objects(values: pd.Series) -> np.ndarray:
