@@ -227,7 +227,9 @@ def test_hover_shows_exact_values_with_units(app_window: Any, demo: dict[str, An
     assert week == r.periods.index[40]
     v = int(r.flow_by_period["velocity"].iloc[40])
     text = _hover(d, d.flow.velocity, mid, v / 2)
-    assert f"Finished: {v} changes" in text and f"Week {label}" in text
+    # the sample has a tracker export (issue 18): its velocity counts items, and says so
+    assert r.flow.unit == "items"
+    assert f"Finished: {v} items" in text and f"Week {label}" in text
 
 
 def test_selecting_a_stage_on_the_map_shows_its_trend(app_window: Any,
