@@ -85,3 +85,57 @@ def test_flow_properties_change_kind_in_one_command(window: Any) -> None:
     assert window.undo_stack.count() == count + 1
     window.undo_stack.undo()
     assert dock.flow_kind.currentData() == "push"
+
+
+def test_a_fitted_map_settles_at_every_size(qtbot: Any) -> None:
+    """While the view keeps the whole map fitted it shows no scroll bars: shown 'as needed' they
+    fought the fit (a bar appears, the narrower viewport refits smaller, the bar goes, it refits
+    larger ...), an endless resize loop at 100 % CPU at some sizes (sample map, 300×643)."""
+    import time
+    from importlib.resources import as_file, files
+
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QUndoStack
+
+    from vsm_app.storage.project_file import load_project
+    from vsm_app.ui.canvas.editor import MapEditor
+
+    with as_file(files("vsm_app.resources") / "sample" / "demo.vsm") as path:
+        project = load_project(path)
+    ed = MapEditor(project.maps[0], QUndoStack())
+    qtbot.addWidget(ed)
+    view = ed.view
+
+    class Count(QObject):
+        n = 0
+
+        def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+            if ev.type() == QEvent.Type.Resize:
+                self.n += 1
+            return False
+
+    counter = Count()
+    view.installEventFilter(counter)
+    ed.show()
+    view.fit_to_view()
+    off = Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert view.horizontalScrollBarPolicy() == off and view.verticalScrollBarPolicy() == off
+    restless = []
+    sizes = [(w, h) for w in range(250, 350, 23) for h in range(520, 700, 17)]
+    sizes += [(w, h) for w in (420, 640, 900) for h in (420, 620)]
+    for w, h in sizes:
+        ed.resize(w, h)
+        for _ in range(5):
+            QApplication.processEvents()
+        counter.n = 0
+        t = time.perf_counter()
+        while time.perf_counter() - t < 0.03:
+            QApplication.processEvents()
+        if counter.n > 1:
+            restless.append((w, h, counter.n))
+    assert restless == []
+    # zoomed by hand, the map is larger than the view: scroll bars as needed again
+    view.zoom_in()
+    assert view.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded
+    view.fit_to_view()
+    assert view.horizontalScrollBarPolicy() == off

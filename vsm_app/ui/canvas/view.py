@@ -55,6 +55,7 @@ class MapView(QGraphicsView):
         self._last_mouse = QPoint(-1, -1)
         #: keep the whole map in view as the window and its docks resize, until the user
         #: zooms by hand (fit to view turns it back on)
+        self._auto_fit = False
         self.auto_fit = True
 
     @property
@@ -62,6 +63,23 @@ class MapView(QGraphicsView):
         s = self.scene()
         assert isinstance(s, MapScene)
         return s
+
+    @property
+    def auto_fit(self) -> bool:
+        """Whether the view refits the whole map on every resize."""
+        return self._auto_fit
+
+    @auto_fit.setter
+    def auto_fit(self, on: bool) -> None:
+        # While the view refits itself it shows no scroll bars: the fitted map needs none, and
+        # scroll bars shown "as needed" would fight the fit for ever — the scene's margin makes
+        # a bar appear, the narrower viewport refits smaller, the bar goes, the viewport widens,
+        # it refits larger... (a resize loop at 100 % CPU at some window sizes).
+        self._auto_fit = bool(on)
+        policy = (Qt.ScrollBarPolicy.ScrollBarAlwaysOff if self._auto_fit
+                  else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setHorizontalScrollBarPolicy(policy)
+        self.setVerticalScrollBarPolicy(policy)
 
     # -- zoom ----------------------------------------------------------------------------------
     def zoom(self) -> float:
