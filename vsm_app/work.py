@@ -15,8 +15,10 @@ recognises :class:`Cancelled` by its class, the command line through
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 #: ``progress(fraction, message)``: fraction in 0..1, message for people
 Progress = Callable[[float, str], None]
@@ -78,3 +80,33 @@ class TaskState:
 
 
 __all__ = ["Cancelled", "IsCancelled", "Progress", "TaskState", "check", "report", "scaled"]
+
+
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a block builds millions of objects.
+
+    Decoding a large export allocates millions of containers that all live on; each
+    collection walks all of them again (decoding 50,000 Jira issues took ~9 s with the
+    collector and ~0.5 s without). Reference counting still frees everything as usual; only
+    the search for reference cycles waits until the outermost block ends (it is
+    thread-safe and nests: the app's worker and the GUI thread may both hold it).
+    """
+    global _gc_holders, _gc_was_enabled
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_was_enabled:
+                gc.enable()

@@ -127,6 +127,16 @@ class JsonRecords:
     def bytes_read(self) -> int:
         return self._bytes_read
 
+    @property
+    def progress(self) -> Progress | None:
+        """The progress callback given (for a parser that reads the file another way)."""
+        return self._progress
+
+    @property
+    def cancelled(self) -> IsCancelled | None:
+        """The cancellation poll given (for a parser that reads the file another way)."""
+        return self._cancelled
+
     def _here(self) -> int:
         """The current position as an offset in the whole text (survives compaction)."""
         return self._base + self._pos

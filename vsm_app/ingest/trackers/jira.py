@@ -193,7 +193,17 @@ class _Changelog:
 
 
 def parse_jira_issues(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
-    """Jira issues with their embedded changelog (search or board pages, one issue)."""
+    """Jira issues with their embedded changelog (search or board pages, one issue).
+
+    A well-formed export of the usual shapes is read by :mod:`~vsm_app.ingest.trackers.
+    jira_fast` (typed decoding, ~10x faster on a large export); anything else, and any file
+    with a value to report, by the streaming reader below, which names the line.
+    """
+    from vsm_app.ingest.trackers.jira_fast import fast_issues
+
+    fast = fast_issues(reader, path, options)
+    if fast is not None:
+        return fast
     c = Collector(reader, path, "jira_issues", {
         "records": {"created_at": "fields.created"},
         "transitions": {"at": "changelog.histories.created"}})
