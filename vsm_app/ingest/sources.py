@@ -52,7 +52,7 @@ from vsm_app.ingest.errors import ImportProblem
 from vsm_app.ingest.jsonload import CsvRecords, JsonRecords, frame_of
 from vsm_app.ingest.trackers.combine import TrackerData, combine
 from vsm_app.ingest.trackers.link import link_items
-from vsm_app.work import Cancelled, IsCancelled, Progress
+from vsm_app.work import Cancelled, IsCancelled, Progress, gc_paused
 
 #: per table, the frames read and the report of the file each came from
 Parts = dict[str, list[tuple[pd.DataFrame, SourceReport]]]
@@ -144,7 +144,13 @@ def import_files(files: list[tuple[str, str]], options: ImportOptions | None = N
     Cancelled
         When ``cancelled()`` returned True.
     """
-    options = options or ImportOptions()
+    # millions of short-lived records and values: no full collection pass meanwhile
+    with gc_paused():
+        return _import_files(files, options or ImportOptions(), progress, cancelled)
+
+
+def _import_files(files: list[tuple[str, str]], options: ImportOptions,
+                  progress: Progress | None, cancelled: IsCancelled | None) -> ImportResult:
     _check_options(options)
     n = max(len(files), 1)
     result = ImportResult()

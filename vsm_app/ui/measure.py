@@ -28,6 +28,7 @@ from ..services.measure import (  # noqa: F401 - MeasuredData is part of this in
     ingest_and_prepare,
     project_inputs,
 )
+from ..work import settle_heap
 from .workers import LatestTask, Task, WorkFn
 
 
@@ -153,6 +154,7 @@ class MeasurementController(QObject):
 
     def _on_ingested(self, data: MeasuredData) -> None:
         self.data = data
+        settle_heap()  # no full collection pass over the loaded data in a window change
         self.measured.emit(data)
         if self.vsm_map is not self._ingest_map:
             self._start_prepare()  # the map changed while the ingest ran: its bindings count
@@ -201,6 +203,7 @@ class MeasurementController(QObject):
         if data is not self.data:
             return  # a newer ingest replaced the data meanwhile
         data.prepared = prepared
+        settle_heap()
         self._start_window_task()
 
     def is_preparing(self) -> bool:

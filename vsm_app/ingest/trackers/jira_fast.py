@@ -20,6 +20,7 @@ line, which this path does not know. Both paths give the same tables
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -99,7 +100,7 @@ class _Top(_Issue, gc=False):
     """A top-level value: a page (its ``issues``), or an issue. The other record lists the
     streaming reader knows are declared so that a file using one is left to it."""
 
-    issues: list[_Issue] | None = None
+    issues: list[msgspec.Raw] | None = None  # decoded one by one (memory)
     values: Any = None
     value: Any = None
     data: Any = None
@@ -117,11 +118,13 @@ class _Top(_Issue, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_Top | list[_Top])
+_ISSUE = msgspec.json.Decoder(_Issue)
 
 
-def _issues(top: _Top | list[_Top]) -> list[_Issue] | None:
-    """The records in the streaming reader's order, or None for a shape left to it."""
-    out: list[_Issue] = []
+def _issues(top: _Top | list[_Top]) -> list[_Issue | msgspec.Raw] | None:
+    """The records in the streaming reader's order (a page's issues still encoded), or None
+    for a shape left to the streaming reader."""
+    out: list[_Issue | msgspec.Raw] = []
     for node in top if isinstance(top, list) else [top]:
         if node.other_list():
             return None
@@ -132,6 +135,12 @@ def _issues(top: _Top | list[_Top]) -> list[_Issue] | None:
         else:
             out.append(node)
     return out
+
+
+def _decoded(issues: list[_Issue | msgspec.Raw]) -> Iterator[_Issue]:
+    """Each issue decoded when its turn comes (only one issue's structs live at a time)."""
+    for rec in issues:
+        yield _ISSUE.decode(rec) if isinstance(rec, msgspec.Raw) else rec
 
 
 def _category(status: _Status) -> str | None:
@@ -209,7 +218,6 @@ def fast_issues(reader: JsonRecords, path: str, options: ImportOptions) -> Parse
             top = _DECODER.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             return None
-        del data
         issues = _issues(top)
         if issues is None:
             return None
@@ -220,9 +228,12 @@ def fast_issues(reader: JsonRecords, path: str, options: ImportOptions) -> Parse
         c = Collector(reader, path, "jira_issues", {
             "records": {"created_at": "fields.created"},
             "transitions": {"at": "changelog.histories.created"}})
-        c.skipped = _collect(c, issues, item_id)
+        try:
+            c.skipped = _collect(c, _decoded(issues), item_id)
+        except msgspec.ValidationError:
+            return None  # an issue with a field of an unexpected type
         records = len(issues)
-        del top, issues
+        del top, issues, data
         if cancelled is not None and cancelled():
             raise Cancelled()
         try:
@@ -244,7 +255,7 @@ def _names(values: list[Any]) -> list[Any]:
     return [clean[v] for v in values]
 
 
-def _collect(c: Collector, issues: list[_Issue], item_id: Any) -> int:
+def _collect(c: Collector, issues: Iterable[_Issue], item_id: Any) -> int:
     """The streaming parser's rules (jira.parse_jira_issues, jira._Changelog.add), column
     by column; rows are located by record number only (line 0). Returns the records skipped
     (issues without a key)."""
@@ -255,13 +266,16 @@ def _collect(c: Collector, issues: list[_Issue], item_id: Any) -> int:
     cat_cols: dict[str, list[Any]] = {"status": [], "status_id": [], "category": []}
     cat_nos: list[int] = []
     counted: list[Any] = []
-    # per status change: the change, its history entry, the entry's id and index, the item
-    t_change: list[_Change] = []
-    t_hist: list[_History] = []
+    # per status change: its raw values, its history entry's time, id and index, the item
+    t_to: list[Any] = []
+    t_from: list[Any] = []
+    t_to_id: list[Any] = []
+    t_from_id: list[Any] = []
+    t_at: list[Any] = []
     t_hid: list[str | None] = []
-    t_index: list[int] = []
-    t_item: list[str] = []
-    t_nos: list[int] = []
+    t_index: list[Any] = []
+    t_item: list[Any] = []
+    t_nos: list[Any] = []
     h_item: list[str] = []
     h_id: list[str] = []
     h_nos: list[int] = []
@@ -314,27 +328,27 @@ def _collect(c: Collector, issues: list[_Issue], item_id: Any) -> int:
                 continue
             for item in items:
                 if item.fieldId == "status" or item.field == "status":
-                    t_change.append(item)
-                    t_hist.append(h)
+                    t_to.append(item.toString)
+                    t_from.append(item.fromString)
+                    t_to_id.append(item.to)
+                    t_from_id.append(item.from_)
+                    t_at.append(h.created)
                     t_hid.append(hid)
                     t_index.append(index)
                     t_item.append(iid)
                     t_nos.append(record)
     # a change without a target status is no status change
-    to_status = _names([i.toString for i in t_change])
+    to_status = _names(t_to)
     keep = [k for k, v in enumerate(to_status) if v is not None]
     if len(keep) < len(to_status):
         to_status = [to_status[k] for k in keep]
-        t_change = [t_change[k] for k in keep]
-        t_hist = [t_hist[k] for k in keep]
-        t_hid = [t_hid[k] for k in keep]
-        t_index = [t_index[k] for k in keep]
-        t_item = [t_item[k] for k in keep]
-        t_nos = [t_nos[k] for k in keep]
+        t_from, t_to_id, t_from_id, t_at, t_hid, t_index, t_item, t_nos = (
+            [col[k] for k in keep] for col in (t_from, t_to_id, t_from_id, t_at, t_hid,
+                                                t_index, t_item, t_nos))
     t = {
-        "item_id": t_item, "at": [h.created for h in t_hist],
-        "from_status": _names([i.fromString for i in t_change]), "to_status": to_status,
-        "from_id": _names([i.from_ for i in t_change]), "to_id": _names([i.to for i in t_change]),
+        "item_id": t_item, "at": t_at,
+        "from_status": _names(t_from), "to_status": to_status,
+        "from_id": _names(t_from_id), "to_id": _names(t_to_id),
         "event_id": [f"jira-history:{hid}" if hid else None for hid in t_hid],
         "seq": [int(hid) if hid is not None and hid.isascii() and hid.isdigit()
                 and len(hid) <= 18 else index for hid, index in zip(t_hid, t_index,
