@@ -327,3 +327,36 @@ def test_items_in_statuses_newest_first_latest_stay_ties_by_key() -> None:
     assert list(out["entered_at"]) == [ts(12), ts(12), ts(9)]
     assert out["left_at"].isna().tolist() == [True, True, False]
     assert items_in_statuses(t, ["Done"]).empty
+
+
+def test_group_flow_is_on_the_groups_items() -> None:
+    """Issue 18 × 21: with items loaded a group's flow counts its own items — those linked to
+    its changes, or whose tracker names one of its repositories — never the whole's."""
+    from vsm_app.analysis.groups import analyze_groups, memberships
+    from vsm_app.domain.groups import make_group
+
+    t = data()
+    # c1 and c2 (A's changes) are in repository web, c0 in api; B names no repository
+    t.changes = t.changes.assign(repo=pd.array(["web", "web", "api"], dtype="string"))
+    groups = [make_group("web", repositories=["web"]), make_group("api", repositories=["api"])]
+    res = analyze_groups(t, memberships(t.changes, pd.DataFrame(), groups), groups, a_map(),
+                         WINDOW)
+    g = {gr.group.name: gr.result for gr in res.groups}
+    whole = res.whole.to_json()
+    assert whole["items"] == 2
+    web, api = g["web"].to_json(), g["api"].to_json()
+    # web: A only (linked to c1, c2): 96 h from creation to c2's deployment
+    assert web["flow"]["unit"] == "items" and web["items"] == 1
+    assert web["flow"]["flow_time_median_s"] == pytest.approx(96 * HOUR)
+    assert web["flow"]["distribution"]["feature"] == 1.0
+    # api: c0 carries no item's key, and B names no repository: no item
+    assert api["items"] == 0 and api["flow"]["flow_time_median_s"] is None
+    # DORA stays on the group's changes: api has c0 only
+    assert api["changes"] == 1 and web["changes"] == 2
+    # B's tracker names api (a GitHub issue's repository): then it is api's
+    t.items = t.items.assign(repo=pd.array([None, "api", None], dtype="string"))
+    res = analyze_groups(t, memberships(t.changes, pd.DataFrame(), groups), groups, a_map(),
+                         WINDOW)
+    api = next(gr.result for gr in res.groups if gr.group.name == "api").to_json()
+    assert api["items"] == 1
+    assert api["flow"]["flow_time_median_s"] == pytest.approx(47 * HOUR)

@@ -177,10 +177,40 @@ def _dep_keys(deps: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
             pd.Series(object_keys(deps["environment"])).fillna("\x00"))
 
 
-def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndarray) -> Prepared:
-    """The part of ``prepared`` a group sees (see module docstring); facts stay the whole's."""
+def group_units(prepared: Prepared, change_mask: np.ndarray, group: Group | None = None
+                ) -> np.ndarray | None:
+    """With work items loaded, which units of flow (items) belong to a group: an item linked
+    to at least one of the group's changes, or — for a group of whole repositories — whose
+    tracker names one of them (a GitHub issue's repository). None without items."""
+    ip = prepared.items
+    if ip is None:
+        return None
+    cm = np.asarray(change_mask, dtype=bool)
+    units = np.zeros(len(ip.unit_rows), dtype=bool)
+    if len(ip.link_units):
+        units[ip.link_units[cm[ip.link_changes]]] = True
+    if group is not None and group.repositories and not group.by_files \
+            and "repo" in ip.items:
+        repo = ip.items["repo"].to_numpy(dtype=object)[ip.unit_rows]
+        units |= _isin(repo, group.repositories)
+    return units
+
+
+def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndarray,
+           unit_mask: np.ndarray | None = None) -> Prepared:
+    """The part of ``prepared`` a group sees (see module docstring); facts stay the whole's.
+
+    With work items loaded the group's flow is on its items (``unit_mask``, by default
+    :func:`group_units` of its changes)."""
     cm = np.asarray(change_mask, dtype=bool)
     dm = np.asarray(deployment_mask, dtype=bool)
+    items = prepared.items
+    if items is not None and len(cm) == len(prepared.changes):
+        from .items import select_items
+
+        um = unit_mask if unit_mask is not None else group_units(prepared, cm)
+        assert um is not None
+        items = select_items(items, um)
 
     def rows(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.loc[cm].reset_index(drop=True) if len(frame) == len(cm) else frame
@@ -207,7 +237,7 @@ def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndar
         prepared, changes=rows(prepared.changes), durations=durations,
         dora=replace(dora, deployments=deps, recoveries=rec, incidents=inc, deploy_runs=runs),
         event_present=rows(prepared.event_present), event_times=rows(prepared.event_times),
-        sources=())
+        sources=(), items=items)
 
 
 @dataclass
@@ -256,7 +286,8 @@ def analyze_groups(tables: Tables, member: pd.DataFrame, groups: Sequence[Group]
     dep_keys = _dep_keys(prep.dora.deployments)
     for g in groups:
         cm, dm = group_masks(prep, links, g, dep_keys)
-        out.groups.append(GroupResult(g, analyze_window(select(prep, cm, dm), gopts)))
+        um = group_units(prep, cm, g)
+        out.groups.append(GroupResult(g, analyze_window(select(prep, cm, dm, um), gopts)))
     return out
 
 

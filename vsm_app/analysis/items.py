@@ -86,7 +86,7 @@ class ItemsPrepared:
 
     #: every item: item_id, key, kind, unit (bool), created_at, started_at, done_at,
     #: delivered_at, finish_at, flow_time_s, negative_flow, upper_bound, linked_changes
-    #: (tuple of change ids), no_start (bool)
+    #: (tuple of change ids), no_start (bool), repo (the tracker's, or None)
     items: pd.DataFrame
     #: rows of :attr:`items` that are units of flow, in order
     unit_rows: np.ndarray
@@ -189,6 +189,9 @@ def prepare_items(tables: Tables, specs: Sequence[StageSpec], changes_prepared: 
         "upper_bound": upper,
         "no_start": no_start,
         "linked_changes": linked,
+        # the repository the tracker names (GitHub issues): a group's items (groups.py)
+        "repo": (items["repo"].astype(object).where(items["repo"].notna(), None).to_numpy()
+                 if "repo" in items else np.full(n, None, dtype=object)),
     })
     unit_rows = np.flatnonzero(unit)
     categories = _categories(status)
@@ -636,6 +639,25 @@ __all__ = [
     "items_export_frame", "prepare_items", "stages_from_board", "statuses_found",
     "union_lengths",
 ]
+
+
+def select_items(prepared: ItemsPrepared, unit_mask: np.ndarray) -> ItemsPrepared:
+    """The units of ``unit_mask`` (one bool per unit) as an :class:`ItemsPrepared` of their
+    own: a group's items (vsm_app.analysis.groups, docs/metrics.md §17). Per-unit tables keep
+    their selected rows in order; ``link_changes`` stay rows of the whole's changes table."""
+    from .groups import select
+
+    um = np.asarray(unit_mask, dtype=bool)
+    new = np.cumsum(um) - 1
+    view = select(prepared.view, um, np.ones(len(prepared.view.dora.deployments), dtype=bool))
+    keep = um[prepared.link_units] if len(prepared.link_units) else np.zeros(0, dtype=bool)
+    stays = prepared.stays
+    if stays is not None:
+        k = um[stays[0]] if len(stays[0]) else np.zeros(0, dtype=bool)
+        stays = (new[stays[0][k]], stays[1][k], stays[2][k], stays[3][k])
+    return replace(prepared, unit_rows=prepared.unit_rows[um], view=view,
+                   link_units=new[prepared.link_units[keep]],
+                   link_changes=prepared.link_changes[keep], stays=stays)
 
 
 def items_window_quality(prepared: ItemsPrepared, start: int, end: int) -> dict[str, Any]:
