@@ -78,6 +78,7 @@ from .canvas.editor import MapEditor, release_clipboard
 from .commands import AddMapCommand, RemoveMapCommand, RenameMapCommand
 from .dialogs import messages
 from .dialogs.cheatsheet import CheatSheetDialog
+from .dialogs.item_settings import edit_item_settings
 from .docks.properties import PropertiesDock
 from .document import ProjectDocument
 from .icons import icon
@@ -275,7 +276,8 @@ class MainWindow(QMainWindow):
         self._build_measured_actions()
         A = self.actions_by_name
         for n in ("add_repository", "add_files", "add_tracker_files", "edit_source", None,
-                  "measurement_settings", "item_journey", None, "reingest", "cancel_ingest"):
+                  "measurement_settings", "item_settings", "item_journey", None, "reingest",
+                  "cancel_ingest"):
             if n is None:
                 self.data_menu.insertSeparator(self._data_menu_end)
             else:
@@ -417,6 +419,8 @@ class MainWindow(QMainWindow):
         a("item_journey", "Item &journey…", self.show_item_journey, "Ctrl+J",
           tip="One work item across the stages: its tracker statuses, then its changes' "
               "events (issue tracker exports loaded as data sources)")
+        a("item_settings", "Work &item settings…", lambda: edit_item_settings(self),
+          tip="Issue types → kinds of work, and the statuses where flow time starts")
         a("measurement_settings", "Measurement &settings…", self.edit_measurement_settings,
           tip="Production environments, release tags and deploy jobs: how deployments are "
               "recognised")
