@@ -52,33 +52,36 @@ from vsm_app.ingest.jsonload import Columns, CsvRecords, JsonRecords, frame_of
 
 Reader = JsonRecords | CsvRecords
 
+#: the raw tables' text columns: pandas' Python-backed strings (the raw values are Python
+#: str already; Arrow-backed ones cost a conversion each way, ~1 s on 500,000 status changes)
+STR = "string[python]"
 RECORD_COLUMNS: dict[str, str] = {
-    "item_id": "string", "key": "string", "source_id": "string", "type": "string",
-    "type_level": "Int64", "created_at": UTC_NS, "status": "string", "status_id": "string",
-    "category": "string", "status_since": UTC_NS, "parent_id": "string", "repo": "string",
-    "title": "string", "changelog_total": "Int64", "rank": "Int64", "format": "string",
-    "source": "string",
+    "item_id": STR, "key": STR, "source_id": STR, "type": STR,
+    "type_level": "Int64", "created_at": UTC_NS, "status": STR, "status_id": STR,
+    "category": STR, "status_since": UTC_NS, "parent_id": STR, "repo": STR,
+    "title": STR, "changelog_total": "Int64", "rank": "Int64", "format": STR,
+    "source": STR,
 }
 TRANSITION_COLUMNS: dict[str, str] = {
-    "item_id": "string", "at": UTC_NS, "from_status": "string", "to_status": "string",
-    "from_id": "string", "to_id": "string", "to_category": "string", "event_id": "string",
-    "seq": "Int64", "rank": "Int64", "source": "string",
+    "item_id": STR, "at": UTC_NS, "from_status": STR, "to_status": STR,
+    "from_id": STR, "to_id": STR, "to_category": STR, "event_id": STR,
+    "seq": "Int64", "rank": "Int64", "source": STR,
 }
 REF_COLUMNS: dict[str, str] = {
-    "item_id": "string", "ref_kind": "string", "ref": "string", "source": "string",
+    "item_id": STR, "ref_kind": STR, "ref": STR, "source": STR,
 }
 CATALOG_COLUMNS: dict[str, str] = {
-    "status": "string", "status_id": "string", "category": "string", "authority": "Int64",
-    "source": "string",
+    "status": STR, "status_id": STR, "category": STR, "authority": "Int64",
+    "source": STR,
 }
-HISTORY_COLUMNS: dict[str, str] = {"item_id": "string", "history_id": "string",
-                                   "source": "string"}
-PAGE_COLUMNS: dict[str, str] = {"item_id": "string", "total": "Int64", "source": "string"}
+HISTORY_COLUMNS: dict[str, str] = {"item_id": STR, "history_id": STR,
+                                   "source": STR}
+PAGE_COLUMNS: dict[str, str] = {"item_id": STR, "total": "Int64", "source": STR}
 BOARD_COLUMNS: dict[str, str] = {
-    "board": "string", "column": "string", "position": "Int64", "status_ids": "object",
-    "wip_min": "Int64", "wip_max": "Int64", "source": "string",
+    "board": STR, "column": STR, "position": "Int64", "status_ids": "object",
+    "wip_min": "Int64", "wip_max": "Int64", "source": STR,
 }
-RECORD_ITEM_COLUMNS: dict[str, str] = {"item_id": "string", "source": "string"}
+RECORD_ITEM_COLUMNS: dict[str, str] = {"item_id": STR, "source": STR}
 
 SCHEMAS: dict[str, dict[str, str]] = {
     "records": RECORD_COLUMNS, "transitions": TRANSITION_COLUMNS, "refs": REF_COLUMNS,
@@ -174,9 +177,9 @@ class Collector:
                         data[col] = pd.array(values, dtype="Int64")
                     except (TypeError, ValueError, OverflowError):
                         data[col] = cols.integer(values, col)
-                elif dtype == "string":
+                elif dtype == STR:
                     data[col] = pd.array([None if v is None or v == "" else str(v)
-                                          for v in values], dtype="string")
+                                          for v in values], dtype=STR)
                 else:
                     data[col] = values
             out[name] = frame_of(data, schema) if len(t.recs) else empty_raw(name)
