@@ -66,8 +66,8 @@ def _parse(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
     used: list[bool] = []
     real = jira_fast.fast_issues
 
-    def spy(*a: Any) -> Any:
-        out = real(*a)
+    def spy(*a: Any, **k: Any) -> Any:
+        out = real(*a, **k)
         used.append(out is not None)
         return out
 

@@ -350,6 +350,14 @@ def test_odd_keys_in_free_form_records_are_shown_escaped_on_one_line() -> None:
                             '(9007199254740993)')
 
 
+def test_an_odd_estimate_key_is_shown_escaped_on_one_line() -> None:
+    doc = pf.project_to_dict(rich_project(Path("/tmp/x")))
+    doc["maps"][0]["stages"][0]["estimates"]["\n"] = None  # found by the fuzzer
+    with pytest.raises(ProjectFileError) as e:
+        loads(json.dumps(doc), "p.vsm")
+    assert str(e.value) == 'p.vsm: at $.maps[0].stages[0].estimates["\\n"]: unknown estimate'
+
+
 def test_groups_round_trip_and_files_without_them_load(tmp_path: Path) -> None:
     from vsm_app.domain.groups import make_group
 

@@ -61,7 +61,8 @@ def test_a_window_built_in_two_steps_measures_once_complete(qtbot: Any, demo_vsm
     data_menu = [a.objectName() for a in w.data_menu.actions() if not a.isSeparator()]
     assert data_menu == ["action.add_repository", "action.add_files",
                          "action.add_tracker_files", "action.edit_source",
-                         "action.measurement_settings", "action.item_journey",
+                         "action.measurement_settings", "action.item_settings",
+                         "action.item_journey",
                          "action.reingest", "action.cancel_ingest", "action.edit_groups",
                          "action.compare_groups", "action.clear_cache"]
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,9 @@ from .events import object_keys
 from .periods import iso
 from .results import ComparisonRow, Trend, jsonable
 from .stages import StageDurations
+
+if TYPE_CHECKING:
+    from .items import ItemsPrepared
 
 MEMBERSHIP_COLUMNS = ("repo", "change_id", "group")
 
@@ -206,8 +209,6 @@ def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndar
     dm = np.asarray(deployment_mask, dtype=bool)
     items = prepared.items
     if items is not None and len(cm) == len(prepared.changes):
-        from .items import select_items
-
         um = unit_mask if unit_mask is not None else group_units(prepared, cm)
         assert um is not None
         items = select_items(items, um)
@@ -238,6 +239,23 @@ def select(prepared: Prepared, change_mask: np.ndarray, deployment_mask: np.ndar
         dora=replace(dora, deployments=deps, recoveries=rec, incidents=inc, deploy_runs=runs),
         event_present=rows(prepared.event_present), event_times=rows(prepared.event_times),
         sources=(), items=items)
+
+
+def select_items(prepared: ItemsPrepared, unit_mask: np.ndarray) -> ItemsPrepared:
+    """The units of ``unit_mask`` (one bool per unit) as an :class:`ItemsPrepared` of their
+    own: a group's items (vsm_app.analysis.groups, docs/metrics.md §17). Per-unit tables keep
+    their selected rows in order; ``link_changes`` stay rows of the whole's changes table."""
+    um = np.asarray(unit_mask, dtype=bool)
+    new = np.cumsum(um) - 1
+    view = select(prepared.view, um, np.ones(len(prepared.view.dora.deployments), dtype=bool))
+    keep = um[prepared.link_units] if len(prepared.link_units) else np.zeros(0, dtype=bool)
+    stays = prepared.stays
+    if stays is not None:
+        k = um[stays[0]] if len(stays[0]) else np.zeros(0, dtype=bool)
+        stays = (new[stays[0][k]], stays[1][k], stays[2][k], stays[3][k])
+    return replace(prepared, unit_rows=prepared.unit_rows[um], view=view,
+                   link_units=new[prepared.link_units[keep]],
+                   link_changes=prepared.link_changes[keep], stays=stays)
 
 
 @dataclass

@@ -641,25 +641,6 @@ __all__ = [
 ]
 
 
-def select_items(prepared: ItemsPrepared, unit_mask: np.ndarray) -> ItemsPrepared:
-    """The units of ``unit_mask`` (one bool per unit) as an :class:`ItemsPrepared` of their
-    own: a group's items (vsm_app.analysis.groups, docs/metrics.md §17). Per-unit tables keep
-    their selected rows in order; ``link_changes`` stay rows of the whole's changes table."""
-    from .groups import select
-
-    um = np.asarray(unit_mask, dtype=bool)
-    new = np.cumsum(um) - 1
-    view = select(prepared.view, um, np.ones(len(prepared.view.dora.deployments), dtype=bool))
-    keep = um[prepared.link_units] if len(prepared.link_units) else np.zeros(0, dtype=bool)
-    stays = prepared.stays
-    if stays is not None:
-        k = um[stays[0]] if len(stays[0]) else np.zeros(0, dtype=bool)
-        stays = (new[stays[0][k]], stays[1][k], stays[2][k], stays[3][k])
-    return replace(prepared, unit_rows=prepared.unit_rows[um], view=view,
-                   link_units=new[prepared.link_units[keep]],
-                   link_changes=prepared.link_changes[keep], stays=stays)
-
-
 def items_window_quality(prepared: ItemsPrepared, start: int, end: int) -> dict[str, Any]:
     """``data_quality.items`` of a window: the units' counts, like the changes' own."""
     from .periods import in_window

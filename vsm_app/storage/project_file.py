@@ -426,7 +426,7 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
         est_kwargs: dict[str, Any] = {}
         for k in ed:
             if k not in est_fields:
-                raise r.fail(f"{w}.estimates.{k}", "unknown estimate")
+                raise r.fail(_member(f"{w}.estimates", str(k)), "unknown estimate")
             v = r.get(ed, k, f"{w}.estimates", float, nullable=True)
             if v is not None and v < 0:
                 raise r.fail(f"{w}.estimates.{k}", "cannot be negative")

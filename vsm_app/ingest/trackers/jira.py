@@ -201,7 +201,7 @@ def parse_jira_issues(reader: JsonRecords, path: str, options: ImportOptions) ->
     """
     from vsm_app.ingest.trackers.jira_fast import fast_issues
 
-    fast = fast_issues(reader, path, options)
+    fast = fast_issues(reader, path, options, item_id=item_id, key=_KEY, finish=_parsed)
     if fast is not None:
         return fast
     c = Collector(reader, path, "jira_issues", {

@@ -20,7 +20,8 @@ line, which this path does not know. Both paths give the same tables
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -163,9 +164,7 @@ def _level(issuetype: _IssueType) -> int | None:
     return None
 
 
-def _parent_from_changelog(histories: list[_History]) -> str | None:
-    from vsm_app.ingest.trackers.jira import _KEY
-
+def _parent_from_changelog(histories: list[_History], key: re.Pattern[str]) -> str | None:
     best: tuple[str, str] | None = None
     for h in histories:
         for item in h.items or ():
@@ -173,7 +172,7 @@ def _parent_from_changelog(histories: list[_History]) -> str | None:
                 created = str(h.created or "")
                 if best is None or created >= best[0]:
                     best = (created, text(item.toString) or "")
-    if best is None or not _KEY.match(best[1]):
+    if best is None or not key.match(best[1]):
         return None
     return best[1]
 
@@ -190,10 +189,13 @@ _NO_TYPE = _IssueType()
 _NO_FIELDS = _Fields()
 
 
-def fast_issues(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed | None:
-    """The file's tables by the fast path, or None when the streaming reader must read it."""
-    from vsm_app.ingest.trackers.jira import _parsed, item_id
+def fast_issues(reader: JsonRecords, path: str, options: ImportOptions, *,
+                item_id: Callable[[str], str], key: re.Pattern[str],
+                finish: Callable[[Collector, ImportOptions, int], Parsed]) -> Parsed | None:
+    """The file's tables by the fast path, or None when the streaming reader must read it.
 
+    ``item_id``, ``key`` and ``finish`` are :mod:`~vsm_app.ingest.trackers.jira`'s (an
+    issue's id, what a Jira key looks like, the frames of a collector)."""
     try:
         size = os.path.getsize(path)
     except OSError:
@@ -229,7 +231,7 @@ def fast_issues(reader: JsonRecords, path: str, options: ImportOptions) -> Parse
             "records": {"created_at": "fields.created"},
             "transitions": {"at": "changelog.histories.created"}})
         try:
-            c.skipped = _collect(c, _decoded(issues), item_id)
+            c.skipped = _collect(c, _decoded(issues), item_id, key)
         except msgspec.ValidationError:
             return None  # an issue with a field of an unexpected type
         records = len(issues)
@@ -237,7 +239,7 @@ def fast_issues(reader: JsonRecords, path: str, options: ImportOptions) -> Parse
         if cancelled is not None and cancelled():
             raise Cancelled()
         try:
-            return _parsed(c, options, records)
+            return finish(c, options, records)
         except ImportProblem:
             return None  # the streaming reader names the line of the value
 
@@ -255,7 +257,8 @@ def _names(values: list[Any]) -> list[Any]:
     return [clean[v] for v in values]
 
 
-def _collect(c: Collector, issues: Iterable[_Issue], item_id: Any) -> int:
+def _collect(c: Collector, issues: Iterable[_Issue], item_id: Callable[[str], str],
+             key_pattern: re.Pattern[str]) -> int:
     """The streaming parser's rules (jira.parse_jira_issues, jira._Changelog.add), column
     by column; rows are located by record number only (line 0). Returns the records skipped
     (issues without a key)."""
@@ -294,7 +297,7 @@ def _collect(c: Collector, issues: Iterable[_Issue], item_id: Any) -> int:
         changelog = rec.changelog
         histories = (changelog.histories if changelog is not None else None) or []
         parent = (text(fields.parent.key) if fields.parent is not None else None) \
-            or _parent_from_changelog(histories)
+            or _parent_from_changelog(histories, key_pattern)
         category = _category(status)
         status_name = text(status.name)
         rec_cols["item_id"].append(iid)
