@@ -435,3 +435,33 @@ def test_ages_are_seconds_of_calendar_time() -> None:
     assert u.loc["ITEM-5", "stage_age_s"] == 1 * HOUR
     assert ag.units["stage"].tolist() == ["Build", "Test"]
     assert ag.now == T("2025-05-06").value
+
+
+def test_aging_history_of_a_stage_is_its_stays_even_where_its_wait_never_closes() -> None:
+    # tag-only releases: the tags give no deploy start, so §4's Release wait (merged →
+    # deploy_started) is never measured; the stay merged → deployed is. Release stays:
+    # a 1 d (03-02 → 03-03), b 2 d (03-03 → 03-05), c 1.5 d (03-03 12:00 → 03-05)
+    d = "2025-03-0"
+    t = tables(changes=[
+        change("a", f"{d}1T00:00", f"{d}2T00:00", f"{d}3T00:00", "d1"),
+        change("b", f"{d}2T00:00", f"{d}3T00:00", f"{d}5T00:00", "d2"),
+        change("c", f"{d}3T00:00", f"{d}3T12:00", f"{d}5T00:00", "d2"),
+        change("open", f"{d}5T00:00", f"{d}6T00:00"),  # merged 03-06, not released yet
+    ], deployments=[deployment("d1", f"{d}3T00:00", tag="v1"),
+                    deployment("d2", f"{d}5T00:00", tag="v2")])
+    units = change_units(prepare(t, None), t.changes)
+    release = units.stages.index("Release")
+    assert np.isnan(units.stage_time_s[:3, release]).all()  # the gap the stays close
+    ag = aging_wip(units, now="2025-03-08T00:00", since="2025-03-01", until="2025-03-06")
+    st = ag.stages.set_index("stage")
+    # 1, 1.5, 2 days → p50 1.5 d, p85 1.5 + 0.7·0.5 = 1.85 d, p95 1.95 d
+    assert st.loc["Release", "n"] == 3
+    assert st.loc["Release", "p50_s"] == pytest.approx(1.5 * DAY)
+    assert st.loc["Release", "p85_s"] == pytest.approx(1.85 * DAY)
+    assert st.loc["Release", "p95_s"] == pytest.approx(1.95 * DAY)
+    # the open change has been in Release 2 days (since its merge 03-06): above p95
+    u = ag.units.set_index("label")
+    assert u.loc["sha-open", "stage"] == "Release"
+    assert u.loc["sha-open", "stage_age_s"] == 2 * DAY
+    assert u.loc["sha-open", "stage_age_band"] == ">p95"
+    assert st.loc["Release", "past_p85"] == 1

@@ -35,7 +35,14 @@ from .forecast import (
     throughput_sample,
 )
 from .scatter import CycleTimeScatter, ServiceLevel, SleCheck, cycle_time_scatter
-from .units import NO_STAGE, FlowUnits, change_units, occupancy_from_segments, percentiles
+from .units import (
+    NO_STAGE,
+    FlowUnits,
+    change_units,
+    occupancy_from_segments,
+    percentiles,
+    stage_stays,
+)
 from .wip_limits import WipLimitCheck, check_wip_limits, wip_limits_of
 
 __all__ = [
@@ -43,6 +50,6 @@ __all__ = [
     "AgingWip", "CumulativeFlow", "CycleTimeScatter", "FlowUnits", "Forecast", "NoThroughput", "ServiceLevel",
     "SleCheck", "ThroughputSample", "WipLimitCheck", "aging_wip", "change_units",
     "check_wip_limits", "cumulative_flow", "cycle_time_scatter", "forecast_how_many",
-    "forecast_when", "occupancy_from_segments", "percentiles", "throughput_sample",
+    "forecast_when", "occupancy_from_segments", "percentiles", "stage_stays", "throughput_sample",
     "wip_limits_of",
 ]

@@ -11,8 +11,10 @@
   current stage (a change that went Release → CI → Release has been in Release since its
   merge), so it compares with the stage times of finished units, which also run from the
   stage's first event.
-* **Against history**: the p50/p85/p95 of overall flow time, and of each stage's time, over
-  the units **finished in the window with a flow time** (the duration cohort). Each open unit
+* **Against history**: the p50/p85/p95 of overall flow time, and of each stage's **stay**
+  (first entry → last exit, :func:`.units.stage_stays`; not §4's wait + active, which a
+  tag-only repository's Release never closes), over the units **finished in the window with
+  a flow time** (the duration cohort) that entered that stage. Each open unit
   gets the band its age falls in (``<p50``, ``p50–p85``, ``p85–p95``, ``>p95``; an age equal
   to a line is below it) overall and in its stage.
 * **Past the SLE**: age > the SLE's duration (it can no longer finish within it).
@@ -30,7 +32,7 @@ import pandas as pd
 from ..engine import jsonable
 from ..periods import NAT, NS_PER_S, in_window, iso, ns_to_timestamps, timestamp_ns
 from .scatter import ServiceLevel
-from .units import NO_STAGE, PERCENTILE_NAMES, FlowUnits, percentiles
+from .units import NO_STAGE, PERCENTILE_NAMES, FlowUnits, percentiles, stage_stays
 
 BANDS: tuple[str, ...] = ("<p50", "p50–p85", "p85–p95", ">p95")
 
@@ -111,7 +113,8 @@ def aging_wip(units: FlowUnits, now: pd.Timestamp | str | None = None,
     cohort = in_window(units.finish_ns, start, end) & np.isfinite(ft)
     overall = percentiles(ft[cohort])
     names = units.stage_names
-    st_lines = [percentiles(units.stage_time_s[cohort, i]) for i in range(len(units.stages))]
+    stays = stage_stays(units)
+    st_lines = [percentiles(stays[cohort, i]) for i in range(len(units.stages))]
     st_lines.append(dict.fromkeys(PERCENTILE_NAMES))  # (no stage): no history
 
     age = (t - units.start_ns[open_]) / NS_PER_S
@@ -154,7 +157,7 @@ def aging_wip(units: FlowUnits, now: pd.Timestamp | str | None = None,
             "wip": wip,
             "wip_limit": limit,
             "over_limit": bool(limit is not None and wip > limit),
-            "n": int(np.isfinite(units.stage_time_s[cohort, code]).sum()) if code >= 0 else 0,
+            "n": int(np.isfinite(stays[cohort, code]).sum()) if code >= 0 else 0,
             "p50_s": lines["p50"], "p85_s": p85, "p95_s": lines["p95"],
             "past_p85": int((st_age[here_s] > p85).sum()) if p85 is not None else 0,
         })

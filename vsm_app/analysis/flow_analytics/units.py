@@ -268,6 +268,38 @@ def stage_time_from_durations(values: pd.DataFrame, specs: Sequence[StageSpec]) 
     return out
 
 
+def stage_stays(units: FlowUnits) -> np.ndarray:
+    """``(units × stages)`` seconds each unit stayed in each stage: from its **first entry**
+    to the moment it **last left** (the occupancy stays; a unit that went Release → CI →
+    Release stayed in Release from its merge to its finish), NaN where it never entered the
+    stage or is still there. This is the history aging compares an open unit's age in stage
+    with (docs/metrics.md §14): a stay is known from the two instants it is entered and left,
+    so it is measured even where §4's wait is not (a tag-only repository's Release: no deploy
+    start closes its wait, but merged → deployed is a stay)."""
+    n, k = len(units.units), len(units.stages)
+    out = np.full((n, k), np.nan)
+    occ = units.occupancy
+    st = occ["stage"].to_numpy(dtype=np.int64)
+    left = occ["left"].to_numpy(dtype=np.int64)
+    keep = st >= 0
+    if not keep.any():
+        return out
+    u = occ["unit"].to_numpy(dtype=np.int64)[keep]
+    st = st[keep]
+    entered = occ["entered"].to_numpy(dtype=np.int64)[keep]
+    left = left[keep]
+    key = u * k + st
+    frame = pd.DataFrame({"key": key, "entered": entered,
+                          "left": np.where(left == NAT, _BIG, left)})
+    g = frame.groupby("key", sort=False)
+    first, last = g["entered"].min(), g["left"].max()
+    keys = first.index.to_numpy(dtype=np.int64)
+    lo, hi = first.to_numpy(dtype=np.int64), last.to_numpy(dtype=np.int64)
+    done = hi != _BIG
+    out[keys[done] // k, keys[done] % k] = (hi[done] - lo[done]) / 1e9
+    return out
+
+
 def change_units(prepared: Any, changes: pd.DataFrame | None = None) -> FlowUnits:
     """The changes of an analysis as units of flow.
 
@@ -317,5 +349,5 @@ def change_units(prepared: Any, changes: pd.DataFrame | None = None) -> FlowUnit
 
 __all__ = [
     "NO_STAGE", "PERCENTILES", "PERCENTILE_NAMES", "UNIT_COLUMNS", "FlowUnits", "change_units",
-    "occupancy_from_segments", "percentiles", "stage_time_from_durations",
+    "occupancy_from_segments", "percentiles", "stage_stays", "stage_time_from_durations",
 ]
