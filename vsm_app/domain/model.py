@@ -411,6 +411,10 @@ class ProjectSettings:
     salt: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: work items: issue type → kind, start statuses, status categories (issue 18)
     items: ItemSettings = field(default_factory=ItemSettings)
+    #: the team's service level expectation ("85 % within 5 days"): the share (0 < s ≤ 1)
+    #: and the duration in seconds, both or neither (None: no SLE chosen)
+    sle_share: float | None = None
+    sle_within_s: float | None = None
 
 
 class Project:

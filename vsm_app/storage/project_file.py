@@ -572,7 +572,18 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
         production_environments=_production_environments(r, ps),
         salt=r.get(ps, "salt", "$.settings", str, defaults.salt),
         items=_item_settings(r, ps),
+        sle_share=r.get(ps, "sle_share", "$.settings", float, None, nullable=True),
+        sle_within_s=r.get(ps, "sle_within_s", "$.settings", float, None, nullable=True),
     )
+    if (settings.sle_share is None) != (settings.sle_within_s is None):
+        raise r.fail("$.settings.sle_share", "a service level expectation needs both "
+                     "sle_share and sle_within_s (or neither)")
+    if settings.sle_share is not None and not 0.0 < settings.sle_share <= 1.0:
+        raise r.fail("$.settings.sle_share",
+                     f"expected a share above 0 and at most 1, found {settings.sle_share}")
+    if settings.sle_within_s is not None and not settings.sle_within_s > 0.0:
+        raise r.fail("$.settings.sle_within_s",
+                     f"expected a duration above 0 seconds, found {settings.sle_within_s}")
     if settings.band_year not in (2023, 2024):
         raise r.fail("$.settings.band_year", "expected 2023 or 2024")
     if settings.period not in ("day", "week", "month"):
