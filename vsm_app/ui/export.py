@@ -151,8 +151,14 @@ def _axis_title(item: Any, name: str) -> str:
 
 
 def plot_data_rows(plot: Any) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows (``series, x, y``) of every curve and bar of a pyqtgraph chart."""
+    """Header and rows (``series, x, y``) of every curve and bar of a pyqtgraph chart; a
+    chart with a ``csv_table()`` (the look-ahead charts: one row per unit, per day) gives its
+    own table."""
     import numpy as np
+
+    table = getattr(plot, "csv_table", None)
+    if callable(table):
+        return table()  # type: ignore[no-any-return]
 
     item = _plot_item(plot)
     header = ["series", _axis_title(item, "bottom"), _axis_title(item, "left")]

@@ -609,6 +609,8 @@ class MainWindow(QMainWindow):
         from .improve import install_improvement
 
         install_dashboards(self, self.measure)
+        from .docks.look_ahead import install_look_ahead
+        install_look_ahead(self, self.measure)  # issue 19: tabbed with the flow dashboard
         install_export_actions(self, measurement_controller=self.measure)
         # the improvement loop sits behind the properties, as tabs of the one right column
         improvement = install_improvement(self, self.measure,

@@ -200,7 +200,10 @@ class LegendSample(ItemSample):
 
 
 def role_color(theme: ChartTheme, role: str) -> QColor:
-    """The colour of a series role: ``s0``..``s3``, ``kind:<kind>``, or a theme field."""
+    """The colour of a series role: ``s0``..``s3``, ``kind:<kind>``, ``#rrggbb`` (a palette
+    colour chosen by the chart), or a theme field."""
+    if role.startswith("#"):
+        return QColor(role)
     if role.startswith("s") and role[1:].isdigit():
         return QColor(theme.series[int(role[1:]) % len(theme.series)])
     if role.startswith("kind:"):
