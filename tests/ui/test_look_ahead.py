@@ -177,7 +177,8 @@ def test_the_sle_is_one_undoable_project_edit(window: Any, qtbot: Any) -> None:
 def test_dots_use_the_kind_colours_of_the_chart_style(panel: LookAheadPanel) -> None:
     from vsm_app.metrics import palette
 
-    brush = panel.scatter.series["kind_feature"].items[0].opts["symbolBrush"]
-    c = brush.color() if hasattr(brush, "color") else None
-    assert c is not None and c.name() == palette.LIGHT.kinds["feature"].lower()
+    dots = panel.scatter.dots
+    assert dots["feature"].color.name() == palette.LIGHT.kinds["feature"].lower()
+    assert dots["defect"].color.name() == palette.LIGHT.kinds["defect"].lower()
+    assert dots["feature"].boundingRect().height() == pytest.approx(9 * DAY)  # 1 d … 10 d
     assert np.isfinite(panel.scatter.series["p50"].y).all()
