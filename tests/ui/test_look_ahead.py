@@ -182,3 +182,37 @@ def test_dots_use_the_kind_colours_of_the_chart_style(panel: LookAheadPanel) -> 
     assert dots["defect"].color.name() == palette.LIGHT.kinds["defect"].lower()
     assert dots["feature"].boundingRect().height() == pytest.approx(9 * DAY)  # 1 d … 10 d
     assert np.isfinite(panel.scatter.series["p50"].y).all()
+
+
+def test_a_wip_limit_set_on_the_map_shows_its_breaches_on_the_stage(
+        qtbot: Any, demo_vsm: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from tests.ui.test_measured_app import open_app
+    from vsm_app.ui.commands import SetStageFieldsCommand
+
+    path = tmp_path / "demo.vsm"
+    shutil.copy(demo_vsm, path)
+    for f in demo_vsm.parent.iterdir():  # the repository and exports the project names
+        if f.name != "demo.vsm" and not (tmp_path / f.name).exists():
+            (tmp_path / f.name).symlink_to(f)
+    w, _ = open_app(qtbot, path)
+    la = w.look_ahead
+    qtbot.waitUntil(lambda: la.data is not None, timeout=30_000)
+    m = w.measure.vsm_map
+    review = next(s for s in m.stages if s.name == "Review")
+    w.undo_stack.push(SetStageFieldsCommand(m, review.id, {"wip_limit": 4}))
+    qtbot.waitUntil(lambda: la.data is not None and bool(la.data.limits), timeout=30_000)
+    band = la.data.cfd.bands["Review"]
+    over = int((band > 4).sum())  # days whose end-of-day Review count is above 4
+    item = next(i for i in w.editor_for(m.id).scene.stage_items() if i.model_id == review.id)
+    if over:
+        assert item.wip_badge() == (f"WIP > 4 · {over}/{len(band)} d", True)
+        assert f"Review exceeded its limit of 4 on {over} of {len(band)} days" in \
+            la.panel.cfd_limits.text()
+    else:
+        assert item.wip_badge() == ("WIP ≤ 4 ✓", False)
+    # the aging view's stage row carries the limit too
+    assert int(la.data.aging.stages.set_index("stage").loc["Review", "wip_limit"]) == 4
+    w.undo_stack.undo()
+    qtbot.waitUntil(lambda: item.wip_badge() is None, timeout=30_000)

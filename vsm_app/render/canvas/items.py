@@ -194,6 +194,8 @@ class StageItem(MovableItem):
         self._constraint_note = ""
         self._hovered = False
         self._highlight = False
+        #: the WIP-limit chip (issue 19): text and whether the limit was exceeded
+        self._wip_badge: tuple[str, bool] | None = None
 
     # -- content ------------------------------------------------------------------------
     def set_content(self, content: StageContent) -> None:
@@ -231,6 +233,18 @@ class StageItem(MovableItem):
         self._constraint_note = constraint_note if is_constraint else ""
         self.update()
 
+    def set_wip_badge(self, text: str | None, exceeded: bool = False) -> None:
+        """A chip above the box with the stage's WIP limit check ("WIP > 4 on 38 of 60 d",
+        alert-coloured when ``exceeded``); ``None`` removes it."""
+        badge = (text, bool(exceeded)) if text else None
+        if badge != self._wip_badge:
+            self.prepareGeometryChange()  # the chip's row widens the bounding rect
+            self._wip_badge = badge
+            self.update()
+
+    def wip_badge(self) -> tuple[str, bool] | None:
+        return self._wip_badge
+
     def clear_overlay(self) -> None:
         """Remove any overlay."""
         self.set_overlay(None, None, False)
@@ -251,8 +265,11 @@ class StageItem(MovableItem):
 
     # -- geometry -----------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        # above: the CONSTRAINT tag; below: the measured label (two lines)
-        return QRectF(-12, -26, BOX_W + 24, STAGE_H + 26 + 8 + OVERLAY_LINE_H * OVERLAY_MAX_LINES + 8)
+        # above: the CONSTRAINT tag (and the WIP-limit chip over it); below: the measured
+        # label (two lines)
+        top = 47 if self._wip_badge is not None else 26
+        return QRectF(-12, -top, BOX_W + 24,
+                      STAGE_H + top + 8 + OVERLAY_LINE_H * OVERLAY_MAX_LINES + 8)
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
@@ -385,6 +402,15 @@ class StageItem(MovableItem):
             tag = f"CONSTRAINT · {self._constraint_note}" if self._constraint_note \
                 else "CONSTRAINT"
             tags.append((tag, c.q("alert"), QColor("#ffffff")))
+        if self._wip_badge is not None:  # its own row, over the others: always whole
+            text, exceeded = self._wip_badge
+            w = min(tfm.horizontalAdvance(text) + 12, BOX_W + 12)
+            r = QRectF(BOX_W - w, -41, w, 17)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(c.q("alert") if exceeded else c.q("muted"))
+            painter.drawRoundedRect(r, 4, 4)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
         for text, bg, fg in tags:
             w = tfm.horizontalAdvance(text) + 12
             r = QRectF(x_right - w, -20, w, 17)

@@ -548,6 +548,19 @@ def forecast_text(fc: Forecast, noun: str) -> str:
     return f"{head} " + " · ".join(parts)
 
 
+WIP_TIP = "\n\n— WIP limit —\n"
+
+
+def wip_badge_text(c: WipLimitCheck) -> tuple[str, bool]:
+    """The chip of a WIP-limit check: ``WIP > 4 · 38/60 d`` (exceeded), ``WIP ≤ 4 ✓``, or
+    ``WIP ≤ 4 · not measured``."""
+    if not c.measured:
+        return f"WIP ≤ {c.limit} · not measured", False
+    if c.days_over:
+        return f"WIP > {c.limit} · {c.days_over}/{c.days_measured} d", True
+    return f"WIP ≤ {c.limit} ✓", False
+
+
 # -- wiring ---------------------------------------------------------------------------------------
 
 class LookAhead(QObject):
@@ -571,6 +584,11 @@ class LookAhead(QObject):
         self._forecasts = LatestTask(self)
         self._forecasts.finished.connect(self._on_forecast)
         self._forecasts.failed.connect(lambda msg, _d: self.panel.set_forecast(None, msg))
+        self._watched_map: Any = None
+        self._map_edit = QTimer(self)  # a WIP limit edited on the map: check again, once
+        self._map_edit.setSingleShot(True)
+        self._map_edit.setInterval(300)
+        self._map_edit.timeout.connect(self.refresh)
         self.panel.sle_edited.connect(self.set_sle)
         self.panel.forecast_requested.connect(self.request_forecast)
         self.panel.clear()
@@ -619,6 +637,7 @@ class LookAhead(QObject):
         since, until = self.controller.since, self.controller.until
         sle = self.sle()
         vsm_map = getattr(self.controller, "vsm_map", None)
+        self._watch(vsm_map)
         result = getattr(self.controller, "result", None)
         bn = getattr(result, "bottleneck", None)
         constraint = getattr(bn, "stage", None)
@@ -635,11 +654,27 @@ class LookAhead(QObject):
 
         self._views.request(make)
 
+    def _watch(self, vsm_map: Any) -> None:
+        if vsm_map is self._watched_map:
+            return
+        if self._watched_map is not None:
+            try:
+                self._watched_map.stage_changed.disconnect(self._on_stage_changed)
+            except (RuntimeError, TypeError, ValueError):
+                pass
+        self._watched_map = vsm_map
+        if vsm_map is not None:
+            vsm_map.stage_changed.connect(self._on_stage_changed)
+
+    def _on_stage_changed(self, *_: Any) -> None:
+        self._map_edit.start()
+
     def _on_views(self, out: Any) -> None:
         prepared, d = out
         new_units = self._units_of is not prepared
         self.units, self._units_of, self.data = d.units, prepared, d
         self.panel.set_data(d)
+        self.show_badges()
         if new_units:
             fin = d.units.finish_ns
             known = fin[fin != -9223372036854775808]
@@ -647,6 +682,27 @@ class LookAhead(QObject):
                 self.panel.set_forecast_defaults(pd.Timestamp(int(known.max()), tz="UTC")
                                                  .normalize())
             self.request_forecast()
+
+    def show_badges(self) -> None:
+        """The WIP-limit chips on the measured map's stages (every editor: the others get
+        none)."""
+        editors = getattr(self.window, "editors", lambda: [])()
+        vsm_map = getattr(self.controller, "vsm_map", None)
+        data = getattr(self.controller, "data", None)
+        badges: dict[str, tuple[str, bool, str]] = {}
+        if self.data is not None and data is not None and vsm_map is not None:
+            ids = {sp.name: sp.stage_id for sp in data.prepared.specs if sp.stage_id}
+            for c in self.data.limits:
+                if c.stage in ids:
+                    badges[ids[c.stage]] = (*wip_badge_text(c), c.sentence)
+        for ed in editors:
+            mine = vsm_map is not None and ed.map.id == vsm_map.id
+            for item in ed.scene.stage_items():
+                b = badges.get(item.model_id) if mine else None
+                item.set_wip_badge(b[0] if b else None, b[1] if b else False)
+                if hasattr(item, "setToolTip"):
+                    tip = item.toolTip().split(WIP_TIP)[0]
+                    item.setToolTip(tip + WIP_TIP + b[2] if b else tip)
 
     def request_forecast(self) -> None:
         units = self.units
