@@ -477,6 +477,24 @@ def report_pdf_bytes(project: Project, data: ReportData, *,
                         *(f"{v} ({b})" if b else v for v, b in c.cells), c.constraint]
                        for c in data.comparison], size=7.5,
                       bold_rows=[i for i, c in enumerate(data.comparison) if c.kind == "whole"])
+        la = data.look_ahead
+        if la is not None:
+            check(cancelled, "the export")
+            doc.section_page()
+            doc.heading("Looking ahead")
+            for head, texts, key in (
+                    ("Cycle time", [la.scatter, la.sle], "look_cycle_time"),
+                    ("Aging work in progress", [la.aging, "To talk about at stand-up:",
+                                                *(f"•  {x}" for x in la.standup)], None),
+                    ("Cumulative flow", [la.cfd, *la.limits], "look_cfd"),
+                    ("Forecast", [la.forecast, la.sample, *(f"⚠ {w}" for w in la.warnings)],
+                     "look_forecast")):
+                doc.subheading(head)
+                for text in texts:
+                    doc.paragraph(text, 10, gap=3)
+                t = data.trend(key) if key else None
+                if t is not None:
+                    doc.svg(report_html.trend_svg(t), title=t.title)
         if data.items:
             check(cancelled, "the export")
             doc.section_page()

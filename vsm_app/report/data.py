@@ -231,9 +231,14 @@ class ReportData:
     items: list[ItemLine] = field(default_factory=list)
     #: the groups side by side (issue 21), when the project defines groups
     comparison: list[ComparisonLine] = field(default_factory=list)
+    #: the look-ahead views (issue 19): a vsm_app.report.look_ahead.LookAheadSection
+    look_ahead: Any = None
 
     def trend(self, key: str) -> Trend | None:
-        return next((t for t in self.trends if t.key == key), None)
+        found = next((t for t in self.trends if t.key == key), None)
+        if found is None and self.look_ahead is not None:
+            found = next((t for t in self.look_ahead.trends if t.key == key), None)
+        return found
 
     def all_text(self) -> str:
         """Every text of the report (for the identity guard and for tests)."""
@@ -255,6 +260,8 @@ class ReportData:
             out += [it.title, it.stage, it.owner_team, it.commitment, it.indicators]
         for row in self.comparison:
             out += [row.name, row.kind, row.constraint, *(v for v, _ in row.cells)]
+        if self.look_ahead is not None:
+            out += self.look_ahead.all_text()
         return "\n".join(x for x in out if x)
 
 
@@ -727,6 +734,9 @@ def build_report_data(project: Project, measurement: Any | None = None, *,
     data.stages = stage_measures(current, result.stages, bottleneck.stage)
     data.constraint = constraint_section(bottleneck)
     data.trends = trends(result)
+    from .look_ahead import look_ahead_section
+
+    data.look_ahead = look_ahead_section(project, measurement, current)
     data.sources = source_lines(measurement.tables.sources, pdir)
     data.quality_notes = quality_notes(result.data_quality,
                                        getattr(measurement, "import_errors", ()))

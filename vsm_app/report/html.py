@@ -188,6 +188,8 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
                 ("constraint", "The constraint")]
     if data.comparison:
         toc.append(("groups", "Groups side by side"))
+    if data.look_ahead is not None:
+        toc.append(("look_ahead", "Looking ahead"))
     if data.items:
         toc.append(("items", "Improvement items"))
     toc.append(("sources", "Data sources and quality"))
@@ -303,6 +305,23 @@ def render_html(data: ReportData, map_images: Mapping[str, bytes] | None = None)
         parts.append('<h2 id="groups">Groups side by side</h2>')
         parts.append(f'<p class="muted">{_e(COMPARISON_NOTE)} Window {_e(data.window)}.</p>')
         parts.append(comparison_table(data.comparison))
+
+    la = data.look_ahead
+    if la is not None:
+        parts.append('<h2 id="look_ahead">Looking ahead</h2>')
+        parts.append(f"<h3>Cycle time</h3><p>{_e(la.scatter)}</p><p>{_e(la.sle)}</p>")
+        parts.append(_charts(data, ["look_cycle_time"]))
+        parts.append(f"<h3>Aging work in progress</h3><p>{_e(la.aging)}</p>")
+        parts.append("<p><strong>To talk about at stand-up</strong></p>")
+        parts.append('<ul class="notes">' + "".join(f"<li>{_e(x)}</li>" for x in la.standup)
+                     + "</ul>")
+        parts.append(f"<h3>Cumulative flow</h3><p>{_e(la.cfd)}</p>")
+        parts += [f'<p class="callout">{_e(x)}</p>' for x in la.limits]
+        parts.append(_charts(data, ["look_cfd"]))
+        parts.append(f"<h3>Forecast</h3><p>{_e(la.forecast)}</p>"
+                     f'<p class="muted">{_e(la.sample)}</p>')
+        parts += [f'<p class="callout">⚠ {_e(w)}</p>' for w in la.warnings]
+        parts.append(_charts(data, ["look_forecast"]))
 
     if data.items:
         parts.append('<h2 id="items">Improvement items</h2>')

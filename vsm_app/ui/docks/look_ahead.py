@@ -68,7 +68,8 @@ from ...analysis.flow_analytics import (
     wip_limits_of,
 )
 from ...analysis.flow_analytics.aging import AgingWip
-from ...metrics import format as fmt
+from ...report import look_ahead as sentences
+from ...report.look_ahead import project_sle, sample_text, wip_badge_text
 from ..charts import chart_theme, panel_style_sheet
 from ..charts.look_ahead import AgingChart, CfdChart, ForecastChart, ScatterChart
 from ..workers import LatestTask
@@ -78,18 +79,6 @@ STANDUP_ROWS = 12
 
 
 # -- the project's SLE ----------------------------------------------------------------------
-
-def project_sle(project: Any) -> ServiceLevel | None:
-    """The service level expectation stored in ``project`` (None: none chosen)."""
-    s = getattr(project, "settings", None)
-    share, within = getattr(s, "sle_share", None), getattr(s, "sle_within_s", None)
-    if share is None or within is None:
-        return None
-    try:
-        return ServiceLevel(float(share), float(within))
-    except ValueError:
-        return None
-
 
 class SetServiceLevelCommand(QUndoCommand):
     """Set (or clear, ``sle=None``) the project's service level expectation; ``on_change``
@@ -436,12 +425,7 @@ class LookAheadPanel(QWidget):
         if not self.sample_since_custom:
             self._set_date(self.since, s.since)
         self.forecast_answer.setText(forecast_text(fc, self.noun))
-        self.forecast_sample.setText(
-            f"Sample: {fmt.date_range(s.since, s.until)} ({fmt.count(s.days, 'days')}), "
-            f"{fmt.count(s.finished, self.noun)} finished, "
-            f"{fmt.number(s.mean, 2)} {self.noun}/day on average; "
-            f"{fmt.count(fc.trials, 'trials')}, seed {fc.seed}; forecast from "
-            f"{fmt.date_text(fc.starts)}.")
+        self.forecast_sample.setText(sample_text(fc, self.noun))
         if fc.warnings:
             self.forecast_warnings.setText("⚠ " + "\n⚠ ".join(
                 w[0].upper() + w[1:] for w in fc.warnings))
@@ -455,110 +439,35 @@ class LookAheadPanel(QWidget):
         self.sample_since_custom = False
 
 
-# -- sentences (through the one formatter) --------------------------------------------------
+# -- sentences (shared with the report: vsm_app.report.look_ahead) ---------------------------
+
+def _b(text: str) -> str:
+    return f"<b>{text}</b>"
+
 
 def scatter_text(sc: CycleTimeScatter, noun: str) -> str:
-    n = len(sc.points)
-    if not n:
-        return f"No finished {noun} with a flow time in the window."
-    parts = [f"<b>{fmt.count(n, noun)}</b> finished in {fmt.window(*sc.window)}"]
-    parts.append(" · ".join(f"{k} <b>{fmt.duration(v)}</b>" for k, v in sc.lines.items()
-                            if v is not None))
-    left = sum(sc.left_out.values())
-    if left:
-        parts.append(f"{fmt.count(left, noun)} without a flow time left out")
-    text = "; ".join(parts) + "."
-    if sc.sle is not None:
-        text += f"<br>{sc.sle.sentence}"
-    return text
+    text = sentences.scatter_text(sc, noun, _b)
+    return text + (f"<br>{sc.sle.sentence}" if sc.sle is not None else "")
 
 
 def aging_text(ag: AgingWip, noun: str) -> str:
-    n = len(ag.units)
-    ft = ag.flow_time
-    head = (f"<b>{fmt.count(n, noun)}</b> in progress at {fmt.date_time(pd.Timestamp(ag.now, tz='UTC'))}")
-    if ft.get("p85_s") is not None:
-        head += (f"; history of {fmt.count(ft['n'], noun)}: flow time p50 "
-                 f"{fmt.duration(ft['p50_s'])}, p85 {fmt.duration(ft['p85_s'])}, "
-                 f"p95 {fmt.duration(ft['p95_s'])}")
-    if ag.sle is not None and n:
-        head += f"; <b>{fmt.count(int(ag.units['past_sle'].sum()), noun)}</b> past the SLE " \
-                f"({ag.sle})"
-    return head + ". Bands: each stage's stays p50 / p85 / p95; ringed: past the SLE."
+    return sentences.aging_text(ag, noun, _b) + \
+        " Bands: each stage's stays p50 / p85 / p95; ringed: past the SLE."
 
 
 def standup_lines(ag: AgingWip, limits: list[WipLimitCheck]) -> list[str]:
-    """What to talk about: units past the SLE, then past their stage's p95, then its p85
-    (oldest first in each), then stages over their WIP limit now."""
-    u = ag.units
-    if not len(u):
-        return ["Nothing in progress."]
-    rank = pd.Series(3, index=u.index)
-    rank[u["stage_age_band"] == "p85–p95"] = 2
-    rank[u["stage_age_band"] == ">p95"] = 1
-    rank[u["past_sle"].astype(bool)] = 0
-    order = u.assign(rank=rank).sort_values(["rank", "age_s"], ascending=[True, False],
-                                          kind="stable")
-    out: list[str] = []
-    for r in order.itertuples(index=False):
-        if r.rank == 3 or len(out) >= STANDUP_ROWS:
-            break
-        why = {0: "past the SLE", 1: f"longer in {r.stage} than 95 % of history",
-               2: f"longer in {r.stage} than 85 % of history"}[int(r.rank)]
-        out.append(f"{r.label} — {why}: {fmt.duration(float(r.stage_age_s))} in "
-                   f"{r.stage}, {fmt.duration(float(r.age_s))} old")
-    for s in ag.stages.itertuples(index=False):
-        if s.over_limit:
-            out.append(f"{s.stage} holds {s.wip} against its WIP limit of {int(s.wip_limit)}")
-    if not out:
-        out.append("Nothing is older than usual: every open unit is within its stage's p85.")
-    return out
+    return sentences.standup_lines(ag, STANDUP_ROWS)
 
 
 def cfd_text(cfd: CumulativeFlow, noun: str) -> str:
-    if not cfd.days:
-        return "No day in the window."
-
-    def rate(v: float | None) -> str:
-        return "—" if v is None else f"{fmt.number(v, 2)}/day"
-
-    ct = cfd.cycle_time_days
-    return (f"Arrivals <b>{rate(cfd.arrival_rate_per_day)}</b> "
-            f"({fmt.count(cfd.started, noun)} started) · departures "
-            f"<b>{rate(cfd.departure_rate_per_day)}</b> ({fmt.count(cfd.finished, noun)} "
-            f"finished) · average WIP <b>{fmt.number(cfd.wip_mean, 1)}</b> · approximate "
-            f"average cycle time <b>{fmt.duration(ct * 86400.0) if ct is not None else '—'}"
-            f"</b> (average WIP ÷ departure rate, Little's law).")
+    return sentences.cfd_text(cfd, noun, _b)
 
 
 def forecast_text(fc: Forecast, noun: str) -> str:
-    parts = []
-    for k, v in fc.answers.items():
-        share = k[1:]
-        if v is None:
-            parts.append(f"{share} %: not reached")
-        elif fc.question == "when":
-            parts.append(f"{share} %: by <b>{fmt.date_text(v)}</b>")
-        else:
-            parts.append(f"{share} %: at least <b>{fmt.count(int(v))}</b>")
-    if fc.question == "when":
-        head = f"{fmt.count(fc.items or 0, noun)} more done —"
-    else:
-        head = f"{noun.capitalize()} done by {fmt.date_text(fc.by)} —"
-    return f"{head} " + " · ".join(parts)
+    return sentences.forecast_text(fc, noun, _b)
 
 
 WIP_TIP = "\n\n— WIP limit —\n"
-
-
-def wip_badge_text(c: WipLimitCheck) -> tuple[str, bool]:
-    """The chip of a WIP-limit check: ``WIP > 4 · 38/60 d`` (exceeded), ``WIP ≤ 4 ✓``, or
-    ``WIP ≤ 4 · not measured``."""
-    if not c.measured:
-        return f"WIP ≤ {c.limit} · not measured", False
-    if c.days_over:
-        return f"WIP > {c.limit} · {c.days_over}/{c.days_measured} d", True
-    return f"WIP ≤ {c.limit} ✓", False
 
 
 # -- wiring ---------------------------------------------------------------------------------------
