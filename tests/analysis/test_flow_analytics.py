@@ -465,3 +465,24 @@ def test_aging_history_of_a_stage_is_its_stays_even_where_its_wait_never_closes(
     assert u.loc["sha-open", "stage_age_s"] == 2 * DAY
     assert u.loc["sha-open", "stage_age_band"] == ">p95"
     assert st.loc["Release", "past_p85"] == 1
+
+
+def test_a_bound_stage_no_unit_ever_entered_is_not_measured_for_its_wip_limit() -> None:
+    # git only: no pull request is read, so no change is ever in Review (pr_opened → …);
+    # its band is 0 every day, which is not "within its limit" but not measured
+    from vsm_app.analysis.flow_analytics import measured_stages
+
+    d = "2025-03-0"
+    t = tables(changes=[change("a", f"{d}1T00:00", f"{d}3T00:00"),
+                        change("b", f"{d}2T00:00", f"{d}4T00:00")])
+    units = change_units(prepare(t, None), t.changes)
+    seen = measured_stages(units)
+    assert seen["Coding"] and not seen["Review"]
+    cfd = cumulative_flow(units, "2025-03-01", "2025-03-04")
+    (review,) = check_wip_limits(cfd, {"Review": 4}, seen)
+    assert not review.measured and review.days_measured == 0
+    assert "no unit in the data ever entered it" in review.sentence
+    (coding,) = check_wip_limits(cfd, {"Coding": 1}, seen)
+    # Coding at the end of 1 Mar: a, and b, which starts at that instant (2 Mar 00:00): 2;
+    # end of 2 Mar: b (a merged at that instant); end of 3 Mar: none → 1 day of 3 above 1
+    assert coding.measured and coding.days_over == 1 and coding.days_measured == 3

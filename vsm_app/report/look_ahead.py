@@ -206,6 +206,7 @@ def look_ahead_section(project: Any, measurement: Any, vsm_map: Any = None
         cumulative_flow,
         cycle_time_scatter,
         forecast_when,
+        measured_stages,
         throughput_sample,
         wip_limits_of,
     )
@@ -227,7 +228,7 @@ def look_ahead_section(project: Any, measurement: Any, vsm_map: Any = None
     ag = aging_wip(units, since=since, until=until, sle=sle, wip_limits=limits)
     cfd = cumulative_flow(units, since, until)
     bn = result.bottleneck
-    checks = check_wip_limits(cfd, limits, dict(zip(units.stages, units.bound, strict=True)),
+    checks = check_wip_limits(cfd, limits, measured_stages(units),
                               bn.stage, bn.share) if limits else []
     trends: list[Trend] = []
     # the scatter: one series per kind (the report's point markers tell them apart)

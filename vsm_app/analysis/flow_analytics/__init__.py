@@ -43,13 +43,13 @@ from .units import (
     percentiles,
     stage_stays,
 )
-from .wip_limits import WipLimitCheck, check_wip_limits, wip_limits_of
+from .wip_limits import WipLimitCheck, check_wip_limits, measured_stages, wip_limits_of
 
 __all__ = [
     "DEFAULT_SAMPLE_DAYS", "DEFAULT_SEED", "DEFAULT_TRIALS", "DONE", "NO_STAGE", "SHARES",
     "AgingWip", "CumulativeFlow", "CycleTimeScatter", "FlowUnits", "Forecast", "NoThroughput", "ServiceLevel",
     "SleCheck", "ThroughputSample", "WipLimitCheck", "aging_wip", "change_units",
     "check_wip_limits", "cumulative_flow", "cycle_time_scatter", "forecast_how_many",
-    "forecast_when", "occupancy_from_segments", "percentiles", "stage_stays", "throughput_sample",
+    "forecast_when", "measured_stages", "occupancy_from_segments", "percentiles", "stage_stays", "throughput_sample",
     "wip_limits_of",
 ]

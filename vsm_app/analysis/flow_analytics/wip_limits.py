@@ -6,7 +6,9 @@
   end of each UTC day of the window.
 * A day is a **breach** when the WIP is *above* the limit (``wip > limit``: holding exactly
   the limit is within it). **Days measured** = the window's daily samples; a stage bound to
-  no data is not measured (its check says so instead of reporting 0 breaches).
+  no data is not measured (its check says so instead of reporting 0 breaches), nor is one
+  that no unit in the data ever entered (its events are missing, e.g. Review on a git-only
+  repository): :func:`measured_stages` gives the ``bound`` mapping that says so.
 * The sentence links the breaches to the constraint: "Review exceeded its limit of 4 on 38
   of 60 days; it is the constraint (28 % of flow time is spent waiting there)."
 """
@@ -56,6 +58,16 @@ def wip_limits_of(vsm_map: Any) -> dict[str, int]:
             if getattr(s, "wip_limit", None) is not None}
 
 
+def measured_stages(units: Any) -> dict[str, bool]:
+    """Stage name → whether its WIP is measured: the stage is bound to data **and** some unit
+    of ``units`` (a :class:`~.units.FlowUnits`) was ever in it. A stage whose events are
+    missing from the data (no pull requests read: Review) would otherwise read as "0 every
+    day, within its limit"."""
+    seen = set(units.occupancy["stage"].unique().tolist())
+    return {name: bool(b) and i in seen
+            for i, (name, b) in enumerate(zip(units.stages, units.bound, strict=True))}
+
+
 def _pct(x: float) -> str:
     return f"{x * 100:.0f} %"
 
@@ -80,7 +92,8 @@ def check_wip_limits(cfd: CumulativeFlow, limits: Mapping[str, int],
                 if constraint_wait_share is not None else "")
         if not measured or not cfd.days:
             why = ("no day in the window" if measured else
-                   "it is not bound to data, so its WIP is not measured")
+                   "it is not bound to data, or no unit in the data ever entered it, so "
+                   "its WIP is not measured")
             out.append(WipLimitCheck(name, limit, False, 0, 0, None, None, is_c,
                                      pd.DatetimeIndex([], tz="UTC"),
                                      f"{name} has a WIP limit of {limit} but {why}{link}."))
@@ -98,4 +111,4 @@ def check_wip_limits(cfd: CumulativeFlow, limits: Mapping[str, int],
     return out
 
 
-__all__ = ["WipLimitCheck", "check_wip_limits", "wip_limits_of"]
+__all__ = ["WipLimitCheck", "check_wip_limits", "measured_stages", "wip_limits_of"]

@@ -64,6 +64,7 @@ from ...analysis.flow_analytics import (
     cycle_time_scatter,
     forecast_how_many,
     forecast_when,
+    measured_stages,
     throughput_sample,
     wip_limits_of,
 )
@@ -127,7 +128,7 @@ def compute_look_ahead(units: FlowUnits, since: Any = None, until: Any = None,
     sc = cycle_time_scatter(units, since, until, sle=sle)
     ag = aging_wip(units, since=since, until=until, sle=sle, wip_limits=limits)
     cfd = cumulative_flow(units, since, until)
-    checks = check_wip_limits(cfd, limits, dict(zip(units.stages, units.bound, strict=True)),
+    checks = check_wip_limits(cfd, limits, measured_stages(units),
                               constraint, constraint_share) if limits else []
     return LookAheadData(units, sc, ag, cfd, checks)
 
