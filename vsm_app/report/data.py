@@ -43,6 +43,7 @@ from ..domain.tables import SourceReport
 from ..metrics import format as fmt
 from ..metrics.catalogue import metric
 from .overlay import OverlayData, measured_overlay  # noqa: F401 - part of the report's API
+from .trend import Trend, TrendSeries  # noqa: F401 - part of the report's data API
 
 #: the report's charts compute a rolling rate over this many periods where one period is noisy
 ROLLING_PERIODS = 4
@@ -101,25 +102,6 @@ class MetricLine:
     label: str
     value: str
     band: str = ""
-    note: str = ""
-
-
-@dataclass
-class TrendSeries:
-    name: str
-    values: list[float | None]
-
-
-@dataclass
-class Trend:
-    """One chart: ``kind`` line | bar | step | points; ``unit`` duration | ratio | count."""
-
-    key: str
-    title: str
-    kind: str
-    unit: str
-    x: list[date]
-    series: list[TrendSeries]
     note: str = ""
 
 

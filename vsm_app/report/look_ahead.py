@@ -32,6 +32,7 @@ from ..analysis.flow_analytics import (
 from ..analysis.flow_analytics.aging import AgingWip
 from ..metrics import format as fmt
 from ..metrics.palette import KINDS
+from .trend import Trend, TrendSeries
 
 #: the report draws at most this many dots (the latest finishes); the lines use them all
 REPORT_POINTS = 3000
@@ -185,7 +186,7 @@ class LookAheadSection:
     forecast: str
     sample: str
     warnings: list[str] = field(default_factory=list)
-    trends: list[Any] = field(default_factory=list)
+    trends: list[Trend] = field(default_factory=list)
 
     def all_text(self) -> list[str]:
         return [self.scatter, self.sle, self.aging, *self.standup, self.cfd, *self.limits,
@@ -210,7 +211,6 @@ def look_ahead_section(project: Any, measurement: Any, vsm_map: Any = None
         throughput_sample,
         wip_limits_of,
     )
-    from .data import Trend, TrendSeries
 
     tables = measurement.tables
     if tables.changes is None or not len(tables.changes):
