@@ -213,11 +213,19 @@ def look_ahead_section(project: Any, measurement: Any, vsm_map: Any = None
     )
 
     tables = measurement.tables
-    if tables.changes is None or not len(tables.changes):
+    has_items = tables.items is not None and len(tables.items) > 0
+    if not has_items and (tables.changes is None or not len(tables.changes)):
         return None
     result = measurement.result
-    prepared = prepare(tables, vsm_map)
-    units = change_units(prepared, tables.changes)
+    # the project's item settings: with work items loaded, flow is on items (issue 18)
+    prepared = prepare(tables, vsm_map,
+                       item_settings=getattr(getattr(project, "settings", None), "items", None))
+    if prepared.items is not None:  # work items loaded: they are the unit of flow (issue 18)
+        from ..analysis.items import item_units
+
+        units = item_units(prepared)
+    else:
+        units = change_units(prepared, tables.changes)
     noun = units.noun
     win = result.window
     since = pd.Timestamp(win[0], tz="UTC") if win else None

@@ -135,9 +135,13 @@ def compute_look_ahead(units: FlowUnits, since: Any = None, until: Any = None,
 
 def build_units(data: Any) -> FlowUnits:
     """The units of flow of a measurement (:class:`~vsm_app.services.measure.MeasuredData`):
-    its changes."""
+    its work items when the project measures flow on items (issue 18), else its changes."""
     from ...analysis.flow_analytics import change_units
 
+    if getattr(data.prepared, "items", None) is not None:
+        from ...analysis.items import item_units
+
+        return item_units(data.prepared)
     return change_units(data.prepared, data.tables.changes)
 
 
