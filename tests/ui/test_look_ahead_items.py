@@ -31,6 +31,9 @@ def test_the_dock_measures_items_and_hover_names_the_key(qtbot: Any, tmp_path: A
     assert sc.dot_count() == 3  # P-1, P-2, P-3; P-4 and P-5 are open, the epic is no unit
     assert sc.title == "Cycle time — one dot per finished item"
     assert "3 items" in p.scatter_summary.text()
+    assert p.aging.title == "Aging WIP — open items by age in their stage"
+    assert p.cfd.title == "Cumulative flow — items by stage, daily"
+    assert p.cfd.plotItem.getAxis("left").labelText == "Cumulative items"
     qtbot.waitUntil(lambda: sc.plotItem.getViewBox().width() > 100)
     x = pd.Timestamp("2025-01-04T00:00", tz="UTC").value / 1e9  # P-2: done 4 Jan, 2 days
     text = sc.hover_at(x, 2 * DAY)

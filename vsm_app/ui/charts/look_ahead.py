@@ -249,7 +249,7 @@ class AgingChart(Chart):
 
     def __init__(self, noun: str = "changes") -> None:
         self.stage_axis = StageAxis()
-        super().__init__(f"Aging WIP — open {noun} by age in their stage",
+        super().__init__(self._title(noun),
                          "duration", bottom_axis=self.stage_axis, y_label="Age in stage",
                          min_height=280)
         self.noun = noun
@@ -268,6 +268,16 @@ class AgingChart(Chart):
         self.stage_axis.setStyle(tickFont=font(TICK_PT))
         self.stage_axis.setHeight(46)  # two lines: the stage, its WIP (and limit)
         self._extra_theme(self.theme)
+
+    @staticmethod
+    def _title(noun: str) -> str:
+        return f"Aging WIP — open {noun} by age in their stage"
+
+    def set_noun(self, noun: str) -> None:
+        self.noun = noun
+        self.title = self._title(noun)
+        self.setObjectName(f"chart.{self.title}")
+        self._shown_title = None
 
     def _extra_theme(self, theme: ChartTheme) -> None:
         if not hasattr(self, "bands"):
@@ -376,7 +386,7 @@ class CfdChart(Chart):
     departure rate lines dashed."""
 
     def __init__(self, noun: str = "changes") -> None:
-        super().__init__(f"Cumulative flow — {noun} by stage, daily", "count",
+        super().__init__(self._title(noun), "count",
                          bottom_axis=_date_axis(), y_label=f"Cumulative {noun}",
                          min_height=280)
         self.noun = noun
@@ -390,6 +400,17 @@ class CfdChart(Chart):
         self.add_line("rate_departures", "Departure rate", role="text", width=1.2,
                       style=Qt.PenStyle.DashLine, hover=False)
         self._columns: list[str] = []
+
+    @staticmethod
+    def _title(noun: str) -> str:
+        return f"Cumulative flow — {noun} by stage, daily"
+
+    def set_noun(self, noun: str) -> None:
+        self.noun = noun
+        self.title = self._title(noun)
+        self.setObjectName(f"chart.{self.title}")
+        self._shown_title = None
+        self.plotItem.getAxis("left").setLabel(f"Cumulative {noun}", units=self._csv_units())
 
     def _band_colour(self, i: int, name: str) -> QColor:
         if name == "Done":

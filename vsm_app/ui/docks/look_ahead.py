@@ -398,8 +398,10 @@ class LookAheadPanel(QWidget):
     def set_noun(self, noun: str) -> None:
         self.noun = noun
         for c in self.charts():
-            c.noun = noun
-        self.scatter.set_noun(noun)
+            if hasattr(c, "set_noun"):
+                c.set_noun(noun)
+            else:
+                c.noun = noun
 
     def set_data(self, d: LookAheadData) -> None:
         noun = d.units.noun
