@@ -1,7 +1,8 @@
 """The one duration parser and formatter of the project.
 
 Accepted input: ``45s``, ``10 min``, ``2h``, ``1.5d``, ``1d 4h``, ``3 days``, ``1 week``,
-``1h30m``, a bare number (seconds). Units are case-insensitive. A *day* is the map's day
+``1h30m``, a bare number (seconds). A decimal comma reads like a decimal point (``0,5d`` is
+half a day, ``1,5 h`` an hour and a half): durations have no thousands separator. Units are case-insensitive. A *day* is the map's day
 length (24 h for calendar time, e.g. 8 h for working days) and a *week* is 7 calendar days
 or 5 working days (see docs/metrics.md). Durations are returned in seconds (float).
 """
@@ -29,7 +30,7 @@ for _unit, _names in {
     for _n in _names:
         _UNITS[_n] = _unit
 
-_TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]+)?\s*,?")
+_TOKEN = re.compile(r"\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*([a-zA-Z]+)?\s*,?")
 _EXPECTED = "expected a duration such as 45s, 10 min, 2h, 1.5d, 1d 4h, 3 days or 1 week"
 
 
@@ -84,7 +85,7 @@ def parse_duration(text: str | float | int, day_length_s: float = CALENDAR_DAY_S
             if key is None:
                 raise DurationError(f"{text!r}: unknown unit {unit!r}; {_EXPECTED}")
             factor = units[key]
-        total += float(number) * factor
+        total += float(number.replace(",", ".")) * factor
         parts += 1
         pos = m.end()
     if bare and parts > 1:

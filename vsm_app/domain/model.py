@@ -101,6 +101,9 @@ class Flow:
     kind: FlowKind = FlowKind.PUSH
     id: str = field(default_factory=lambda: new_id("flow"))
     label: str = ""
+    #: rework flows only: the share of the items leaving ``source`` that are sent back to
+    #: ``target`` (%rework, 0..1), or None when not estimated
+    rework_share: float | None = None
 
 
 @dataclass
@@ -299,8 +302,10 @@ class ValueStreamMap:
         flow = self.flow(flow_id)
         old = {}
         for k, v in changes.items():
-            if k not in ("kind", "label"):
+            if k not in ("kind", "label", "rework_share"):
                 raise ModelError(f"a flow's {k!r} cannot be changed")
+            if k == "rework_share" and v is not None and not 0.0 <= float(v) <= 1.0:
+                raise ModelError("%rework is a share between 0 and 100 %")
             old[k] = getattr(flow, k)
             setattr(flow, k, FlowKind(v) if k == "kind" else v)
         self.flow_changed.emit(flow)
@@ -415,6 +420,10 @@ class ProjectSettings:
     #: and the duration in seconds, both or neither (None: no SLE chosen)
     sle_share: float | None = None
     sle_within_s: float | None = None
+    #: the analysis window chosen in the window (ISO dates, UTC midnights; ``until`` is
+    #: exclusive); None: the edge of the data (issue 17)
+    window_since: str | None = None
+    window_until: str | None = None
 
 
 class Project:

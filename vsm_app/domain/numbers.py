@@ -4,6 +4,7 @@ of a %C&A typed by a person (the properties panel, a workshop participant's prop
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 
@@ -42,4 +43,43 @@ def parse_pca(text: str) -> float | None:
         v /= 100.0
     if not math.isfinite(v) or not 0.0 <= v <= 1.0:
         raise ValueError(f"{text!r}: must be between 0 and 100 %")
+    return v
+
+
+def parse_decimal(text: str, decimal: str = ".") -> float:
+    """A number typed by a person, read with the user's decimal mark (``decimal``).
+
+    Both marks are understood: with both in the text the last one is the decimal mark and
+    the other groups thousands (``1,234.5`` and ``1.234,5``); with only one kind, a comma is
+    the decimal mark unless the user's mark is ``.`` and the text is grouped by thousands
+    (``1,500`` is 1500 for an English user, 1.5 for a German one; ``0,5`` is 0.5 for both).
+    Spaces (also narrow no-break ones) group thousands.
+
+    Raises
+    ------
+    ValueError
+        ``'x': expected a number``.
+    """
+    t = "".join(text.split()).replace("\u202f", "").replace("\u00a0", "").replace("'", "")
+    if not t:
+        raise ValueError(f"{text!r}: expected a number")
+    if "," in t and "." in t:
+        dec = "," if t.rfind(",") > t.rfind(".") else "."
+        t = t.replace("." if dec == "," else ",", "").replace(",", ".")
+    elif "," in t:
+        grouped = re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+", t) is not None
+        if decimal != "," and grouped:
+            t = t.replace(",", "")
+        elif t.count(",") == 1:
+            t = t.replace(",", ".")
+        else:
+            raise ValueError(f"{text!r}: expected a number")
+    elif t.count(".") > 1 and re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", t):
+        t = t.replace(".", "")  # 1.234.567 grouped with points
+    try:
+        v = float(t)
+    except ValueError:
+        raise ValueError(f"{text!r}: expected a number") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{text!r}: expected a finite number")
     return v

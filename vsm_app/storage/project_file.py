@@ -103,7 +103,8 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
             ],
             "flows": [
                 _clean({"id": f.id, "source": f.source, "target": f.target,
-                        "kind": f.kind.value, "label": f.label})
+                        "kind": f.kind.value, "label": f.label,
+                        "rework_share": f.rework_share})
                 for f in m.flows
             ],
             # votes only when given: a map never voted on saves as before
@@ -377,6 +378,20 @@ class _Reader:
         return v
 
 
+def _iso_date(r: Any, ps: dict[str, Any], key: str) -> str | None:
+    """An analysis window edge: an ISO date (``2025-11-03``) or null (absent before 17)."""
+    v = r.get(ps, key, "$.settings", str, None, nullable=True)
+    if v is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(v).isoformat()
+    except ValueError:
+        raise r.fail(f"$.settings.{key}", f"expected a date such as 2025-11-03, found {v!r}"
+                     ) from None
+
+
 def _shown(v: Any) -> str:
     text = str(v)
     return text if len(text) <= 24 else f"{text[:12]}… ({len(text)} characters)"
@@ -477,9 +492,12 @@ def _load_map(r: _Reader, doc: Any, where: str) -> ValueStreamMap:
         for key, sid in (("source", src), ("target", tgt)):
             if not m.has_stage(sid):
                 raise r.fail(f"{w}.{key}", f"no stage with id {sid!r}")
+        share = r.get(f, "rework_share", w, float, None, nullable=True)  # added in issue 17
+        if share is not None and not 0.0 <= share <= 1.0:
+            raise r.fail(f"{w}.rework_share", f"expected a share from 0 to 1, found {share}")
         try:
             m.add_flow(Flow(src, tgt, FlowKind(kind_s), id=r.get(f, "id", w, str),
-                            label=r.get(f, "label", w, str, "")))
+                            label=r.get(f, "label", w, str, ""), rework_share=share))
         except ValueError as e:
             raise r.fail(w, str(e)) from None
     for i, kd in enumerate(r.arr(r.get(d, "kaizens", where, list, []), f"{where}.kaizens")):
@@ -574,6 +592,8 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
         items=_item_settings(r, ps),
         sle_share=r.get(ps, "sle_share", "$.settings", float, None, nullable=True),
         sle_within_s=r.get(ps, "sle_within_s", "$.settings", float, None, nullable=True),
+        window_since=_iso_date(r, ps, "window_since"),
+        window_until=_iso_date(r, ps, "window_until"),
     )
     if (settings.sle_share is None) != (settings.sle_within_s is None):
         raise r.fail("$.settings.sle_share", "a service level expectation needs both "
@@ -584,6 +604,9 @@ def project_from_dict(doc: Any, path: str | None = None) -> Project:
     if settings.sle_within_s is not None and not settings.sle_within_s > 0.0:
         raise r.fail("$.settings.sle_within_s",
                      f"expected a duration above 0 seconds, found {settings.sle_within_s}")
+    if settings.window_since and settings.window_until \
+            and settings.window_since >= settings.window_until:
+        raise r.fail("$.settings.window_until", "the window must end after it starts")
     if settings.band_year not in (2023, 2024):
         raise r.fail("$.settings.band_year", "expected 2023 or 2024")
     if settings.period not in ("day", "week", "month"):

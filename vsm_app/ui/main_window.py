@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
         from .overlay import MeasuredOverlay
 
         self.measure = MeasurementController(self)
+        self.measure.undo_stack = self.undo_stack  # window and period: undoable, saved
         self.sources = SourcesDock(self.measure, self.undo_stack, self)
         self.overlay = MeasuredOverlay(self, self.measure)
         self._build_measured_actions()

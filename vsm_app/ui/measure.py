@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import pandas as pd
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
 
 from ..analysis.engine import AnalysisOptions, AnalysisResult, Prepared, analyze_window, prepare
 from ..domain.items import ItemSettings
-from ..domain.model import Project, ValueStreamMap
+from ..domain.model import Project, ProjectSettings, ValueStreamMap
 
 # Imported with the window, not lazily by the first ingest: the modules of the git and file
 # readers imported inside the worker, each read again by Shiboken's import hook, hold the
@@ -30,6 +31,18 @@ from ..services.measure import (  # noqa: F401 - MeasuredData is part of this in
 )
 from ..work import settle_heap
 from .workers import LatestTask, Task, WorkFn
+
+
+def _iso(t: pd.Timestamp | None) -> str | None:
+    """A window edge as the project saves it: the ISO date of a UTC midnight."""
+    return None if t is None else pd.Timestamp(t).tz_convert("UTC").date().isoformat()
+
+
+def window_of(settings: ProjectSettings) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The saved window of a project as UTC midnights (None: the edge of the data)."""
+    def ts(v: str | None) -> pd.Timestamp | None:
+        return None if v is None else pd.Timestamp(v, tz="UTC")
+    return ts(settings.window_since), ts(settings.window_until)
 
 
 class MeasurementController(QObject):
@@ -51,6 +64,8 @@ class MeasurementController(QObject):
         The user cancelled an ingest; the previous measurement is kept.
     window_changed(object, object)
         The analysed window: since, until (``pd.Timestamp`` or None for the data extent).
+    period_changed(str)
+        The period of the per-period figures (an undo step, or another project).
     """
 
     busy = Signal(bool)
@@ -60,6 +75,7 @@ class MeasurementController(QObject):
     failed = Signal(str, str)
     cancelled = Signal()
     window_changed = Signal(object, object)
+    period_changed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +99,8 @@ class MeasurementController(QObject):
         self._window.failed.connect(self.failed)
         self._window.idle.connect(self._emit_busy)
         self._ingest_map: ValueStreamMap | None = None  # the map the running ingest prepares
+        #: the window's undo stack: window and period choices become undoable steps
+        self.undo_stack: QUndoStack | None = None
 
     # -- state ------------------------------------------------------------------------
     def set_project(self, project: Project | None, vsm_map: ValueStreamMap | None = None) -> None:
@@ -92,9 +110,11 @@ class MeasurementController(QObject):
         self.vsm_map = vsm_map or (project.maps[0] if project and project.maps else None)
         self.data = None
         self.result = None
+        self.since = self.until = None
         if project is not None:
             self.period = project.settings.period
             self.band_year = project.settings.band_year
+            self.since, self.until = window_of(project.settings)
 
     def is_busy(self) -> bool:
         return bool(self._ingest_task and self._ingest_task.is_running()) \
@@ -163,14 +183,52 @@ class MeasurementController(QObject):
 
     # -- windows ----------------------------------------------------------------------
     def set_window(self, since: pd.Timestamp | None, until: pd.Timestamp | None) -> None:
-        """Analyse ``[since, until)``; None means the edge of the data."""
+        """Analyse ``[since, until)``; None means the edge of the data.
+
+        With an undo stack (``self.undo_stack``, the window's) the choice is one undoable
+        step saved in the project (:class:`~vsm_app.ui.source_commands.AnalysisWindowCommand`).
+        """
+        if self._record(_iso(since), _iso(until), self.period):
+            return
+        self._show_window(since, until)
+
+    def _show_window(self, since: pd.Timestamp | None, until: pd.Timestamp | None) -> None:
         self.since, self.until = since, until
         self.window_changed.emit(since, until)
         self._start_window_task()
 
     def set_period(self, period: str) -> None:
+        """Per-period figures by ``period`` (day, week, month): saved and undoable as the
+        window."""
+        if self._record(_iso(self.since), _iso(self.until), period):
+            return
         self.period = period
+        self.period_changed.emit(period)
         self._start_window_task()
+
+    def _record(self, since: str | None, until: str | None, period: str) -> bool:
+        """Push the undoable step (True), or False without a stack or a project."""
+        if self.undo_stack is None or self.project is None:
+            return False
+        s = self.project.settings
+        if (s.window_since, s.window_until, s.period) == (since, until, period):
+            return True
+        from .source_commands import AnalysisWindowCommand
+
+        self.undo_stack.push(AnalysisWindowCommand(self.project, since, until, period,
+                                                   self._apply_settings))
+        return True
+
+    def _apply_settings(self, settings: ProjectSettings) -> None:
+        """Show a project's saved window and period (an undo step did or undid them)."""
+        since, until = window_of(settings)
+        if settings.period != self.period:
+            self.period = settings.period
+            self.period_changed.emit(settings.period)
+            if (since, until) == (self.since, self.until):
+                self._start_window_task()
+        if (since, until) != (self.since, self.until):
+            self._show_window(since, until)
 
     def set_band_year(self, year: int) -> None:
         self.band_year = year

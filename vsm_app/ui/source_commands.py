@@ -7,6 +7,7 @@ follow that signal (the main window re-ingests after every change, undo and redo
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,49 @@ class MeasurementSettingsCommand(QUndoCommand):
 
 def _copy(settings: ProjectSettings) -> ProjectSettings:
     return replace(settings, production_environments=list(settings.production_environments))
+
+
+class AnalysisWindowCommand(QUndoCommand):
+    """Choose the analysis window and period (the window bar, a chart's range): they are
+    saved in the project (``settings.window_since``/``window_until``/``period``), so the
+    change marks it modified and Undo goes back to the previous window. Only the window is
+    analysed again (nothing is re-read). ``apply(settings)`` shows the settings (the
+    measurement controller); the steps of one drag of the slider (less than
+    ``MERGE_S`` apart) merge into one."""
+
+    ID = 1717
+    MERGE_S = 1.5
+
+    def __init__(self, project: Project, since: str | None, until: str | None, period: str,
+                 apply: Any) -> None:
+        super().__init__("Change the analysis window" if period == project.settings.period
+                         else "Change the period")
+        self.project = project
+        self.before = _copy(project.settings)
+        self.after = replace(_copy(project.settings), window_since=since, window_until=until,
+                             period=period)
+        self.apply = apply
+        self.at = time.monotonic()
+
+    def id(self) -> int:
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt name)
+        if not isinstance(other, AnalysisWindowCommand) or other.project is not self.project:
+            return False
+        if other.after.period != self.after.period or self.before.period != self.after.period:
+            return False  # a period step stays apart
+        if other.at - self.at > self.MERGE_S:
+            return False
+        self.after, self.at = other.after, other.at
+        return True
+
+    def _put(self, settings: ProjectSettings) -> None:
+        self.project.settings = _copy(settings)
+        self.apply(self.project.settings)
+
+    def redo(self) -> None:
+        self._put(self.after)
+
+    def undo(self) -> None:
+        self._put(self.before)

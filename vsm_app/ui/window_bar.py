@@ -107,6 +107,7 @@ class WindowBar(QWidget):
         self.slider.sliderReleased.connect(self._send_slider_window)
         controller.measured.connect(self._on_measured)
         controller.window_changed.connect(self._sync_from_controller)
+        controller.period_changed.connect(lambda _p: self._sync_period())
         self._sync_period()
         self._set_enabled(False)
 

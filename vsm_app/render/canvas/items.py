@@ -9,6 +9,7 @@ changes and emit ``position_changed`` from ``itemChange(ItemPositionHasChanged)`
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.model import FlowKind
+from ...metrics import format as fmt
 from ..colors import LIGHT, CanvasColors
 
 BOX_W = 170.0
@@ -265,10 +267,11 @@ class StageItem(MovableItem):
 
     # -- geometry -----------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        # above: the CONSTRAINT tag (and the WIP-limit chip over it); below: the measured
-        # label (two lines)
-        top = 47 if self._wip_badge is not None else 26
-        return QRectF(-12, -top, BOX_W + 24,
+        # above: the CONSTRAINT tag and a validation problem (and the WIP-limit chip over
+        # them); below: the measured label
+        left = min(-12.0, -OVERLAY_OVERHANG - 2)
+        top = 47 if self._wip_badge is not None else 46
+        return QRectF(left, -top, BOX_W - 2 * left,
                       STAGE_H + top + 8 + OVERLAY_LINE_H * OVERLAY_MAX_LINES + 8)
 
     def shape(self) -> QPainterPath:
@@ -395,6 +398,26 @@ class StageItem(MovableItem):
         x_right = BOX_W
         tags: list[tuple[str, QColor, QColor]] = []
         if content.errors:
+            # why, on the canvas (not only in the tool tip): the first problem, elided
+            why = problem_text(content.errors[0])
+            if len(content.errors) > 1:
+                why += f" (+{len(content.errors) - 1})"
+            ef = font(11, bold=True)
+            painter.setFont(ef)
+            efm = QFontMetricsF(ef)
+            er = QRectF(-OVERLAY_OVERHANG, -41, BOX_W + 2 * OVERLAY_OVERHANG, 17)
+            shown = efm.elidedText(f"⚠ {why}", Qt.TextElideMode.ElideRight, er.width() - 8)
+            er.setWidth(efm.horizontalAdvance(shown) + 10)
+            bg = c.q("background")
+            bg.setAlpha(235)
+            painter.setPen(QPen(c.q("alert"), 1.2))
+            painter.setBrush(bg)
+            painter.drawRoundedRect(er, 4, 4)
+            painter.setPen(c.q("alert"))
+            painter.drawText(er.adjusted(5, 0, -5, 0),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             shown)
+            painter.setFont(tag_font)
             tags.append(("⚠ check", c.q("alert"), QColor("#ffffff")))
         if content.above_takt:
             tags.append(("> takt", c.q("alert"), QColor("#ffffff")))
@@ -446,12 +469,14 @@ class FlowItem(QGraphicsObject):
     kind = "flow"
 
     def __init__(self, flow_id: str, source: StageItem, target: StageItem,
-                 kind: FlowKind = FlowKind.PUSH, label: str = "") -> None:
+                 kind: FlowKind = FlowKind.PUSH, label: str = "",
+                 rework_share: float | None = None) -> None:
         super().__init__()
         self.model_id = flow_id
         self.source, self.target = source, target
         self.flow_kind = kind
         self.label = label
+        self.rework_share = rework_share
         self.offset = 0.0  # sideways shift when two flows join the same pair of stages
         self.wait_item: WaitItem | None = None
         self._path = QPainterPath()
@@ -465,10 +490,21 @@ class FlowItem(QGraphicsObject):
         target.position_changed.connect(self.adjust)
         self.adjust()
 
-    def set_kind(self, kind: FlowKind, label: str = "") -> None:
-        """Show another kind or label."""
-        self.flow_kind, self.label = kind, label
+    def set_kind(self, kind: FlowKind, label: str = "",
+                 rework_share: float | None = None) -> None:
+        """Show another kind, label or %rework."""
+        self.flow_kind, self.label, self.rework_share = kind, label, rework_share
         self.adjust()
+
+    def shown_label(self) -> str:
+        """The text beside the arrow: its label; a rework loop says "rework" and the share
+        of items sent back when estimated (``rework · 15 % sent back``)."""
+        if self.flow_kind != FlowKind.REWORK:
+            return self.label
+        text = self.label or "rework"
+        if self.rework_share is not None:
+            text += f" · {fmt.percent(self.rework_share, 0)} sent back"
+        return text
 
     def midpoint(self) -> QPointF:
         """Middle of the arrow (where the wait triangle of the target sits)."""
@@ -548,7 +584,7 @@ class FlowItem(QGraphicsObject):
                             Qt.PenJoinStyle.MiterJoin))
         painter.setBrush(c.q("background") if kind == FlowKind.PULL else color)
         painter.drawPolygon(self._head)
-        label = self.label or ("rework" if kind == FlowKind.REWORK else "")
+        label = self.shown_label()
         if label:
             f = font(12, bold=kind == FlowKind.REWORK)
             painter.setFont(f)
@@ -562,6 +598,13 @@ class FlowItem(QGraphicsObject):
             painter.drawRoundedRect(r, 3, 3)
             painter.setPen(color)
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+
+
+def problem_text(message: str) -> str:
+    """A validation message as the canvas shows it beside its stage: without the leading
+    ``stage 'Name': `` (the stage is right there)."""
+    m = re.match(r"stage (['\"]).*?\1: ", message)
+    return message[m.end():] if m else message
 
 
 def _exit_point(rect: QRectF, inside: QPointF, outside: QPointF) -> QPointF:

@@ -194,7 +194,7 @@ class MapScene(QGraphicsScene):
 
     def _on_flow_added(self, flow: Flow) -> None:
         item = FlowItem(flow.id, self._stages[flow.source], self._stages[flow.target],
-                        flow.kind, flow.label)
+                        flow.kind, flow.label, flow.rework_share)
         self.addItem(item)
         self._flows[flow.id] = item
         self._invalidate(metrics=True)
@@ -209,7 +209,7 @@ class MapScene(QGraphicsScene):
         self._invalidate(metrics=True)
 
     def _on_flow_changed(self, flow: Flow) -> None:
-        self._flows[flow.id].set_kind(flow.kind, flow.label)
+        self._flows[flow.id].set_kind(flow.kind, flow.label, flow.rework_share)
         self._invalidate(metrics=True)
 
     def _on_element_added(self, el: KaizenBurst | StickyNote) -> None:

@@ -380,9 +380,32 @@ class MapEditor(QWidget):
         return el
 
     # -- connecting ----------------------------------------------------------------------------
+    def is_against_flow(self, source_id: str, target_id: str) -> bool:
+        """Whether ``source → target`` runs against the flow direction: the forward flows
+        (push and pull) already lead from ``target`` to ``source``, so a forward flow would
+        close a loop (the ladder and the critical path would have no end)."""
+        import networkx as nx
+
+        g = self.map.graph(include_rework=False)
+        return bool(g.has_node(target_id) and g.has_node(source_id)
+                    and nx.has_path(g, target_id, source_id))
+
     def connect_stages(self, source_id: str, target_id: str,
-                       kind: FlowKind = FlowKind.PUSH) -> Flow | None:
-        """Add a flow; refused (with a status message) when it would duplicate one."""
+                       kind: FlowKind | None = FlowKind.PUSH) -> Flow | None:
+        """Add a flow; refused (with a status message) when it would duplicate one.
+
+        ``kind=None`` (the drag gesture) chooses: a connection drawn against the flow
+        direction (:meth:`is_against_flow`) becomes a rework flow, drawn as a loop above the
+        stages; any other one is a push flow.
+        """
+        if kind is None:
+            kind = (FlowKind.REWORK if self.is_against_flow(source_id, target_id)
+                    else FlowKind.PUSH)
+            if kind == FlowKind.REWORK:
+                self.status_message.emit(
+                    f"Drawn against the flow: a rework flow from "
+                    f"{self.map.stage(source_id).name} back to "
+                    f"{self.map.stage(target_id).name} (set its %rework in Properties)")
         flow = Flow(source_id, target_id, kind)
         try:
             self.push(cmd.AddFlowCommand(self.map, flow))

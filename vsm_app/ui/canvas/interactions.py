@@ -88,7 +88,8 @@ class UserInteraction(QObject):
 
 
 class NewFlowInteraction(UserInteraction):
-    """Drag from a stage's edge handle to another stage: one push flow on release."""
+    """Drag from a stage's edge handle to another stage: one flow on release, push, or
+    rework when drawn against the flow direction."""
 
     def __init__(self, editor: MapEditor, source: StageItem, start: QPointF) -> None:
         super().__init__(editor)
@@ -133,7 +134,7 @@ class NewFlowInteraction(UserInteraction):
             return True
         source_id, target_id = self.source.model_id, target.model_id
         self.end()
-        self.editor.connect_stages(source_id, target_id)
+        self.editor.connect_stages(source_id, target_id, kind=None)
         return True
 
 

@@ -26,7 +26,7 @@ import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QContextMenuEvent, QFontMetricsF, QPainter
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QWidget
 
 from ...metrics import format as fmt
 from .data import DAY_S, PeriodAxis
@@ -36,6 +36,8 @@ from .style import (
     TITLE_PT,
     ChartTheme,
     font,
+    ValueAxisItem,
+    axis_title,
     kind_brushes,
     value_axis,
 )
@@ -257,9 +259,23 @@ class Chart(pg.PlotWidget):
         pi.getViewBox().setMouseEnabled(x=True, y=False)
         pi.getViewBox().setDefaultPadding(0.02)
         left = pi.getAxis("left")
-        left.setLabel(y_label or title, units=self._csv_units())
-        left.showLabel(False)
-        left.setWidth(72)
+        left.setLabel(y_label or title, units=self._csv_units())  # the data exports' header
+        # the axis title on screen: the quantity and its unit from the catalogue's format
+        # (issue 17); the ticks are already formatted ("1d 12h", "40 %")
+        self.y_title = axis_title(y_label or title, left.unit) \
+            if isinstance(left, ValueAxisItem) else (y_label or title)
+        if isinstance(left, ValueAxisItem):
+            left.shown_title = self.y_title
+        left.showLabel(True)
+        left.setWidth(92)
+        #: "no data — <reason>" over an empty plot; owners set the reason from the result
+        self.empty_reason = "nothing measured yet"
+        self._empty = QLabel(self)
+        self._empty.setObjectName("chartEmpty")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setWordWrap(True)
+        self._empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._empty.hide()
         for name in ("left", "bottom"):
             ax = pi.getAxis(name)
             ax.setStyle(tickFont=font(TICK_PT), tickTextOffset=4, tickLength=-5)
@@ -372,12 +388,45 @@ class Chart(pg.PlotWidget):
         elif s.kind == "area":
             s.items[3].setData(x, y)
             self._update_symbols(s)
+        self._update_empty()
+
+    # -- no data -------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        """No series holds a finite value (nothing to draw)."""
+        return not any(len(s.y) and np.isfinite(s.y).any() for s in self.series.values()
+                       if not s.span)
+
+    def set_empty_reason(self, reason: str) -> None:
+        """Why the chart would be empty, shown as "no data — <reason>" while it is."""
+        self.empty_reason = reason
+        self._update_empty()
+
+    def empty_text(self) -> str:
+        """The message over an empty chart ("" when the chart has data)."""
+        return self._empty.text() if not self._empty.isHidden() else ""
+
+    def _update_empty(self) -> None:
+        if not hasattr(self, "_empty"):
+            return
+        if self.is_empty():
+            self._empty.setText(f"no data — {self.empty_reason}")
+            self._empty.setStyleSheet(f"color: {self.theme.muted}; background: transparent;")
+            self._place_empty()
+            self._empty.show()
+        else:
+            self._empty.hide()
+
+    def _place_empty(self) -> None:
+        r = self.rect().adjusted(80, 30, -16, -24)
+        self._empty.setGeometry(r)
 
     # -- fitting a narrow dock ------------------------------------------------------------------
     def resizeEvent(self, ev: Any) -> None:
         super().resizeEvent(ev)
         self._fit_title()
         self._fit_legend()
+        if hasattr(self, "_empty"):
+            self._place_empty()
 
     def set_definition(self, *metric_ids: str) -> None:
         """The tool tip of the title: each metric's definition and direction from the
@@ -495,11 +544,14 @@ class Chart(pg.PlotWidget):
                 series.symbols_on = on
                 item.setSymbol(series.symbol if on else None)
 
-    def clear_data(self) -> None:
-        """Empty every series (no result)."""
+    def clear_data(self, reason: str | None = None) -> None:
+        """Empty every series (no result); ``reason`` says why ("no data — <reason>")."""
+        if reason is not None:
+            self.empty_reason = reason
         for key in self.series:
             self.set_series(key, np.empty(0), np.empty(0))
         self.clear_hover()
+        self._update_empty()
 
     # -- y range ----------------------------------------------------------------------------------
     def set_y_fixed(self, lo: float, hi: float) -> None:
@@ -812,8 +864,8 @@ class TimeChart(Chart):
         a.triggered.connect(lambda _=False: self.zoom_to_window())
         return menu
 
-    def clear_data(self) -> None:
-        super().clear_data()
+    def clear_data(self, reason: str | None = None) -> None:
+        super().clear_data(reason)
         self._region.hide()
         self.periods = None
 

@@ -317,6 +317,7 @@ class MetricTile(QFrame):
                                     fmt.tooltip(spec.metric, year or None))
         self.detail_label.setText(detail_text(spec, dora) if value is not None else
                                   (reason or "not measured in this window"))
+        self.trend.set_empty_reason(reason or "not measured in this window")
         self.title_label.setToolTip(fmt.tooltip(spec.metric, year or None))
         if spec.band is None:
             what = spec.title.lower()

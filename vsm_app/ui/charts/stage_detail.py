@@ -134,8 +134,17 @@ class StageDetailPanel(QWidget):
         self.stage = None
         for lab in self._est_labels.values():
             lab.hide()
-        self.chart.clear_data()
+        self.chart.title = "Stage — waiting and working time per week"
+        self.chart.apply_theme(self.chart.theme)
+        self.chart.clear_data("nothing measured yet: add a data source and bind the stages")
+        self._show_bands(False)
         self._summarise()
+
+    def _show_bands(self, on: bool) -> None:
+        """The p85 bands follow their curves, except to empty ones: hide them then (an
+        emptied curve left the previous project's band on screen)."""
+        for band in self._bands.values():
+            band.setVisible(on)
 
     def set_stage(self, name: str | None) -> bool:
         """Show stage ``name``; False (and a note) when it has no measured data."""
@@ -191,9 +200,12 @@ class StageDetailPanel(QWidget):
     def _redraw(self) -> None:
         axis = self._axis
         if axis is None or self._context is None or self.stage is None:
-            self.chart.clear_data()
+            self.chart.clear_data("nothing measured yet" if self._context is None
+                                  else "choose a stage (click it on the map)")
+            self._show_bands(False)
             self._summarise()
             return
+        self._show_bands(True)
         noun = PERIOD_NOUN.get(axis.period, "week")
         self.chart.title = f"{self.stage} — waiting and working time per {noun}"
         self.chart.apply_theme(self.chart.theme)

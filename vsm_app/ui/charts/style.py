@@ -101,6 +101,18 @@ class ValueAxisItem(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         self.unit = Format(unit) if unit in UNITS else palette.unit_of(str(unit))
         self.enableAutoSIPrefix(False)
+        #: the title shown beside the axis (None: pyqtgraph's label with its units, which
+        #: the data exports keep: ``Flow time (s)``)
+        self.shown_title: str | None = None
+
+    def labelString(self) -> str:  # noqa: N802 (pyqtgraph name)
+        title = getattr(self, "shown_title", None)  # pyqtgraph asks while being built
+        if title is not None:
+            return f"<span style='{self._labelStyle()}'>{title}</span>"
+        return str(super().labelString())
+
+    def _labelStyle(self) -> str:  # noqa: N802
+        return "; ".join(f"{k}: {v}" for k, v in self.labelStyle.items())
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
         span = abs(maxVal - minVal)
@@ -114,6 +126,21 @@ class ValueAxisItem(pg.AxisItem):
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         return [palette.tick_label(float(v) * scale, self.unit, spacing * scale)
                 for v in values]
+
+
+#: the unit of a value axis in words, by the catalogue's format (the ticks are formatted
+#: already, so the title names the unit rather than scaling it)
+UNIT_WORDS: dict[Format, str] = {
+    Format.DURATION: "d h min", Format.PERCENT: "%", Format.PER_WEEK: "per week",
+    Format.DAYS_PER_WEEK: "days per week", Format.PER_DAY: "per day", Format.COUNT: "count",
+    Format.SCORE: "score 1–5",
+}
+
+
+def axis_title(label: str, unit: Format) -> str:
+    """A value axis' title: the quantity and its unit (``Time in stage (d h min)``)."""
+    word = UNIT_WORDS.get(unit, "")
+    return f"{label} ({word})" if word else label
 
 
 def value_axis(unit: Format | str, orientation: str = "left") -> pg.AxisItem:

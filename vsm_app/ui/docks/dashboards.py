@@ -253,7 +253,8 @@ class Dashboards(QObject):
         one per turn of the event loop, so drawing 42k changes never blocks it for long)."""
         self.result = result
         built = self._built()
-        steps: list[Callable[[], None]] = [partial(p.set_result, result) for p in built]
+        steps: list[Callable[[], None]] = [partial(self._explain_empty, result)]
+        steps += [partial(p.set_result, result) for p in built]
         if context is None and (self.context is None or not same_period(self.context, result)):
             context = result
         if context is not None:
@@ -265,6 +266,22 @@ class Dashboards(QObject):
         if w is not None:
             steps.append(partial(self.set_window_seconds, *w))
         return steps
+
+    def _explain_empty(self, result: Any) -> None:
+        """Why a chart of this window would be empty, from the typed result (a DORA tile
+        then says its own metric's reason)."""
+        dq = getattr(result, "data_quality", None)
+        flow = getattr(result, "flow", None)
+        in_window = getattr(dq, "changes_in_window", None)
+        finished = getattr(getattr(flow, "counts", None), "finished", None)
+        if in_window == 0:
+            reason = "no change in this window: choose a wider window"
+        elif finished == 0:
+            reason = "no change finished in this window"
+        else:
+            reason = "nothing of this kind measured in this window"
+        for c in self.charts():
+            c.empty_reason = reason
 
     def set_context(self, context: Any) -> None:
         """Trends over the whole measured span (a result without since/until)."""
@@ -298,7 +315,7 @@ class Dashboards(QObject):
         self.result = self.context = None
         self._extent = self._window = None
         for c in self.charts():
-            c.clear_data()
+            c.clear_data("nothing measured yet: add a data source (Data ▸ Add repository…)")
         for p in self._built():
             p.clear()
 
@@ -312,10 +329,17 @@ class Dashboards(QObject):
         self.set_window_seconds(lo, hi)
 
     def set_window_seconds(self, lo: float, hi: float) -> None:
+        """Highlight ``[lo, hi)`` and show it with a band of context on each side (a quarter
+        of the window, within the data): a year of five stays readable instead of a sliver
+        at the right edge; the whole data when the window is all of it."""
         self._window = (lo, hi)
         full = self._is_full(lo, hi)
         for c in self.time_charts():
             c.set_window(lo, hi, full)
+        if self._extent is not None:
+            a, b = (self._extent if full else context_range(lo, hi, self._extent))
+            pad = (b - a) * 0.01
+            self.master.setXRange(a - pad, b + pad, padding=0)
 
     def _is_full(self, lo: float, hi: float) -> bool:
         return self._extent is None or (lo <= self._extent[0] + 1 and hi >= self._extent[1] - 1)
@@ -591,6 +615,14 @@ def _first_layout(window: Any, dash: Dashboards) -> None:
     if total > 0:
         window.resizeDocks([d["constraint"], d["stage_detail"]],
                            [round(total * 0.6), round(total * 0.4)], Qt.Orientation.Horizontal)
+
+
+def context_range(lo: float, hi: float, extent: tuple[float, float],
+                  share: float = 0.25) -> tuple[float, float]:
+    """The x range that shows the window ``[lo, hi)`` with ``share`` of its width as context
+    on each side, kept within the data's ``extent``."""
+    band = (hi - lo) * share
+    return max(extent[0], lo - band), min(extent[1], hi + band)
 
 
 def install_dashboards(window: Any, controller: Any) -> Dashboards:

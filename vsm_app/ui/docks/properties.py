@@ -39,7 +39,10 @@ from ...domain.model import (
     SegmentKind,
     ValueStreamMap,
 )
-from ...domain.numbers import parse_pca  # one %C&A reading (workshop proposals use it too)
+from ...domain.numbers import (  # one %C&A reading (workshop proposals use it too)
+    parse_decimal,
+    parse_pca,
+)
 from ...metrics import format as fmt
 from ...metrics.catalogue import metric
 from .. import commands as cmd
@@ -49,15 +52,13 @@ Formatter = Callable[[Any], str]
 
 
 def parse_count(text: str) -> float | None:
-    """A count ≥ 0 (inventory, demand); empty → None."""
-    t = text.strip().replace(",", "")
+    """A count ≥ 0 (inventory, demand) in the user's locale (``2,5`` or ``2.5``); empty →
+    None."""
+    t = text.strip()
     if not t:
         return None
-    try:
-        v = float(t)
-    except ValueError:
-        raise ValueError(f"{text!r}: expected a number") from None
-    if not math.isfinite(v) or v < 0:
+    v = parse_decimal(t, fmt.current_locale().decimal)
+    if v < 0:
         raise ValueError(f"{text!r}: must be a number ≥ 0")
     return v
 
@@ -72,20 +73,24 @@ def parse_people(text: str) -> int | None:
 
 
 def parse_wip_limit(text: str) -> int | None:
-    """A WIP limit: a whole number of items ≥ 1; empty → no limit."""
+    """A WIP limit: a whole number of items ≥ 1 (``5``, ``5,0``); empty → no limit."""
     t = text.strip()
     if not t:
         return None
-    if not t.isdigit() or int(t) < 1:
+    try:
+        v = parse_decimal(t, fmt.current_locale().decimal)
+    except ValueError:
+        v = -1.0
+    if v != int(v) or v < 1:
         raise ValueError(f"{text!r}: expected a whole number of items, at least 1 "
                          "(leave empty for no limit)")
-    return int(t)
+    return int(v)
 
 
 def fmt_count(v: float | None) -> str:
     if v is None:
         return ""
-    return f"{v:g}"
+    return f"{v:g}".replace(".", fmt.current_locale().decimal)
 
 
 class Field(QObject):
@@ -483,6 +488,16 @@ class PropertiesDock(QDockWidget):
 
         p.add_field("label", Field("Label", lambda t: t.strip(), str, apply_label))
 
+        def apply_share(v: float | None) -> None:
+            assert self.map is not None and self.target_id is not None
+            self._push(cmd.SetFlowFieldsCommand(self.map, self.target_id, {"rework_share": v}))
+
+        p.add_field("rework_share", Field(
+            "%rework", parse_pca, lambda v: "" if v is None else fmt.percent(v, 1),
+            apply_share, "e.g. 15%",
+            "Rework flows: the share of the items leaving the first stage that are sent "
+            "back (shown on the map beside the loop)"))
+
     def _commit_flow_kind(self, _index: int) -> None:
         if self.map is None or self.target_id is None or self.target_kind != "flow":
             return
@@ -497,6 +512,11 @@ class PropertiesDock(QDockWidget):
                                f"{self.map.stage(flow.target).name}")
         self.flow_kind.setCurrentIndex(self.flow_kind.findData(flow.kind.value))
         self.flow_page.fields["label"].show_value(flow.label)
+        share = self.flow_page.fields["rework_share"]
+        share.show_value(flow.rework_share)
+        share.edit.setEnabled(flow.kind == FlowKind.REWORK)
+        share.edit.setPlaceholderText("e.g. 15%" if flow.kind == FlowKind.REWORK
+                                      else "rework flows only")
 
     # -- map -------------------------------------------------------------------------------------
     def _build_map_page(self) -> None:

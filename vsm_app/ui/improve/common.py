@@ -246,6 +246,9 @@ class ImproveContext(QObject):
     def _on_project(self, project: Project) -> None:
         self._attach(project)
         self.project_changed.emit(project)
+        # the measurement was dropped with the old project: what showed its result (the
+        # "Constraint now" header) shows "not measured" until the new one is measured
+        self.result_changed.emit(self.result)
 
     def push(self, command: Any) -> None:
         """One user edit: onto the window's one undo stack."""
