@@ -183,6 +183,10 @@ def _on_unexpected_error(exc_type: type[BaseException], exc: BaseException,
 def _finish_start(window: Any) -> None:
     """The part of the start-up that runs behind the visible window."""
     window.complete()
+    from .ui import settings
+
+    if not settings.get(settings.LAYOUT):
+        window.set_layout("map")  # the first start: the map first, panels in the side bar
     log.info("window complete after %.2f s", time.perf_counter() - _T0)
     settle_interpreter()
     window.offer_recovery()

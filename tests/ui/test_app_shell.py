@@ -36,7 +36,10 @@ def test_start_shows_the_window_first_then_completes_and_measures(
     qtbot.waitUntil(w.is_complete, timeout=30_000)
     docks = {d.objectName(): d for d in w.findChildren(QDockWidget)}
     assert {"dock.sources", "dock.constraint", "dock.dora"} <= set(docks)
-    assert all(d.isVisible() for d in docks.values())  # as a window built at once
+    # the first start opens the map layout: every panel waits in the side bar, by name
+    assert w.layout_name == "map"
+    assert not any(d.isVisible() for d in docks.values())
+    assert {"Properties", "Sources", "Constraint", "DORA"} <= set(w.panel_bar.labels())
     # first start: the sample's data is generated behind the window, then measured
     qtbot.waitUntil(lambda: w.measure.result is not None and not w.measure.is_busy(),
                     timeout=90_000)

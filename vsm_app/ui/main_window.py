@@ -82,6 +82,7 @@ from .dialogs.item_settings import edit_item_settings
 from .docks.properties import PropertiesDock
 from .document import ProjectDocument
 from .icons import icon
+from .layouts import LAYOUTS, PanelBar, first_arrangement
 from .theme import THEMES, apply_theme, canvas_colors
 from .workers import Task
 
@@ -192,11 +193,15 @@ class MainWindow(QMainWindow):
         self.undo_view.setEmptyLabel("Opened project")
         self.history.setWidget(self.undo_view)
         self._panels_menu: QMenu | None = None
+        #: the layout on screen (map, analyse; "" until one is chosen) and the side bar
+        self.layout_name = ""
+        self.panel_bar = PanelBar(self)
 
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
         self._build_statusbar()
+        self.addToolBar(Qt.ToolBarArea.RightToolBarArea, self.panel_bar)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history)
         self.resizeDocks([self.properties, self.history], [560, 200], Qt.Orientation.Vertical)
@@ -213,6 +218,7 @@ class MainWindow(QMainWindow):
         self.set_project(project or Project("Untitled", [ValueStreamMap()]), path)
         if complete:
             self._install_extensions()
+            self._take_remembered_layout()
             self._complete = True
 
     # -- the document (vsm_app.ui.document) ---------------------------------------------------------
@@ -257,6 +263,7 @@ class MainWindow(QMainWindow):
         else:
             self.sources.raise_()
             self._first_start_layout()
+        self._take_remembered_layout()
         self._complete = True
         self._attach_measurement(measure=self._measure_on_complete)
         m = self.current_map()
@@ -367,6 +374,8 @@ class MainWindow(QMainWindow):
           "An improvement idea (linked to the selected stage)")
         a("add_note", "Add sticky &note", lambda: self._ed("add_note"), "S", "note")
         a("quick_entry", "&Quick entry", self.focus_quick_entry, "Ctrl+L")
+        a("find_stage", "&Find stage…", self.find_stage, K.Find,
+          tip="Select a stage by (part of) its name and show it")
         a("align_left", "Align &left", lambda: self._ed("align", "left"), None, "align-left")
         a("align_top", "Align &top", lambda: self._ed("align", "top"), None, "align-top")
         a("align_center", "Align &centres (same x)", lambda: self._ed("align", "center"))
@@ -385,6 +394,10 @@ class MainWindow(QMainWindow):
         a("snap", "Snap to &grid", self.set_snap, "Ctrl+G", checkable=True)
         a("presentation", "&Presentation mode", self.set_presentation, "F5", "presentation",
           "Full screen, large text, no panels (Esc leaves)", checkable=True)
+        for name in ("map", "analyse"):
+            lay = LAYOUTS[name]
+            a(f"layout_{name}", lay.title, lambda n=name: self.set_layout(n), lay.shortcut,
+              tip=lay.tip).setCheckable(True)
         a("leave_presentation", "Leave presentation mode",
           lambda: self.set_presentation(False), "Esc")
         self.actions_by_name["leave_presentation"].setEnabled(False)
@@ -456,7 +469,8 @@ class MainWindow(QMainWindow):
         f.addAction(A["quit"])
         e = mb.addMenu("&Edit")
         for n in ("undo", "redo", None, "add_stage", "rename", "connect", "delete", None,
-                  "add_kaizen", "add_note", "quick_entry", None, "cut", "copy", "paste",
+                  "add_kaizen", "add_note", "quick_entry", "find_stage", None, "cut", "copy",
+                  "paste",
                   "duplicate", "select_all"):
             e.addSeparator() if n is None else e.addAction(A[n])
         ar = mb.addMenu("&Arrange")
@@ -474,8 +488,9 @@ class MainWindow(QMainWindow):
         d.addAction(A["clear_cache"])
         v = mb.addMenu("&View")
         self.view_menu = v
-        for n in ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", "presentation",
-                  None):
+        for n in ("layout_map", "layout_analyse", "presentation", None):
+            v.addSeparator() if n is None else v.addAction(A[n])
+        for n in ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", None):
             v.addSeparator() if n is None else v.addAction(A[n])
         self._view_measured_end = v.addSeparator()
         theme_menu = v.addMenu("&Theme")
@@ -558,13 +573,17 @@ class MainWindow(QMainWindow):
     def _add_panel_action(self, dock: QDockWidget) -> None:
         if self._panels_menu is not None:
             self._panels_menu.addAction(dock.toggleViewAction())
+        self.panel_bar.add_panel(dock)
 
     def add_dock(self, dock: QDockWidget,
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
                  tabify_with: QDockWidget | None = None) -> QDockWidget:
-        """Add a feature's dock; it is listed in View ▸ Panels and its place is remembered.
+        """Add a feature's dock; it is listed in View ▸ Panels and in the side bar, and its
+        place is remembered.
 
         The dock must have an objectName (``dock.<feature>``) for saveState/restoreState.
+        Its side-bar label, group and order come from ``layouts.register_panel`` (call it
+        once, next to the dock's class); see :mod:`vsm_app.ui.layouts`.
         """
         if not dock.objectName():
             raise ValueError("a dock needs an objectName so the window layout can be restored")
@@ -628,6 +647,14 @@ class MainWindow(QMainWindow):
         install_comparison(self, self.measure)
         if settings.get(settings.WINDOW_STATE).isEmpty():
             self._first_start_layout()
+
+    def _take_remembered_layout(self) -> None:
+        """The layout the user chose last time (its docks came back with the window state)."""
+        name = settings.get(settings.LAYOUT)
+        if name in settings.LAYOUT_STATES:
+            self.layout_name = name
+            for n in ("map", "analyse"):
+                self.actions_by_name[f"layout_{n}"].setChecked(n == name)
 
     def _first_start_layout(self) -> None:
         """No remembered layout: the map keeps most of the room, one panel column on the
@@ -881,6 +908,7 @@ class MainWindow(QMainWindow):
         ed.bind_requested.connect(self.edit_bindings)
         ed.items_requested.connect(self.show_stage_items)
         ed.view.zoom_changed.connect(self._on_zoom)
+        ed.selection_changed.connect(lambda ed=ed: self._on_selection(ed))
         ed.scene.metrics_changed.connect(lambda _m, ed=ed: self._on_metrics(ed))
 
         def renamed(_name: str, m: ValueStreamMap = m, ed: MapEditor = ed) -> None:
@@ -941,6 +969,50 @@ class MainWindow(QMainWindow):
         if m.errors:
             parts.append(f"⚠ {len(m.errors)} to check")
         self.metrics_label.setText("   ·   ".join(parts))
+
+    def _on_selection(self, ed: MapEditor) -> None:
+        """A stage selected on the map brings Properties to the front of its tab group (an
+        open panel only: in the map layout the canvas keeps its room, values are edited in
+        place)."""
+        if ed is not self.current_editor() or self.properties.isHidden():
+            return
+        try:
+            one_stage = len(ed.scene.selected_stage_ids()) == 1
+        except RuntimeError:
+            return
+        if one_stage:
+            self.properties.raise_()
+
+    def find_stage(self, text: str | None = None) -> str | None:
+        """Edit ▸ Find stage… (Ctrl+F): the first stage whose name contains ``text`` (any
+        case; the current map first, then the others); selects it and shows it. Returns its
+        id, None when nothing matches (said in the status bar)."""
+        if text is None:
+            text = messages.get_text(self, "Find a stage", "Stage name (or part of it):", "")
+            if text is None:
+                return None
+        needle = " ".join(text.split()).casefold()
+        if not needle:
+            return None
+        current = self.current_map()
+        maps = sorted(self.project.maps, key=lambda m: m is not current)
+        for m in maps:
+            ed = self.editor_for(m.id)
+            if ed is None:
+                continue
+            order = ed.flow_order()
+            hits = [sid for sid in order if needle in m.stage(sid).name.casefold()]
+            hits.sort(key=lambda sid: not m.stage(sid).name.casefold().startswith(needle))
+            if hits:
+                self.tabs.setCurrentWidget(ed)
+                ed.select_stage(hits[0])
+                ed.view.setFocus()
+                self.statusBar().showMessage(
+                    f"Found {m.stage(hits[0]).name}" + (f" in {m.name}" if m is not current
+                                                         else ""), 4000)
+                return hits[0]
+        self.statusBar().showMessage(f"No stage named like “{text.strip()}”", 5000)
+        return None
 
     def _on_zoom(self, z: float) -> None:
         ed = self.current_editor()  # hidden tabs fit themselves too: show the visible one
@@ -1287,6 +1359,33 @@ class MainWindow(QMainWindow):
         settings.set_value(settings.WINDOW_GEOMETRY, self.saveGeometry())
         state = self._presentation_state or self.saveState()
         settings.set_value(settings.WINDOW_STATE, state)
+        if self.layout_name in settings.LAYOUT_STATES:
+            settings.set_value(settings.LAYOUT_STATES[self.layout_name], state)
+            settings.set_value(settings.LAYOUT, self.layout_name)
+
+    def set_layout(self, name: str) -> None:
+        """View ▸ Map / Analyse layout (F6, F7), or Present (F5): the panels as the layout
+        was last left, or its first arrangement (:mod:`vsm_app.ui.layouts`). Remembered."""
+        if name == "present":
+            self.set_presentation(True)
+            return
+        if name not in settings.LAYOUT_STATES:
+            raise ValueError(f"unknown layout {name!r}")
+        if self.is_presenting():
+            self.set_presentation(False)
+        if self.layout_name in settings.LAYOUT_STATES and self.layout_name != name:
+            settings.set_value(settings.LAYOUT_STATES[self.layout_name], self.saveState())
+        state = settings.get(settings.LAYOUT_STATES[name])
+        if state.isEmpty() or not self.restoreState(state):
+            first_arrangement(self, LAYOUTS[name], self.findChildren(QDockWidget))
+            for tb in self.findChildren(QToolBar):
+                if tb.parent() is self:
+                    tb.show()
+        self.layout_name = name
+        settings.set_value(settings.LAYOUT, name)
+        for n in ("map", "analyse"):
+            self.actions_by_name[f"layout_{n}"].setChecked(n == name)
+        QTimer.singleShot(0, self, self._fit_current)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if getattr(self, "_closed", False) or not hasattr(self, "document"):

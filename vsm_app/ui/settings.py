@@ -60,10 +60,27 @@ GRID_SIZE: Key[int] = Key("canvas/grid_size", int, 20, "grid step in scene units
 AUTOSAVE_INTERVAL_S: Key[int] = Key("autosave/interval_s", int, 60,
                                     "seconds between autosaves to the side file (0 = off)")
 
+LAYOUT: Key[str] = Key("window/layout", str, "",
+                       "the chosen layout: map, analyse (\"\": never chosen; the first start "
+                       "opens the map layout)")
+LAYOUT_STATE_MAP: Key[QByteArray] = Key("window/layout_state/map", QByteArray, QByteArray(),
+                                        "the map layout's docks as the user left them")
+LAYOUT_STATE_ANALYSE: Key[QByteArray] = Key("window/layout_state/analyse", QByteArray,
+                                            QByteArray(),
+                                            "the analyse layout's docks as the user left them")
+PRESENTATION_CANVAS_SCALE: Key[float] = Key(
+    "ui/presentation_canvas_scale", float, 1.35,
+    "presentation mode: canvas text and chips are drawn this much larger than fitting")
+
 ALL_KEYS: tuple[Key[Any], ...] = (
     WINDOW_GEOMETRY, WINDOW_STATE, RECENT_FILES, LAST_OPEN_FOLDER, LAST_EXPORT_FOLDER, THEME,
-    PRESENTATION_FONT_SCALE, SNAP_TO_GRID, GRID_SIZE, AUTOSAVE_INTERVAL_S,
+    PRESENTATION_FONT_SCALE, SNAP_TO_GRID, GRID_SIZE, AUTOSAVE_INTERVAL_S, LAYOUT,
+    LAYOUT_STATE_MAP, LAYOUT_STATE_ANALYSE, PRESENTATION_CANVAS_SCALE,
 )
+
+#: the remembered arrangement of each layout that has one
+LAYOUT_STATES: dict[str, Key[QByteArray]] = {"map": LAYOUT_STATE_MAP,
+                                             "analyse": LAYOUT_STATE_ANALYSE}
 
 
 _migrated: set[str] = set()

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -35,6 +35,21 @@ PERIODS = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 #: quick windows: button text → days back from the end of the data
 QUICK_WINDOWS = (("Last 30 days", 30), ("Last quarter", 91), ("Last year", 365))
 DAY = pd.Timedelta(days=1)
+
+
+class _ElidedLabel(QLabel):
+    """One line, elided with "…" when narrower than its text (the whole text in the tip)."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(40, super().minimumSizeHint().height())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        r = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             r.width())
+        p.setPen(self.palette().color(self.foregroundRole()))
+        p.drawText(r, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
 
 class WindowBar(QWidget):
@@ -67,19 +82,25 @@ class WindowBar(QWidget):
         lay.addWidget(title)
         self.slider = QRangeSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("windowSlider")
-        self.slider.setMinimumWidth(180)
+        self.slider.setMinimumWidth(80)
         self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.slider.setToolTip("Drag the handles to choose the window the map and charts "
                                "measure (whole days)")
         lay.addWidget(self.slider, 1)
-        self.range_label = QLabel("—")
+        self.range_label = _ElidedLabel("—")
         self.range_label.setObjectName("windowLabel")
-        self.range_label.setMinimumWidth(230)
-        lay.addWidget(self.range_label)
+        # fits 1024 px wide windows: the label may be cut, never the window's minimum width
+        self.range_label.setMinimumWidth(40)
+        self.range_label.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                       QSizePolicy.Policy.Preferred)
+        lay.addWidget(self.range_label, 1)
         self.quick_buttons: dict[str, QToolButton] = {}
         for text, days in QUICK_WINDOWS:
             b = QToolButton()
-            b.setText(text)
+            # short on the button (the bar fits a 1024 px window), whole in the tip
+            b.setText(text.removeprefix("Last ").capitalize())
+            b.setToolTip(f"{text} of the data")
+            b.setAccessibleName(text)
             b.clicked.connect(lambda _=False, d=days: self.set_last_days(d))
             lay.addWidget(b)
             self.quick_buttons[text] = b
@@ -182,6 +203,7 @@ class WindowBar(QWidget):
         days = b - a
         span = fmt.count(days / 7, "weeks") if days >= 28 else fmt.count(days, "days")
         self.range_label.setText(f"{fmt.window(start, end)} · {span}")
+        self.range_label.setToolTip(self.range_label.text())
 
     # -- choosing ----------------------------------------------------------------------------------
     def _on_slider_moved(self, value: tuple[int, int]) -> None:

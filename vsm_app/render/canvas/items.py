@@ -37,7 +37,7 @@ from ..colors import LIGHT, CanvasColors
 
 BOX_W = 170.0
 BOX_H = 72.0
-DATA_ROW_H = 22.0
+DATA_ROW_H = 24.0
 DATA_ROWS = 4
 DATA_H = DATA_ROW_H * DATA_ROWS
 STAGE_H = BOX_H + DATA_H
@@ -46,6 +46,10 @@ OVERLAY_LINE_H = 16.0
 OVERLAY_MAX_LINES = 2
 OVERLAY_OVERHANG = 8.0
 HANDLE_R = 7.0
+#: the data box's figures (PT, Wait, LT, %C&A values), in scene pixels: on screen they are
+#: this times the zoom (the map layout keeps them at 11 pt or more, ui/canvas/view.py)
+DATA_VALUE_PX = 18.0
+DATA_LABEL_PX = 13.0
 
 Z_FLOW = 1.0
 Z_WAIT = 2.0
@@ -269,7 +273,7 @@ class StageItem(MovableItem):
     def boundingRect(self) -> QRectF:
         # above: the CONSTRAINT tag and a validation problem (and the WIP-limit chip over
         # them); below: the measured label
-        left = min(-12.0, -OVERLAY_OVERHANG - 2)
+        left = -60.0  # a CONSTRAINT tag with its note may be wider than the box
         top = 47 if self._wip_badge is not None else 46
         return QRectF(left, -top, BOX_W - 2 * left,
                       STAGE_H + top + 8 + OVERLAY_LINE_H * OVERLAY_MAX_LINES + 8)
@@ -364,7 +368,7 @@ class StageItem(MovableItem):
         for i in range(1, DATA_ROWS):
             y = BOX_H + i * DATA_ROW_H
             painter.drawLine(QPointF(1, y), QPointF(BOX_W - 1, y))
-        label_font, value_font = font(13), font(14, bold=True)
+        label_font, value_font = font(DATA_LABEL_PX), font(DATA_VALUE_PX, bold=True)
         for i, (label, value) in enumerate(content.rows[:DATA_ROWS]):
             r = QRectF(9, BOX_H + i * DATA_ROW_H, BOX_W - 18, DATA_ROW_H)
             painter.setFont(label_font)
@@ -503,7 +507,7 @@ class FlowItem(QGraphicsObject):
             return self.label
         text = self.label or "rework"
         if self.rework_share is not None:
-            text += f" · {fmt.percent(self.rework_share, 0)} sent back"
+            text += f" · {share_text(self.rework_share)} sent back"
         return text
 
     def midpoint(self) -> QPointF:
@@ -598,6 +602,12 @@ class FlowItem(QGraphicsObject):
             painter.drawRoundedRect(r, 3, 3)
             painter.setPen(color)
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+
+
+def share_text(share: float) -> str:
+    """A %rework as typed: ``15 %``, ``12.5 %`` (one decimal only when it has one)."""
+    pct = share * 100.0
+    return fmt.percent(share, 0 if math.isclose(pct, round(pct), abs_tol=1e-9) else 1)
 
 
 def problem_text(message: str) -> str:

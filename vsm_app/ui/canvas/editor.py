@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsSceneContextMenuEvent,
@@ -31,20 +31,25 @@ from ...domain.model import (
     StickyNote,
     ValueStreamMap,
 )
+from ...metrics import format as fmt
 from ...render.canvas.items import (
     BOX_H,
     BOX_W,
+    DATA_ROW_H,
     HANDLE_R,
     STAGE_H,
     ConnectHandle,
     MovableItem,
     StageItem,
+    share_text,
 )
 from ...render.canvas.scene import MapScene, item_kind
 from ...render.colors import LIGHT, CanvasColors
 from ...storage.project_file import ProjectFileError, dumps, loads
 from .. import commands as cmd
 from .interactions import (
+    DATA_FIELDS,
+    EditDataInteraction,
     MoveItemsInteraction,
     NewFlowInteraction,
     RenameStageInteraction,
@@ -112,13 +117,16 @@ class MapEditor(QWidget):
         self._paste_offset = 0
         self._was_empty = not vsm_map.stages
         self.scene.selectionChanged.connect(self.selection_changed)
+        self.scene.selectionChanged.connect(self.update_accessible)
         self.scene.refreshed.connect(self._on_refreshed)
+        self.update_accessible()
 
     def close_editor(self) -> None:
         """Stop observing the model (call before the tab is dropped)."""
         if self._interaction is not None:
             self._interaction.cancel()
         self.scene.selectionChanged.disconnect(self.selection_changed)
+        self.scene.selectionChanged.disconnect(self.update_accessible)
         self.scene.detach()
 
     def _on_refreshed(self) -> None:
@@ -126,6 +134,55 @@ class MapEditor(QWidget):
         if empty != self._was_empty:
             self._was_empty = empty
             self.view.viewport().update()
+        self.update_accessible()
+
+    # -- what assistive technology reads ----------------------------------------------------------
+    def accessible_text(self) -> tuple[str, str]:
+        """Name and description of what is selected on the canvas (graphics items have no
+        accessible interface of their own: the view carries the focused item's)."""
+        stages = self.scene.selected_stage_ids()
+        flows = self.scene.selected_flow_ids()
+        if len(stages) == 1 and not flows:
+            item = self.scene.stage_item(stages[0])
+            c = item.content
+            parts = [f"{k} {v}" for k, v in c.rows]
+            if c.owner:
+                parts.insert(0, f"owner {c.owner}")
+            text, _color, constraint = item.overlay()
+            if text:
+                parts.append("measured " + text.replace("\n", ", "))
+            if constraint:
+                parts.append("the constraint")
+            parts += [f"problem: {e}" for e in c.errors]
+            return f"Stage {c.name}", "; ".join(parts)
+        if len(flows) == 1 and not stages:
+            f = self.map.flow(flows[0])
+            a, b = self.map.stage(f.source).name, self.map.stage(f.target).name
+            if f.kind == FlowKind.REWORK:
+                share = (f", {share_text(f.rework_share)} of items sent back"
+                         if f.rework_share is not None else "")
+                return f"Rework flow from {a} back to {b}", f"rework loop{share}"
+            return f"{f.kind.value.capitalize()} flow from {a} to {b}", f.label
+        n = len(self.map.stages)
+        name = f"Map {self.map.name}"
+        if stages or flows:
+            return name, f"{len(stages) + len(flows)} items selected"
+        return name, (f"{fmt.count(n, 'stages')}; arrow keys move between stages, Enter "
+                      "edits a value, F2 renames, Ctrl+F finds a stage")
+
+    def update_accessible(self) -> None:
+        """Mirror the selection into the view's accessible name and description."""
+        try:
+            name, description = self.accessible_text()
+        except (RuntimeError, KeyError, ModelError):
+            return  # the scene is being torn down, or the selection is being removed
+        view = self.view
+        if view.accessibleName() != name or view.accessibleDescription() != description:
+            view.setAccessibleName(name)
+            view.setAccessibleDescription(description)
+            if QAccessible.isActive():
+                QAccessible.updateAccessibility(
+                    QAccessibleEvent(view, QAccessible.Event.NameChanged))
 
     # -- commands ----------------------------------------------------------------------------
     def push(self, command: QUndoCommand) -> None:
@@ -147,6 +204,91 @@ class MapEditor(QWidget):
 
     def set_stage_fields(self, stage_id: str, **changes: object) -> None:
         self.push(cmd.SetStageFieldsCommand(self.map, stage_id, changes))
+
+    def set_estimates(self, stage_id: str, changes: dict[str, float | None]) -> None:
+        """Set some workshop estimates of a stage: one undo command."""
+        self.push(cmd.SetEstimatesCommand(self.map, stage_id, changes))
+
+    # -- keyboard: in-place values, moving between stages, finding one ------------------------
+    def flow_order(self) -> list[str]:
+        """The stages in flow order (forward flows; ties and loose stages by position)."""
+        import networkx as nx
+
+        g = self.map.graph(include_rework=False)
+        pos = {s.id: (s.x, s.y) for s in self.map.stages}
+        try:
+            return list(nx.lexicographical_topological_sort(g, key=lambda n: pos[n]))
+        except nx.NetworkXUnfeasible:  # a loop of forward flows: position only
+            return sorted(pos, key=lambda n: pos[n])
+
+    def neighbour_in_flow(self, stage_id: str, step: int) -> str | None:
+        """The stage ``step`` places after (or before) ``stage_id`` in flow order."""
+        order = self.flow_order()
+        if stage_id not in order:
+            return None
+        i = order.index(stage_id) + step
+        return order[i] if 0 <= i < len(order) else None
+
+    def neighbour(self, stage_id: str, key: Qt.Key) -> str | None:
+        """The stage an arrow key moves to: Right/Left follow the flows (the next stage
+        downstream/upstream, the one whose box is nearest vertically first), else the
+        nearest stage on that side; Up/Down the nearest stage above/below."""
+        here = self.map.stage(stage_id)
+        forward = [f for f in self.map.flows if f.kind != FlowKind.REWORK]
+        if key in (Qt.Key.Key_Right, Qt.Key.Key_Left):
+            linked = [f.target for f in forward if f.source == stage_id] \
+                if key == Qt.Key.Key_Right else \
+                [f.source for f in forward if f.target == stage_id]
+            if linked:
+                return min(linked, key=lambda i: (abs(self.map.stage(i).y - here.y),
+                                                  self.map.stage(i).x))
+        sign = {Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Left: (-1, 0),
+                Qt.Key.Key_Down: (0, 1), Qt.Key.Key_Up: (0, -1)}.get(key)
+        if sign is None:
+            return None
+        best: tuple[float, str] | None = None
+        for s in self.map.stages:
+            dx, dy = s.x - here.x, s.y - here.y
+            along = dx * sign[0] + dy * sign[1]
+            if s.id == stage_id or along <= 1:
+                continue
+            across = abs(dy) if sign[0] else abs(dx)
+            score = along + 2 * across
+            if best is None or score < best[0]:
+                best = (score, s.id)
+        return best[1] if best else None
+
+    def select_stage(self, stage_id: str) -> None:
+        """Select one stage and scroll it into view."""
+        self.scene.select_ids([stage_id])
+        item = self.scene.stage_item(stage_id)
+        self.view.ensureVisible(item.sceneBoundingRect(), 40, 40)
+
+    def move_selection(self, key: Qt.Key) -> bool:
+        """Arrow keys: select the neighbouring stage; with nothing selected, the first
+        stage in flow order."""
+        sel = self.scene.selected_stage_ids()
+        if not self.map.stages:
+            return False
+        if len(sel) != 1:
+            order = self.flow_order()
+            target: str | None = order[0] if order else None
+        else:
+            target = self.neighbour(sel[0], key)
+        if target is None:
+            return False
+        self.select_stage(target)
+        return True
+
+    def edit_value(self, stage_id: str, row: int) -> bool:
+        """Edit row ``row`` (0 PT, 1 Wait, 2 LT, 3 %C&A) of a stage's data box in place."""
+        if not self.map.has_stage(stage_id):
+            return False
+        self.scene.select_ids([stage_id])
+        self.view.setFocus()
+        self.start_interaction(EditDataInteraction(self, self.scene.stage_item(stage_id),
+                                                   row))
+        return True
 
     # -- interactions ----------------------------------------------------------------------------
     def interaction(self) -> UserInteraction | None:
@@ -235,7 +377,12 @@ class MapEditor(QWidget):
             self.add_stage_at(event.scenePos())
             return True
         if isinstance(item, StageItem):
-            self.start_rename(item.model_id)
+            local = item.mapFromScene(event.scenePos())
+            row = int((local.y() - BOX_H) // DATA_ROW_H)
+            if local.y() >= BOX_H and 0 <= row < len(DATA_FIELDS):
+                self.edit_value(item.model_id, row)  # a value of the data box, in place
+            else:
+                self.start_rename(item.model_id)
             return True
         if item_kind(item) in ("kaizen", "note"):
             self.edit_element_requested.emit(getattr(item, "model_id", ""))
@@ -245,6 +392,14 @@ class MapEditor(QWidget):
     def scene_key_press(self, event: QKeyEvent) -> bool:
         if self._interaction is not None:
             return self._interaction.key_press_event(event)
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up,
+                           Qt.Key.Key_Down) \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier \
+                and self.scene.focusItem() is None:
+            return self.move_selection(Qt.Key(event.key()))
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() \
+                and len(self.scene.selected_stage_ids()) == 1:
+            return self.edit_value(self.scene.selected_stage_ids()[0], 0)
         return False
 
     def scene_context_menu(self, event: QGraphicsSceneContextMenuEvent) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFocusEvent, QKeyEvent, QPainterPath, QPen, QTextCursor
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -17,9 +17,14 @@ from PySide6.QtWidgets import (
     QGraphicsTextItem,
 )
 
+from ...domain.durations import format_duration, parse_duration
+from ...domain.numbers import parse_pca
+from ...metrics import format as fmt
 from ...render.canvas.items import (
     BOX_H,
     BOX_W,
+    DATA_ROW_H,
+    DATA_VALUE_PX,
     Z_TEMP,
     MovableItem,
     StageItem,
@@ -295,3 +300,130 @@ class RenameStageInteraction(UserInteraction):
 
     def key_press_event(self, event: QKeyEvent) -> bool:
         return False  # the text item handles its keys
+
+
+#: the data box's rows (top to bottom) and the estimate each one edits
+DATA_FIELDS: tuple[tuple[str, str], ...] = (
+    ("PT", "process_time_s"), ("Wait", "wait_time_s"), ("LT", "lead_time_s"),
+    ("%C&A", "pca"))
+
+
+class _TabFilter(QObject):
+    """Tab and Shift+Tab reach the scene's focus chain before any item: catch them while a
+    value is edited in place."""
+
+    def __init__(self, on_tab: object) -> None:
+        super().__init__()
+        self._on_tab = on_tab
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            back = event.key() == Qt.Key.Key_Backtab \
+                or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self._on_tab(back)  # type: ignore[operator]
+            return True
+        return False
+
+
+class EditDataInteraction(UserInteraction):
+    """Edit one value of a stage's data box on the canvas (double-click it): Enter commits
+    (one undo command), Esc cancels, Tab commits and moves to the next value (Shift+Tab the
+    previous; past the last value of a stage, the next stage in flow order). A value the
+    parser refuses stays open with its reason in the status bar."""
+
+    def __init__(self, editor: MapEditor, stage_item: StageItem, row: int) -> None:
+        super().__init__(editor)
+        self.stage_item = stage_item
+        self.stage_id = stage_item.model_id
+        self.row = max(0, min(row, len(DATA_FIELDS) - 1))
+        self.key = DATA_FIELDS[self.row][1]
+        self.old_text = self._value_text()
+        self.text_item = InlineTextEditor(self.old_text, self._commit, self.cancel)
+        self.text_item.setFont(font(DATA_VALUE_PX, bold=True))
+        self._filter = _TabFilter(self._tab)
+
+    def _value_text(self) -> str:
+        est = self.editor.map.stage(self.stage_id).estimates
+        v = getattr(est, self.key)
+        if v is None:
+            return ""
+        if self.key == "pca":
+            return fmt.percent(v, 0 if round(v * 100) == v * 100 else 1)
+        return format_duration(v, self.editor.map.settings.day_length_s, precise=True)
+
+    def start(self) -> None:
+        r = self.stage_item.process_rect()
+        self.text_item.setTextWidth(BOX_W * 0.62)
+        self.scene.addItem(self.text_item)
+        self.text_item.setPos(r.left() + BOX_W * 0.36,
+                              r.top() + BOX_H + self.row * DATA_ROW_H - 5)
+        self.text_item.setFocus(Qt.FocusReason.OtherFocusReason)
+        cursor = self.text_item.textCursor()
+        cursor.select(QTextCursor.SelectionType.Document)
+        self.text_item.setTextCursor(cursor)
+        self.scene.installEventFilter(self._filter)
+        self.editor.status_message.emit(
+            f"{DATA_FIELDS[self.row][0]} of {self.editor.map.stage(self.stage_id).name}: "
+            "Enter sets it, Tab the next value, Esc cancels")
+        super().start()
+
+    @property
+    def text(self) -> str:
+        return self.text_item.toPlainText()
+
+    def parse(self) -> float | None:
+        """The typed value (None when emptied); raises ValueError with the reason."""
+        t = self.text.strip()
+        if not t:
+            return None
+        if self.key == "pca":
+            return parse_pca(t)
+        return parse_duration(t, self.editor.map.settings.day_length_s)
+
+    def _apply(self) -> bool:
+        """Set the value (one undo command) when it changed; False when refused."""
+        if self.text.strip() == self.old_text.strip():
+            return True
+        try:
+            value = self.parse()
+        except ValueError as e:  # DurationError is a ValueError
+            self.editor.status_message.emit(f"Not set: {e}")
+            return False
+        if self.editor.map.has_stage(self.stage_id):
+            self.editor.set_estimates(self.stage_id, {self.key: value})
+        return True
+
+    def _commit(self) -> None:
+        if not self._apply():
+            self.text_item._closed = False  # keep editing: the reason is in the status bar
+            self.text_item.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self.end()
+
+    def _tab(self, back: bool) -> None:
+        if not self._apply():
+            return
+        stage_id, row = self.stage_id, self.row + (-1 if back else 1)
+        if not 0 <= row < len(DATA_FIELDS):
+            nxt = self.editor.neighbour_in_flow(stage_id, -1 if back else 1)
+            if nxt is None:
+                self.end()
+                return
+            stage_id, row = nxt, (len(DATA_FIELDS) - 1 if back else 0)
+        self.end()
+        self.editor.edit_value(stage_id, row)
+
+    def cleanup(self) -> None:
+        self.scene.removeEventFilter(self._filter)
+        self.text_item._closed = True
+        if self.text_item.scene() is not None:
+            self.scene.removeItem(self.text_item)
+
+    def mouse_press_event(self, event: QGraphicsSceneMouseEvent) -> bool:
+        if not self.text_item.sceneBoundingRect().contains(event.scenePos()):
+            self.text_item.close(commit=True)
+        return False
+
+    def key_press_event(self, event: QKeyEvent) -> bool:
+        return False

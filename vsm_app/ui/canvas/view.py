@@ -22,8 +22,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
-from ...render.canvas.items import font
+from ...render.canvas.items import DATA_VALUE_PX, font
 from ...render.canvas.scene import MapScene
+
+#: the smallest size of the data box's figures on screen that a fit accepts (points)
+MIN_FIGURE_PT = 11.0
 
 
 class MapView(QGraphicsView):
@@ -110,17 +113,49 @@ class MapView(QGraphicsView):
         self.auto_fit = False
         self.set_zoom(1.0)
 
+    def figure_pt(self, zoom: float | None = None) -> float:
+        """How large the data box's figures are on screen, in points (their scene size
+        times the zoom, at the screen's logical DPI)."""
+        z = self.zoom() if zoom is None else zoom
+        return DATA_VALUE_PX * z * 72.0 / max(1.0, float(self.logicalDpiY()))
+
     def fit_to_view(self, max_zoom: float = 2.5) -> None:
-        """Show the whole map (stages, ladder, legend)."""
+        """Show the whole map (stages, ladder, legend), legibly: when the whole map would
+        make the data box's figures smaller than :data:`MIN_FIGURE_PT`, fit the stages and
+        their ladder instead (notes and the legend are a scroll away), as large as the
+        figures need and the stages allow."""
         self.map_scene.flush()
         rect = self.map_scene.content_rect(margin=24)
         vp = self.viewport().rect()
         if rect.isEmpty() or vp.isEmpty():
             return
         z = min(vp.width() / rect.width(), vp.height() / rect.height(), max_zoom)
+        center = rect.center()
+        if self.figure_pt(z) < MIN_FIGURE_PT:
+            core = self._core_rect()
+            if not core.isEmpty():
+                z_core = min(vp.width() / core.width(), vp.height() / core.height(),
+                             max_zoom)
+                z_legible = MIN_FIGURE_PT / self.figure_pt(1.0)
+                z = max(z, min(z_core, z_legible))
+                # the stages centred; vertically the whole map when its height fits
+                y = rect.center().y() if rect.height() * z <= vp.height() \
+                    else core.center().y()
+                x = rect.center().x() if rect.width() * z <= vp.width() \
+                    else core.center().x()
+                center = QPointF(x, y)
         self.set_zoom(z)
-        self.centerOn(rect.center())
+        self.centerOn(center)
         self.auto_fit = True
+
+    def _core_rect(self, margin: float = 16.0) -> QRectF:
+        """The stages, their flows and the timeline ladder (what a fit must show)."""
+        r = QRectF()
+        for it in self.map_scene.items():
+            if it.isVisible() and it.parentItem() is None \
+                    and getattr(it, "kind", "") in ("stage", "flow", "wait", "ladder"):
+                r = r.united(it.sceneBoundingRect())
+        return r.adjusted(-margin, -margin, margin, margin) if not r.isNull() else r
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -35,9 +35,9 @@ from .style import (
     TICK_PT,
     TITLE_PT,
     ChartTheme,
-    font,
     ValueAxisItem,
     axis_title,
+    font,
     kind_brushes,
     value_axis,
 )

@@ -8,7 +8,6 @@ command. Fields refresh from the model's signals, so undo/redo shows here at onc
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
