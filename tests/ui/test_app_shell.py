@@ -84,7 +84,7 @@ def test_about_names_the_version_qt_python_folders_and_licence(window: Any) -> N
                        if t.objectName() == "licenceText"]
     assert licence_text.toPlainText().startswith("MIT License")
     help_menu = [a.text() for a in window.help_menu.actions() if not a.isSeparator()]
-    assert help_menu == ["&Keyboard shortcuts", "Show &log", "&About vsm-app"]
+    assert help_menu == ["&Help: guide, metrics, shortcuts", "Show &log", "&About vsm-app"]
 
 
 def test_show_log_shows_the_end_of_the_log_file(window: Any) -> None:

@@ -451,6 +451,16 @@ class Project:
         self.codeowners: str | None = None
         self.maps_changed = Signal()
         self.sources_changed = Signal()
+        #: ``renamed(name)``: the project's name changed (exports and reports carry it)
+        self.renamed = Signal()
+
+    def rename(self, name: str) -> None:
+        """Set the project's name (one line, not empty)."""
+        name = " ".join(name.split())
+        if not name:
+            raise ModelError("a project needs a name")
+        self.name = name
+        self.renamed.emit(name)
 
     def map_by_name(self, name: str) -> ValueStreamMap | None:
         for m in self.maps:

@@ -328,3 +328,17 @@ class RenameMapCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.map.rename(self.old)
+
+
+class RenameProjectCommand(QUndoCommand):
+    """Rename the project (Properties ▸ Project name): exports and reports carry the name."""
+
+    def __init__(self, project: Project, name: str) -> None:
+        super().__init__(f"Rename project {project.name} to {name}")
+        self.project, self.old, self.new = project, project.name, name
+
+    def redo(self) -> None:
+        self.project.rename(self.new)
+
+    def undo(self) -> None:
+        self.project.rename(self.old)

@@ -345,6 +345,9 @@ class MainWindow(QMainWindow):
         a("open", "&Open…", self.open_project, K.Open, "open")
         a("save", "&Save", self.save, K.Save, "save")
         a("save_as", "Save &as…", self.save_as, "Ctrl+Shift+S")
+        a("project_properties", "Project &properties…",
+          lambda: self.properties.focus_project_name(),
+          tip="The project's name (exports and reports carry it)")
         a("quit", "&Quit", self.close, "Ctrl+Q")
         undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence("Ctrl+Z"))
@@ -398,6 +401,12 @@ class MainWindow(QMainWindow):
             lay = LAYOUTS[name]
             a(f"layout_{name}", lay.title, lambda n=name: self.set_layout(n), lay.shortcut,
               tip=lay.tip).setCheckable(True)
+        a("present_dashboards", "Present the &dashboards", lambda: self.present_dashboards(),
+          "Shift+F5", tip="Full screen: the constraint, DORA and flow dashboards")
+        a("present_stage", "Present the selected &stage", lambda: self.present_stage(),
+          "Ctrl+F5", tip="Full screen: the stage zoomed in, its measured detail under it")
+        a("zoom_stage", "&Zoom to the selected stage", lambda: self.zoom_to_stage(), "Z",
+          tip="The stage and its neighbours fill the view (Ctrl+0 fits the map)")
         a("leave_presentation", "Leave presentation mode",
           lambda: self.set_presentation(False), "Esc")
         self.actions_by_name["leave_presentation"].setEnabled(False)
@@ -406,7 +415,9 @@ class MainWindow(QMainWindow):
           "Ctrl+Shift+D", "future", "Copy this map into a new future-state tab")
         a("rename_map", "Rena&me map…", lambda: self._rename_map_at(self.tabs.currentIndex()))
         a("delete_map", "De&lete map", self.delete_current_map)
-        a("cheatsheet", "&Keyboard shortcuts", self.show_cheatsheet, "F1", "help")
+        a("cheatsheet", "&Help: guide, metrics, shortcuts", self.show_cheatsheet, "F1", "help",
+          "What a value stream map is, how to run the workshop, what each metric means, "
+          "and every shortcut")
         a("toggle_theme", "Toggle light/dark theme",
           lambda: self.set_theme("dark" if self.theme == "light" else "light"),
           "Ctrl+Shift+T", "theme")
@@ -463,8 +474,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         f.addSeparator()
-        for n in ("save", "save_as"):
-            f.addAction(A[n])
+        for n in ("save", "save_as", None, "project_properties"):
+            f.addSeparator() if n is None else f.addAction(A[n])
         f.addSeparator()
         f.addAction(A["quit"])
         e = mb.addMenu("&Edit")
@@ -488,9 +499,11 @@ class MainWindow(QMainWindow):
         d.addAction(A["clear_cache"])
         v = mb.addMenu("&View")
         self.view_menu = v
-        for n in ("layout_map", "layout_analyse", "presentation", None):
+        for n in ("layout_map", "layout_analyse", "presentation", "present_dashboards",
+                  "present_stage", None):
             v.addSeparator() if n is None else v.addAction(A[n])
-        for n in ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", None):
+        for n in ("zoom_in", "zoom_out", "zoom_reset", "fit", "zoom_stage", None, "snap",
+                  None):
             v.addSeparator() if n is None else v.addAction(A[n])
         self._view_measured_end = v.addSeparator()
         theme_menu = v.addMenu("&Theme")
@@ -841,8 +854,11 @@ class MainWindow(QMainWindow):
         for ed in list(self._editors.values()):
             self._drop_editor(ed)
         self.document.project.maps_changed.disconnect(self._sync_tabs)
+        self.document.project.renamed.disconnect(self._update_title)
         self.properties.set_editor(None)
         self.document.set_project(project, path)
+        self.properties.set_project(project)
+        project.renamed.connect(self._update_title)
         self._attach_measurement(measure=False)
         self.constraint_label.setText("")
         project.maps_changed.connect(self._sync_tabs)
@@ -902,6 +918,8 @@ class MainWindow(QMainWindow):
     def _make_editor(self, m: ValueStreamMap) -> MapEditor:
         ed = MapEditor(m, self.undo_stack, canvas_colors(self.theme), self)
         ed.scene.snap_enabled = self.actions_by_name["snap"].isChecked()
+        if self.is_presenting():
+            ed.view.set_presenting(True, settings.get(settings.PRESENTATION_FIGURE_PT))
         ed.scene.grid_size = settings.get(settings.GRID_SIZE)
         ed.status_message.connect(lambda t: self.statusBar().showMessage(t, 5000))
         ed.edit_element_requested.connect(self._edit_element)
@@ -1251,12 +1269,19 @@ class MainWindow(QMainWindow):
     def is_presenting(self) -> bool:
         return self._presentation_state is not None
 
-    def set_presentation(self, on: bool) -> None:
-        """Presentation mode: full screen, larger text, panels hidden; Esc leaves."""
+    def set_presentation(self, on: bool, panels: tuple[str, ...] = ()) -> None:
+        """Presentation mode: full screen, larger text, panels hidden; Esc leaves.
+
+        The canvas is fitted for a room (its text and chips drawn at least
+        ``settings.PRESENTATION_FIGURE_PT`` on screen), with no scroll bars; ``panels`` (dock
+        objectNames) stay on screen, e.g. the dashboards (:meth:`present_dashboards`).
+        """
         act = self.actions_by_name["presentation"]
         if bool(on) == self.is_presenting():
             if act.isChecked() != bool(on):
                 act.setChecked(bool(on))
+            if on:
+                self._show_presented_panels(panels)
             return
         if on:
             self._presentation_state = self.saveState()
@@ -1270,11 +1295,18 @@ class MainWindow(QMainWindow):
             f = self.tabs.font()
             f.setPointSizeF(f.pointSizeF() * settings.get(settings.PRESENTATION_FONT_SCALE))
             self.tabs.setFont(f)
+            for ed in self._editors.values():
+                ed.view.set_presenting(True, settings.get(settings.PRESENTATION_FIGURE_PT))
+            self._show_presented_panels(panels)
             self.showFullScreen()
         else:
             state = self._presentation_state
             self._presentation_state = None
             self.tabs.setFont(QApplication.font())
+            for ed in self._editors.values():
+                ed.view.set_presenting(False)
+            for dock in self.findChildren(QDockWidget):
+                dock.setFont(QApplication.font())
             self.menuBar().show()
             self.statusBar().show()
             for tb in self.findChildren(QToolBar):
@@ -1291,6 +1323,62 @@ class MainWindow(QMainWindow):
             act.setChecked(bool(on))
             act.blockSignals(False)
         QTimer.singleShot(0, self, self._fit_current)
+
+    def _show_presented_panels(self, panels: tuple[str, ...]) -> None:
+        """In presentation mode: show ``panels`` in larger print, the first in front."""
+        docks = {d.objectName(): d for d in self.findChildren(QDockWidget)}
+        scale = settings.get(settings.PRESENTATION_FONT_SCALE)
+        shown = [docks[n] for n in panels if n in docks]
+        for d in docks.values():
+            if d not in shown:
+                d.hide()
+        for d in shown:
+            f = QApplication.font()
+            f.setPointSizeF(f.pointSizeF() * scale)
+            d.setFont(f)
+            d.show()
+        if shown:
+            shown[0].raise_()
+            bottom = [d for d in shown
+                      if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+            if bottom:
+                self.resizeDocks(bottom, [round(self.height() * 0.62)] * len(bottom),
+                                 Qt.Orientation.Vertical)
+
+    def present_dashboards(self) -> None:
+        """View ▸ Present the dashboards (Shift+F5): full screen, the constraint, DORA and
+        flow dashboards beside a small map."""
+        self.complete()
+        self.set_presentation(True, ("dock.constraint", "dock.dora", "dock.flow"))
+
+    def present_stage(self) -> None:
+        """View ▸ Present the selected stage (Ctrl+F5): full screen, zoomed to the stage,
+        its measured detail under it."""
+        self.complete()
+        ed = self.current_editor()
+        if ed is None:
+            return
+        sel = ed.scene.selected_stage_ids()
+        if len(sel) != 1:
+            order = ed.flow_order()
+            if not order:
+                return
+            ed.select_stage(order[0])
+        self.set_presentation(True, ("dock.stage_detail",))
+        QTimer.singleShot(0, self, self.zoom_to_stage)
+
+    def zoom_to_stage(self) -> bool:
+        """View ▸ Zoom to the selected stage (Z): the stage and its neighbours fill the view
+        (arrow keys move to the next stage; Ctrl+0 fits the whole map again)."""
+        ed = self.current_editor()
+        if ed is None:
+            return False
+        sel = ed.scene.selected_stage_ids()
+        if len(sel) != 1:
+            self.statusBar().showMessage("Select a stage to zoom to it", 4000)
+            return False
+        ed.view.zoom_to_stage(sel[0])
+        return True
 
     def show_about(self) -> QWidget:
         """Help ▸ About: version, Qt and Python, the user's folders, licence."""
@@ -1339,7 +1427,7 @@ class MainWindow(QMainWindow):
         return True
 
     def show_cheatsheet(self) -> CheatSheetDialog:
-        """F1: the shortcut cheat sheet (non-modal)."""
+        """F1: the help (guide, metrics, shortcuts; non-modal)."""
         if self._cheatsheet is None:
             self._cheatsheet = CheatSheetDialog(self.actions_by_name.values(), self)
         self._cheatsheet.show()
@@ -1406,6 +1494,8 @@ class MainWindow(QMainWindow):
         for ed in list(self._editors.values()):
             self._drop_editor(ed)
         self.project.maps_changed.disconnect(self._sync_tabs)
+        self.project.renamed.disconnect(self._update_title)
+        self.properties.set_project(None)
         if self._cheatsheet is not None:
             self._cheatsheet.close()
         release_clipboard()

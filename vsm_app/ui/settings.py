@@ -68,14 +68,15 @@ LAYOUT_STATE_MAP: Key[QByteArray] = Key("window/layout_state/map", QByteArray, Q
 LAYOUT_STATE_ANALYSE: Key[QByteArray] = Key("window/layout_state/analyse", QByteArray,
                                             QByteArray(),
                                             "the analyse layout's docks as the user left them")
-PRESENTATION_CANVAS_SCALE: Key[float] = Key(
-    "ui/presentation_canvas_scale", float, 1.35,
-    "presentation mode: canvas text and chips are drawn this much larger than fitting")
+PRESENTATION_FIGURE_PT: Key[float] = Key(
+    "ui/presentation_figure_pt", float, 13.0,
+    "presentation mode: the map is fitted so its figures are at least this size on screen "
+    "(points; canvas text and chips scale with them)")
 
 ALL_KEYS: tuple[Key[Any], ...] = (
     WINDOW_GEOMETRY, WINDOW_STATE, RECENT_FILES, LAST_OPEN_FOLDER, LAST_EXPORT_FOLDER, THEME,
     PRESENTATION_FONT_SCALE, SNAP_TO_GRID, GRID_SIZE, AUTOSAVE_INTERVAL_S, LAYOUT,
-    LAYOUT_STATE_MAP, LAYOUT_STATE_ANALYSE, PRESENTATION_CANVAS_SCALE,
+    LAYOUT_STATE_MAP, LAYOUT_STATE_ANALYSE, PRESENTATION_FIGURE_PT,
 )
 
 #: the remembered arrangement of each layout that has one

@@ -315,14 +315,15 @@ class StageItem(MovableItem):
         content = self.content
 
         # process box
+        # the heat class colour itself, opaque: the box, the label under it and the legend's
+        # chip show one colour in every theme (issue 17: a translucent tint over the dark
+        # box fill read as another colour than the legend)
         fill = c.q("box_fill")
+        text_color, muted_color = c.q("text"), c.q("muted")
         if self._overlay_color is not None:
-            tint = QColor(self._overlay_color)
-            tint.setAlpha(90)
-            painter.setBrush(fill)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.drawRect(box)
-            fill = tint
+            fill = QColor(self._overlay_color)
+            text_color = QColor("#111111") if fill.lightnessF() > 0.55 else QColor("#ffffff")
+            muted_color = text_color
         painter.setBrush(fill)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRect(box)
@@ -331,7 +332,7 @@ class StageItem(MovableItem):
         painter.drawRect(header)
 
         # name, centred, up to two lines
-        painter.setPen(c.q("text"))
+        painter.setPen(text_color)
         f = font(16, bold=True)
         fm = QFontMetricsF(f)
         painter.setFont(f)
@@ -348,14 +349,14 @@ class StageItem(MovableItem):
         sfm = QFontMetricsF(small)
         base_y = BOX_H - 12
         if content.people is not None:
-            painter.setPen(QPen(c.q("muted"), 1.4))
+            painter.setPen(QPen(muted_color, 1.4))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(QPointF(14, base_y - 5), 3.2, 3.2)
             painter.drawArc(QRectF(8, base_y - 1, 12, 10), 0, 180 * 16)
-            painter.setPen(c.q("text"))
+            painter.setPen(text_color)
             painter.drawText(QPointF(24, base_y + 4), str(content.people))
         if content.owner:
-            painter.setPen(c.q("muted"))
+            painter.setPen(muted_color)
             owner = sfm.elidedText(content.owner, Qt.TextElideMode.ElideRight, BOX_W - 60)
             painter.drawText(QRectF(40, base_y - 8, BOX_W - 48, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, owner)

@@ -27,6 +27,8 @@ from ...render.canvas.scene import MapScene
 
 #: the smallest size of the data box's figures on screen that a fit accepts (points)
 MIN_FIGURE_PT = 11.0
+#: the same in presentation mode: canvas text and chips read across a room
+PRESENTING_FIGURE_PT = 13.0
 
 
 class MapView(QGraphicsView):
@@ -119,6 +121,33 @@ class MapView(QGraphicsView):
         z = self.zoom() if zoom is None else zoom
         return DATA_VALUE_PX * z * 72.0 / max(1.0, float(self.logicalDpiY()))
 
+    def set_presenting(self, on: bool, figure_pt: float = PRESENTING_FIGURE_PT) -> None:
+        """Presentation: no scroll bars, and fits draw the canvas (text, chips, figures)
+        larger: figures at least ``figure_pt``."""
+        self._min_figure_pt = figure_pt if on else MIN_FIGURE_PT
+        policy = Qt.ScrollBarPolicy.ScrollBarAlwaysOff if on \
+            else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        self.setHorizontalScrollBarPolicy(policy)
+        self.setVerticalScrollBarPolicy(policy)
+
+    def zoom_to_stage(self, stage_id: str, neighbours: int = 1) -> None:
+        """Zoom so the stage and ``neighbours`` stages on each side (by position) fill the
+        view, the stage in the middle."""
+        scene = self.map_scene
+        item = scene.stage_item(stage_id)
+        stages = sorted(scene.stage_items(), key=lambda it: it.pos().x())
+        i = stages.index(item)
+        rect = item.sceneBoundingRect()
+        for it in stages[max(0, i - neighbours): i + neighbours + 1]:
+            rect = rect.united(it.sceneBoundingRect())
+        vp = self.viewport().rect()
+        if rect.isEmpty() or vp.isEmpty():
+            return
+        rect = rect.adjusted(-30, -50, 30, 30)
+        self.auto_fit = False
+        self.set_zoom(min(vp.width() / rect.width(), vp.height() / rect.height(), 3.0))
+        self.centerOn(item.sceneBoundingRect().center())
+
     def fit_to_view(self, max_zoom: float = 2.5) -> None:
         """Show the whole map (stages, ladder, legend), legibly: when the whole map would
         make the data box's figures smaller than :data:`MIN_FIGURE_PT`, fit the stages and
@@ -131,12 +160,13 @@ class MapView(QGraphicsView):
             return
         z = min(vp.width() / rect.width(), vp.height() / rect.height(), max_zoom)
         center = rect.center()
-        if self.figure_pt(z) < MIN_FIGURE_PT:
+        min_pt = getattr(self, "_min_figure_pt", MIN_FIGURE_PT)
+        if self.figure_pt(z) < min_pt:
             core = self._core_rect()
             if not core.isEmpty():
                 z_core = min(vp.width() / core.width(), vp.height() / core.height(),
                              max_zoom)
-                z_legible = MIN_FIGURE_PT / self.figure_pt(1.0)
+                z_legible = min_pt / self.figure_pt(1.0)
                 z = max(z, min(z_core, z_legible))
                 # the stages centred; vertically the whole map when its height fits
                 y = rect.center().y() if rect.height() * z <= vp.height() \

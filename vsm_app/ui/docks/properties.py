@@ -34,6 +34,7 @@ from ...domain.model import (
     FlowKind,
     KaizenBurst,
     ModelError,
+    Project,
     Segment,
     SegmentKind,
     ValueStreamMap,
@@ -231,6 +232,8 @@ class PropertiesDock(QDockWidget):
         self.setObjectName("dock.properties")
         self.undo_stack = undo_stack
         self.map: ValueStreamMap | None = None
+        #: the open project (its name is edited on the map page)
+        self.project: Project | None = None
         self.editor: Any = None
         self.target_kind = "map"
         self.target_id: str | None = None
@@ -297,6 +300,26 @@ class PropertiesDock(QDockWidget):
 
     def detach(self) -> None:
         self.set_editor(None)
+
+    def set_project(self, project: Project | None) -> None:
+        """Follow ``project`` (its name is shown and edited on the map page)."""
+        if self.project is not None:
+            self.project.renamed.disconnect(self._on_model_changed)
+        self.project = project
+        if project is not None:
+            project.renamed.connect(self._on_model_changed)
+        self.refresh()
+
+    def focus_project_name(self) -> None:
+        """File ▸ Project properties…: the map page with the cursor in the project name."""
+        self.show()
+        self.raise_()
+        if self.editor is not None:
+            self.editor.scene.clearSelection()
+        self.show_target("map", None)
+        edit = self.map_page.fields["project_name"].edit
+        edit.setFocus()
+        edit.selectAll()
 
     def update_from_selection(self) -> None:
         """Show the page of the single selected item, or the map page."""
@@ -546,7 +569,21 @@ class PropertiesDock(QDockWidget):
                 raise ValueError(f"{t!r}: a day length is more than 0 and at most 24h")
             return v
 
+        def rename_project(v: str) -> None:
+            if self.project is not None:
+                self._push(cmd.RenameProjectCommand(self.project, v))
+
+        def project_name(t: str) -> str:
+            t = " ".join(t.split())
+            if not t:
+                raise ValueError("a project needs a name")
+            return t
+
         p.add_field("name", Field("Name", name, str, rename))
+        p.add_field("project_name", Field(
+            "Project", project_name, str, rename_project, "project name",
+            "The project's name: the window title before the first save, exports and "
+            "reports"))
         p.add_section("Demand and time")
         p.add_field("demand_per_day", Field("Demand / day", parse_count, fmt_count,
                                             set_setting("demand_per_day"), "items per day"))
@@ -576,6 +613,8 @@ class PropertiesDock(QDockWidget):
         m = self.map
         f = self.map_page.fields
         f["name"].show_value(m.name)
+        f["project_name"].show_value(self.project.name if self.project is not None else "")
+        f["project_name"].edit.setEnabled(self.project is not None)
         f["demand_per_day"].show_value(m.settings.demand_per_day)
         f["available_time_per_day_s"].show_value(m.settings.available_time_per_day_s)
         f["day_length_s"].show_value(m.settings.day_length_s)
