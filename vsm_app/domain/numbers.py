@@ -50,9 +50,11 @@ def parse_decimal(text: str, decimal: str = ".") -> float:
     """A number typed by a person, read with the user's decimal mark (``decimal``).
 
     Both marks are understood: with both in the text the last one is the decimal mark and
-    the other groups thousands (``1,234.5`` and ``1.234,5``); with only one kind, a comma is
-    the decimal mark unless the user's mark is ``.`` and the text is grouped by thousands
-    (``1,500`` is 1500 for an English user, 1.5 for a German one; ``0,5`` is 0.5 for both).
+    the other groups thousands (``1,234.5`` and ``1.234,5``); with only one kind, the mark
+    that is not the user's decimal mark groups thousands when the text is grouped that way
+    (``1,500`` is 1500 for an English user and 1.5 for a German one; ``1.500`` is 1500 for
+    a German user and 1.5 for an English one); otherwise a comma is a decimal mark (``0,5``
+    is 0.5 for both).
     Spaces (also narrow no-break ones) group thousands.
 
     Raises
@@ -74,8 +76,9 @@ def parse_decimal(text: str, decimal: str = ".") -> float:
             t = t.replace(",", ".")
         else:
             raise ValueError(f"{text!r}: expected a number")
-    elif t.count(".") > 1 and re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", t):
-        t = t.replace(".", "")  # 1.234.567 grouped with points
+    elif "." in t and re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", t) \
+            and (decimal == "," or t.count(".") > 1):
+        t = t.replace(".", "")  # 1.500 for a German user, 1.234.567 for anyone
     try:
         v = float(t)
     except ValueError:

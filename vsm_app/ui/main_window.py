@@ -661,6 +661,27 @@ class MainWindow(QMainWindow):
         if settings.get(settings.WINDOW_STATE).isEmpty():
             self._first_start_layout()
 
+    def _fit_analyse(self) -> None:
+        """The analyse layout's first sizes for this window: the charts under the map take
+        two fifths of the height, the right column at most a third of the width; on a small
+        window (or a scaled display) the constraint and the stage detail share one place."""
+        docks = {d.objectName(): d for d in self.findChildren(QDockWidget)}
+        constraint, detail = docks.get("dock.constraint"), docks.get("dock.stage_detail")
+        if constraint is not None and detail is not None and self.width() < 1600 \
+                and detail not in self.tabifiedDockWidgets(constraint):
+            self.tabifyDockWidget(constraint, detail)
+            constraint.raise_()
+        bottom = [d for d in docks.values() if d.isVisible() and not d.isFloating()
+                  and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        if bottom:
+            self.resizeDocks(bottom, [round(self.height() * 0.40)] * len(bottom),
+                             Qt.Orientation.Vertical)
+        right = [d for d in (self.properties, getattr(self, "sources", None))
+                 if d is not None and d.isVisible()]
+        if right:
+            self.resizeDocks(right, [min(360, round(self.width() * 0.3))] * len(right),
+                             Qt.Orientation.Horizontal)
+
     def _take_remembered_layout(self) -> None:
         """The layout the user chose last time (its docks came back with the window state)."""
         name = settings.get(settings.LAYOUT)
@@ -1365,6 +1386,10 @@ class MainWindow(QMainWindow):
                 return
             ed.select_stage(order[0])
         self.set_presentation(True, ("dock.stage_detail",))
+        sid = ed.scene.selected_stage_ids()[0]
+        dash = getattr(self, "dashboards", None)
+        if dash is not None:  # built when first shown: tell it the stage now
+            dash.select_stage(ed.map.stage(sid).name)
         QTimer.singleShot(0, self, self.zoom_to_stage)
 
     def zoom_to_stage(self) -> bool:
@@ -1469,6 +1494,8 @@ class MainWindow(QMainWindow):
             for tb in self.findChildren(QToolBar):
                 if tb.parent() is self:
                     tb.show()
+            if name == "analyse":
+                self._fit_analyse()
         self.layout_name = name
         settings.set_value(settings.LAYOUT, name)
         for n in ("map", "analyse"):

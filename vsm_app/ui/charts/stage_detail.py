@@ -152,9 +152,11 @@ class StageDetailPanel(QWidget):
         if name is None:
             return False
         if name not in names:
+            self._wanted = name  # shown once the data arrives (a panel built just now)
             self.summary.setText(f"<b>{name}</b> has no measured data: bind it to events "
                                  "(Bindings) to see its trend.")
             return False
+        self._wanted = None
         self.stage = name
         self.combo.setCurrentIndex(names.index(name))
         self._redraw()
@@ -180,6 +182,9 @@ class StageDetailPanel(QWidget):
             self.combo.setCurrentIndex(names.index(self.stage))
 
     def _default_stage(self, names: list[str]) -> str | None:
+        wanted = getattr(self, "_wanted", None)
+        if wanted in names:
+            return str(wanted)
         for src in (self._result, self._context):
             b = getattr(src, "bottleneck", None)
             if b is not None and b.stage in names:
