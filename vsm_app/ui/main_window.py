@@ -1498,6 +1498,9 @@ class MainWindow(QMainWindow):
                 self._fit_analyse()
         self.layout_name = name
         settings.set_value(settings.LAYOUT, name)
+        # the remembered window state is this layout's from now on (even if the app never
+        # closes normally), so the next start shows the layout it names
+        settings.set_value(settings.WINDOW_STATE, self.saveState())
         for n in ("map", "analyse"):
             self.actions_by_name[f"layout_{n}"].setChecked(n == name)
         QTimer.singleShot(0, self, self._fit_current)
