@@ -84,6 +84,11 @@ def test_save_compare_after_moving_the_window_and_undo(qtbot: Any, dialogs: Any)
     w.undo_stack.undo()
     assert [x.id for x in read_baselines(w.project)] == [b.id]
     assert ui.shown_baseline() is not None and ui.shown_baseline().id == b.id
+    # the window chosen is part of the project (issue 17): its own undo step
+    assert w.undo_stack.undoText() == "Change the analysis window"
+    w.undo_stack.undo()
+    wait_idle(qtbot, w)
+    assert (c.since, c.until) == (None, None)
     w.undo_stack.undo()  # the save itself
     assert w.project.records.baselines == [] and not w.is_modified()
     assert dock.comparison is None and dock.empty_hint.isVisibleTo(dock)

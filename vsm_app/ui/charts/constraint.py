@@ -130,6 +130,11 @@ class WaterfallChart(Chart):
             self.plotItem.getAxis("bottom").setTicks([[]])
             reason = b.reason("lead_time_contributions")
             self.setToolTip(reason or "No lead-time change to decompose in this window")
+            if bottleneck is None:  # nothing measured (another project, no sources)
+                self.set_empty_reason("nothing measured yet")
+            else:
+                self.set_empty_reason(reason or "no lead-time change to decompose in this "
+                                               "window")
             return
         self.setToolTip("")
         self.total_s = float(total)
@@ -161,6 +166,11 @@ class WaterfallChart(Chart):
                                             yRange=(lo - 0.16 * span, hi + 0.16 * span),
                                             padding=0)
         self._hover_series.x, self._hover_series.y = x, heights
+        self._update_empty()
+
+    def is_empty(self) -> bool:
+        """The bars are drawn here, not through series: empty without contributions."""
+        return len(getattr(self, "values", ())) == 0
 
     def _brushes(self, heights: np.ndarray) -> list[QColor]:
         out = []
