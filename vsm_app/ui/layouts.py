@@ -65,6 +65,7 @@ for _name, _label, _group, _order, _tip in (
         ("dock.dora", "DORA", "analyse", 41, "The four keys and their trends"),
         ("dock.flow", "Flow", "analyse", 42, "Velocity, load, flow time, efficiency"),
         ("dock.stage_detail", "Stage", "analyse", 43, "One stage's waiting and working time"),
+        ("dock.comparison", "Compare", "analyse", 44, "Teams and services side by side"),
         ("dock.improvement", "Improve", "improve", 50, "Improvement items and the constraint"),
         ("dock.baselines", "Baselines", "improve", 51, "Saved metrics to compare with"),
         ("dock.pulse", "Pulse", "improve", 52, "The team's voice (anonymous survey)"),
@@ -103,7 +104,7 @@ LAYOUTS: dict[str, Layout] = {
     "analyse": Layout("analyse", "&Analyse layout", "F7",
                       frozenset({"edit", "measure", "analyse"}),
                       front=("dock.properties", "dock.sources", "dock.constraint"),
-                      closed=("dock.history",),
+                      closed=("dock.history", "dock.comparison"),
                       tip="Properties and data sources beside the map, the dashboards "
                           "under it"),
     "present": Layout("present", "&Present", "F5",
