@@ -276,3 +276,54 @@ def test_screenshots_at_150_and_200_percent_scaling(demo_vsm: Path,
         for layout in ("map", "analyse", "present"):
             png = out / f"sample_{layout}_1280x800_scale{factor}.png"
             assert png.stat().st_size > 10_000
+
+
+def test_a_long_stream_is_shown_legibly_from_its_start(window: Any, qtbot: Any) -> None:
+    """At 1024×700 the five stages do not fit at 11 pt: the Map layout shows the start of
+    the stream legibly, the status bar says the map continues, the arrow keys walk along it,
+    and Ctrl+0 still fits the whole map (small)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    w = window
+    w.resize(1024, 700)
+    w.set_layout("map")
+    qtbot.wait(50)
+    ed = w.current_editor()
+    view = ed.view
+    view.fit_to_view()
+    assert _on_screen_pt(w) >= 11.0 - 1e-6
+    items = sorted(ed.scene.stage_items(), key=lambda it: it.pos().x())
+    vp = view.viewport().rect()
+
+    def on_screen(it: Any) -> Any:
+        return view.mapFromScene(it.sceneBoundingRect()).boundingRect()
+
+    first, last = on_screen(items[0]), on_screen(items[-1])
+    # the first stage near the left edge, whole (its inventory triangle before it)
+    assert 0 <= first.left() <= vp.width() / 8, first
+    assert last.right() > vp.right()  # the last one is off to the right
+    assert w.map_more_label.isVisible()
+    assert w.map_more_label.text().startswith("Map continues →")
+    # the arrow keys walk along the stream: the selected stage is scrolled into view
+    view.setFocus()
+    for _ in items:
+        QTest.keyClick(view, Qt.Key.Key_Right)
+    assert ed.scene.selected_stage_ids() == [items[-1].model_id]
+    assert vp.contains(on_screen(items[-1]))
+    assert _on_screen_pt(w) >= 11.0 - 1e-6  # walking does not zoom out
+    assert w.map_more_label.text().startswith("← Map continues")
+    # Ctrl+0: the whole map, however small; kept as the window resizes
+    QTest.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    content = view.map_scene.content_rect(margin=0)
+    assert view.mapToScene(vp).boundingRect().contains(content)
+    assert _on_screen_pt(w) < 11.0
+    assert not w.map_more_label.isVisible()
+    w.resize(1100, 700)
+    qtbot.wait(50)
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert shown.contains(view.map_scene.content_rect(margin=0))
+    # F6 (the Map layout) fits legibly again
+    w.set_layout("map")
+    qtbot.wait(50)
+    assert _on_screen_pt(w) >= 11.0 - 1e-6

@@ -393,7 +393,8 @@ class MainWindow(QMainWindow):
         a("zoom_in", "Zoom &in", lambda: self._view("zoom_in"), ["Ctrl++", "Ctrl+="], "zoom-in")
         a("zoom_out", "Zoom &out", lambda: self._view("zoom_out"), "Ctrl+-", "zoom-out")
         a("zoom_reset", "Actual size (100 %)", lambda: self._view("reset_zoom"), "Ctrl+1")
-        a("fit", "&Fit to view", lambda: self._view("fit_to_view"), "Ctrl+0", "zoom-fit")
+        a("fit", "&Fit whole map", lambda: self._view("fit_whole_map"), "Ctrl+0", "zoom-fit",
+          "The whole map in view, however small its text (F6 shows it legibly again)")
         a("snap", "Snap to &grid", self.set_snap, "Ctrl+G", checkable=True)
         a("presentation", "&Presentation mode", self.set_presentation, "F5", "presentation",
           "Full screen, large text, no panels (Esc leaves)", checkable=True)
@@ -580,6 +581,18 @@ class MainWindow(QMainWindow):
             sb.addPermanentWidget(w)
             w.hide()
         sb.addPermanentWidget(self.metrics_label)
+        # part of the map is off screen (a legible fit of a long stream): say so; a click
+        # fits the whole map
+        # (a label, as tall as the others: showing it must not resize the canvas)
+        self.map_more_label = QLabel()
+        self.map_more_label.setObjectName("mapMoreLabel")
+        self.map_more_label.setTextFormat(Qt.TextFormat.RichText)
+        self.map_more_label.setToolTip("Part of the map is off screen: scroll sideways "
+                                        "(Shift+wheel) or move with the arrow keys; Ctrl+0 "
+                                        "fits the whole map")
+        self.map_more_label.linkActivated.connect(lambda _l: self._view("fit_whole_map"))
+        self.map_more_label.hide()
+        sb.addPermanentWidget(self.map_more_label)
         sb.addPermanentWidget(self.zoom_label)
 
     # -- docks (extension point) ----------------------------------------------------------------------
@@ -947,6 +960,7 @@ class MainWindow(QMainWindow):
         ed.bind_requested.connect(self.edit_bindings)
         ed.items_requested.connect(self.show_stage_items)
         ed.view.zoom_changed.connect(self._on_zoom)
+        ed.view.overflow_changed.connect(lambda *_a, ed=ed: self._on_overflow(ed))
         ed.selection_changed.connect(lambda ed=ed: self._on_selection(ed))
         ed.scene.metrics_changed.connect(lambda _m, ed=ed: self._on_metrics(ed))
 
@@ -995,6 +1009,7 @@ class MainWindow(QMainWindow):
         if ed is not None:
             self._on_metrics(ed)
             self._on_zoom(ed.view.zoom())
+            self._on_overflow(ed)
             self.current_map_changed.emit(ed.map)
         self._update_title()
 
@@ -1056,6 +1071,17 @@ class MainWindow(QMainWindow):
     def _on_zoom(self, z: float) -> None:
         ed = self.current_editor()  # hidden tabs fit themselves too: show the visible one
         self.zoom_label.setText(f"Zoom {fmt.percent(ed.view.zoom() if ed else z, 0)}")
+
+    def _on_overflow(self, ed: MapEditor) -> None:
+        """The status bar says when the stages continue beyond the view's edges."""
+        if ed is not self.current_editor():
+            return
+        left, right = ed.view.overflow()
+        text = {(True, True): "← Map continues →", (True, False): "← Map continues",
+                (False, True): "Map continues →"}.get((left, right), "")
+        self.map_more_label.setText(
+            f'{text} · <a href="fit">Ctrl+0 shows all</a>' if text else "")
+        self.map_more_label.setVisible(bool(text))
 
     def _edit_element(self, element_id: str) -> None:
         ed = self.current_editor()
@@ -1363,7 +1389,10 @@ class MainWindow(QMainWindow):
             bottom = [d for d in shown
                       if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
             if bottom:
-                self.resizeDocks(bottom, [round(self.height() * 0.62)] * len(bottom),
+                # the dashboards take most of the height; one stage's detail leaves the
+                # canvas room to show the stage legibly
+                share = 0.45 if shown[0].objectName() == "dock.stage_detail" else 0.62
+                self.resizeDocks(bottom, [round(self.height() * share)] * len(bottom),
                                  Qt.Orientation.Vertical)
 
     def present_dashboards(self) -> None:

@@ -35,6 +35,8 @@ class MapView(QGraphicsView):
     """A view on a :class:`MapScene` with workshop-friendly navigation."""
 
     zoom_changed = Signal(float)
+    #: the stages continue beyond the (left, right) edge of the view
+    overflow_changed = Signal(bool, bool)
     MIN_ZOOM = 0.08
     MAX_ZOOM = 6.0
     STEP = 1.2
@@ -58,10 +60,13 @@ class MapView(QGraphicsView):
         self._panning = False
         self._pan_last = QPoint()
         self._last_mouse = QPoint(-1, -1)
-        #: keep the whole map in view as the window and its docks resize, until the user
-        #: zooms by hand (fit to view turns it back on)
-        self._auto_fit = False
-        self.auto_fit = True
+        #: fit again as the window and its docks resize, until the user zooms by hand:
+        #: "legible" (:meth:`fit_to_view`), "whole" (:meth:`fit_whole_map`) or "" (off)
+        self._auto_fit = ""
+        self.auto_fit = "legible"
+        self._overflow = (False, False)
+        # a stage added or moved past the edge changes the scroll range
+        self.horizontalScrollBar().rangeChanged.connect(lambda *_: self._emit_overflow())
 
     @property
     def map_scene(self) -> MapScene:
@@ -70,21 +75,40 @@ class MapView(QGraphicsView):
         return s
 
     @property
-    def auto_fit(self) -> bool:
-        """Whether the view refits the whole map on every resize."""
+    def auto_fit(self) -> str:
+        """How the view refits as it resizes: "legible", "whole" or "" (off)."""
         return self._auto_fit
 
     @auto_fit.setter
-    def auto_fit(self, on: bool) -> None:
-        # While the view refits itself it shows no scroll bars: the fitted map needs none, and
-        # scroll bars shown "as needed" would fight the fit for ever — the scene's margin makes
-        # a bar appear, the narrower viewport refits smaller, the bar goes, the viewport widens,
-        # it refits larger... (a resize loop at 100 % CPU at some window sizes).
-        self._auto_fit = bool(on)
-        policy = (Qt.ScrollBarPolicy.ScrollBarAlwaysOff if self._auto_fit
-                  else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.setHorizontalScrollBarPolicy(policy)
-        self.setVerticalScrollBarPolicy(policy)
+    def auto_fit(self, mode: str) -> None:
+        self._auto_fit = mode
+        self._apply_scroll_bars()
+
+    def _apply_scroll_bars(self) -> None:
+        """Scroll bars that never fight a fit. Shown "as needed" while the view refits on
+        every resize they looped for ever — the scene's margin makes a bar appear, the
+        narrower viewport refits smaller, the bar goes, it refits larger... (100 % CPU at
+        some window sizes). So: none while presenting or fitting the whole map; a legible
+        fit shows exactly the bars its own decision needs, a decision taken on the viewport
+        as if it had no bars (:meth:`maximumViewportSize`), so a bar appearing cannot change
+        it; by hand (zoomed, panned) the usual "as needed"."""
+        off, on = Qt.ScrollBarPolicy.ScrollBarAlwaysOff, Qt.ScrollBarPolicy.ScrollBarAlwaysOn
+        if getattr(self, "_presenting", False) or self._auto_fit == "whole":
+            h = v = off
+        elif self._auto_fit == "legible":
+            need_h, need_v = getattr(self, "_fit_needs", (False, False))
+            h, v = (on if need_h else off), (on if need_v else off)
+        else:
+            h = v = Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        if self.horizontalScrollBarPolicy() != h:
+            self.setHorizontalScrollBarPolicy(h)
+        if self.verticalScrollBarPolicy() != v:
+            self.setVerticalScrollBarPolicy(v)
+
+    def _fit_area(self) -> QRectF:
+        """The viewport a fit plans for: its size without scroll bars."""
+        size = self.maximumViewportSize()
+        return QRectF(0, 0, size.width(), size.height())
 
     # -- zoom ----------------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -102,17 +126,18 @@ class MapView(QGraphicsView):
         self.setTransform(QTransform.fromScale(z, z))
         self.setTransformationAnchor(old)
         self.zoom_changed.emit(z)
+        self._emit_overflow()
 
     def zoom_in(self) -> None:
-        self.auto_fit = False
+        self.auto_fit = ""
         self.set_zoom(self.zoom() * self.STEP)
 
     def zoom_out(self) -> None:
-        self.auto_fit = False
+        self.auto_fit = ""
         self.set_zoom(self.zoom() / self.STEP)
 
     def reset_zoom(self) -> None:
-        self.auto_fit = False
+        self.auto_fit = ""
         self.set_zoom(1.0)
 
     def figure_pt(self, zoom: float | None = None) -> float:
@@ -125,58 +150,115 @@ class MapView(QGraphicsView):
         """Presentation: no scroll bars, and fits draw the canvas (text, chips, figures)
         larger: figures at least ``figure_pt``."""
         self._min_figure_pt = figure_pt if on else MIN_FIGURE_PT
-        policy = Qt.ScrollBarPolicy.ScrollBarAlwaysOff if on \
-            else Qt.ScrollBarPolicy.ScrollBarAsNeeded
-        self.setHorizontalScrollBarPolicy(policy)
-        self.setVerticalScrollBarPolicy(policy)
+        self._presenting = bool(on)
+        self._apply_scroll_bars()
 
     def zoom_to_stage(self, stage_id: str, neighbours: int = 1) -> None:
         """Zoom so the stage and ``neighbours`` stages on each side (by position) fill the
-        view, the stage in the middle."""
+        view, the stage in the middle; when that would draw the figures smaller than
+        :meth:`min_figure_pt`, the stage alone fills the view."""
         scene = self.map_scene
         item = scene.stage_item(stage_id)
         stages = sorted(scene.stage_items(), key=lambda it: it.pos().x())
         i = stages.index(item)
-        rect = item.sceneBoundingRect()
+        alone = item.sceneBoundingRect()
+        rect = QRectF(alone)
         for it in stages[max(0, i - neighbours): i + neighbours + 1]:
             rect = rect.united(it.sceneBoundingRect())
         vp = self.viewport().rect()
         if rect.isEmpty() or vp.isEmpty():
             return
         rect = rect.adjusted(-30, -50, 30, 30)
-        self.auto_fit = False
-        self.set_zoom(min(vp.width() / rect.width(), vp.height() / rect.height(), 3.0))
+        z = min(vp.width() / rect.width(), vp.height() / rect.height(), 3.0)
+        if self.figure_pt(z) < self.min_figure_pt():
+            alone = alone.adjusted(-16, -16, 16, 16)
+            z = max(z, min(vp.width() / alone.width(), vp.height() / alone.height(), 3.0))
+        self.auto_fit = ""
+        self.set_zoom(z)
         self.centerOn(item.sceneBoundingRect().center())
 
+    def min_figure_pt(self) -> float:
+        """The smallest on-screen size of the figures a legible fit accepts (points)."""
+        return float(getattr(self, "_min_figure_pt", MIN_FIGURE_PT))
+
     def fit_to_view(self, max_zoom: float = 2.5) -> None:
-        """Show the whole map (stages, ladder, legend), legibly: when the whole map would
-        make the data box's figures smaller than :data:`MIN_FIGURE_PT`, fit the stages and
-        their ladder instead (notes and the legend are a scroll away), as large as the
-        figures need and the stages allow."""
+        """Show the map legibly (what a layout change, presentation and a resize do).
+
+        The whole map (stages, ladder, notes, legend) when its figures are at least
+        :meth:`min_figure_pt` on screen; else the stages and their ladder when they fit at
+        that size (notes and the legend are a scroll away); else the legible minimum
+        itself, showing the start of the stream (the first stage at the left edge): the
+        rest is a sideways scroll (or the arrow keys) away, and :meth:`fit_whole_map`
+        (Ctrl+0) shows everything small."""
         self.map_scene.flush()
         rect = self.map_scene.content_rect(margin=24)
-        vp = self.viewport().rect()
+        vp = self._fit_area()
         if rect.isEmpty() or vp.isEmpty():
             return
         z = min(vp.width() / rect.width(), vp.height() / rect.height(), max_zoom)
         center = rect.center()
-        min_pt = getattr(self, "_min_figure_pt", MIN_FIGURE_PT)
+        min_pt = self.min_figure_pt()
         if self.figure_pt(z) < min_pt:
             core = self._core_rect()
             if not core.isEmpty():
                 z_core = min(vp.width() / core.width(), vp.height() / core.height(),
                              max_zoom)
-                z_legible = min_pt / self.figure_pt(1.0)
-                z = max(z, min(z_core, z_legible))
-                # the stages centred; vertically the whole map when its height fits
-                y = rect.center().y() if rect.height() * z <= vp.height() \
-                    else core.center().y()
-                x = rect.center().x() if rect.width() * z <= vp.width() \
-                    else core.center().x()
+                z = max(min_pt / self.figure_pt(1.0), z_core)
+                w, h = vp.width() / z, vp.height() / z  # the viewport in scene units
+                # sideways: the stages centred when they fit, else the stream's start
+                x = core.center().x() if core.width() <= w else core.left() + w / 2
+                # vertically: the whole map when its height fits, else the stages whole
+                # and as much as fits above them (notes), else the stages' top
+                if rect.height() <= h:
+                    y = rect.center().y()
+                elif core.height() <= h:
+                    y = max(rect.top(), core.bottom() - h) + h / 2
+                else:
+                    y = core.top() + h / 2
                 center = QPointF(x, y)
+        # the bars this fit needs: the whole map (notes, legend) wider / taller than the view
+        self._fit_needs = (rect.width() * z > vp.width() + 1.0,
+                           rect.height() * z > vp.height() + 1.0)
+        self.auto_fit = "legible"
         self.set_zoom(z)
         self.centerOn(center)
-        self.auto_fit = True
+        self._emit_overflow()
+
+    def fit_whole_map(self, max_zoom: float = 2.5) -> None:
+        """View ▸ Fit whole map (Ctrl+0): everything on the canvas in view, however small
+        its text gets; kept as the window resizes."""
+        self.map_scene.flush()
+        rect = self.map_scene.content_rect(margin=24)
+        vp = self._fit_area()
+        if rect.isEmpty() or vp.isEmpty():
+            return
+        self.auto_fit = "whole"
+        self.set_zoom(min(vp.width() / rect.width(), vp.height() / rect.height(), max_zoom))
+        self.centerOn(rect.center())
+        self._emit_overflow()
+
+    def overflow(self) -> tuple[bool, bool]:
+        """Whether the stages continue beyond the left and the right edge of the view."""
+        scene = self.scene()
+        if not isinstance(scene, MapScene):  # the view is being torn down
+            return False, False
+        core = QRectF()
+        for it in scene.stage_items():
+            core = core.united(it.sceneBoundingRect())
+        if core.isEmpty():
+            return False, False
+        shown = self.mapToScene(self.viewport().rect()).boundingRect()
+        return core.left() < shown.left() - 1, core.right() > shown.right() + 1
+
+    def _emit_overflow(self) -> None:
+        left, right = self.overflow()
+        if (left, right) != self._overflow:
+            self._overflow = (left, right)
+            self.overflow_changed.emit(left, right)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._emit_overflow()
 
     def _core_rect(self, margin: float = 16.0) -> QRectF:
         """The stages, their flows and the timeline ladder (what a fit must show)."""
@@ -190,7 +272,12 @@ class MapView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.auto_fit and self.map_scene.stage_items():
-            self.fit_to_view()
+            if self.auto_fit == "whole":
+                self.fit_whole_map()
+            else:
+                self.fit_to_view()
+        else:
+            self._emit_overflow()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         dy = event.angleDelta().y()
@@ -201,7 +288,7 @@ class MapView(QGraphicsView):
             bar = self.horizontalScrollBar()
             bar.setValue(bar.value() - dy)
             return
-        self.auto_fit = False
+        self.auto_fit = ""
         self.set_zoom(self.zoom() * self.STEP ** (dy / 120.0), anchor_under_mouse=True)
         event.accept()
 
