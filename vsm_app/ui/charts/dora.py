@@ -138,10 +138,14 @@ def rolling_rate(frame: Any, num: str, den: str, n_periods: int, n: int) -> np.n
 
 SPEED_KEYS = tuple(t.key for t in TILES if t.group == "throughput")
 STABILITY_KEYS = tuple(t.key for t in TILES if t.group == "stability")
+#: the tiles' smallest heights (wide: figures beside the trend; compact: the trend under
+#: them); a taller dock gives every tile, and so its trend, its share of the room
 TILE_H = 130
 TILE_H_COMPACT = 206
 #: below this panel width the tiles put their trend under the figures
 COMPACT_BELOW_PX = 1180
+#: below this panel width the groups stack in one column (above it: two, side by side)
+ONE_COLUMN_BELOW_PX = 560
 NO_BAND_TIP = "The DORA report publishes no performance band for {what}."
 
 
@@ -276,6 +280,9 @@ class MetricTile(QFrame):
         self._grid.setContentsMargins(8, 6, 6, 6)
         self._grid.setSpacing(6)
         self.compact: bool | None = None
+        # grow with the dock: the tile (and its trend) takes its share of a tall panel
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.trend.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.set_compact(False)
 
     def set_compact(self, compact: bool) -> None:
@@ -293,8 +300,9 @@ class MetricTile(QFrame):
             self._grid.addWidget(self.trend, 1, 0)
             self._grid.setColumnStretch(1, 0)
             self._grid.setColumnStretch(0, 1)
+            self._grid.setRowStretch(0, 0)
             self._grid.setRowStretch(1, 1)
-            self.setFixedHeight(TILE_H_COMPACT)
+            self.setMinimumHeight(TILE_H_COMPACT)
             self.trend.setMinimumWidth(200)
         else:
             self.box.setFixedWidth(250)
@@ -302,8 +310,9 @@ class MetricTile(QFrame):
             self._grid.addWidget(self.trend, 0, 1)
             self._grid.setColumnStretch(0, 0)
             self._grid.setColumnStretch(1, 1)
+            self._grid.setRowStretch(0, 1)
             self._grid.setRowStretch(1, 0)
-            self.setFixedHeight(TILE_H)
+            self.setMinimumHeight(TILE_H)
             self.trend.setMinimumWidth(260)
 
     def set_value(self, dora: DoraSummary) -> None:
@@ -372,6 +381,8 @@ class DoraPanel(QWidget):
         self.banner = ConstraintBanner()
         self.window_label = QLabel("")
         self.window_label.setObjectName("hint")
+        self.window_label.setWordWrap(True)  # a narrow dock: two lines, not a scroll bar
+        self.window_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self.warning = QLabel("")
         self.warning.setObjectName("stabilityWarning")
         self.warning.setWordWrap(True)
@@ -386,25 +397,17 @@ class DoraPanel(QWidget):
         top.addWidget(self.window_label, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         outer.addLayout(top)
         outer.addWidget(self.warning)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(6)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(10)
+        self.grid.setVerticalSpacing(8)
         heads = {"throughput": ("Throughput", "how fast changes reach users"),
                  "stability": ("Stability", "what that speed costs"),
                  "ci": ("CI health", "apart: a failed deploy job is not a change failure")}
-        left = QVBoxLayout()
-        left.setSpacing(8)
-        left.addWidget(self._group("throughput", *heads["throughput"]))
-        left.addWidget(self._group("ci", *heads["ci"]))
-        left.addStretch(1)
-        right = QVBoxLayout()
-        right.addWidget(self._group("stability", *heads["stability"]))
-        right.addStretch(1)
-        grid.addLayout(left, 0, 0)
-        grid.addLayout(right, 0, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        outer.addLayout(grid, 1)
+        for g in ("throughput", "stability", "ci"):
+            self._group(g, *heads[g])
+        self.columns = 0
+        self._set_columns(2)
+        outer.addLayout(self.grid, 1)
         self._requested: set[str] = {t.key for t in TILES}
 
     def _group(self, group: str, title: str, subtitle: str) -> QFrame:
@@ -417,11 +420,12 @@ class DoraPanel(QWidget):
         head = QLabel(f"{title.upper()}  <span style='font-weight:normal'>· {subtitle}</span>")
         head.setObjectName("groupHeading")
         head.setTextFormat(Qt.TextFormat.RichText)
+        head.setWordWrap(True)
         lay.addWidget(head)
         for spec in TILES:
             if spec.group == group:
-                lay.addWidget(self.tiles[spec.key])
-        frame.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+                lay.addWidget(self.tiles[spec.key], 1)
+        frame.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.groups[group] = frame
         return frame
 
@@ -459,10 +463,39 @@ class DoraPanel(QWidget):
         for tile in self.tiles.values():
             tile.set_trend(context, axis)
 
+    def _set_columns(self, n: int) -> None:
+        """Two columns (throughput and CI health beside stability) or one (stacked), so a
+        narrow dock re-flows the tiles instead of scrolling sideways."""
+        if n == self.columns:
+            return
+        self.columns = n
+        for frame in self.groups.values():
+            self.grid.removeWidget(frame)
+        for i in range(3):
+            self.grid.setRowStretch(i, 0)
+            self.grid.setColumnStretch(i, 0)
+        g = self.groups
+        if n == 2:
+            self.grid.addWidget(g["throughput"], 0, 0)
+            self.grid.addWidget(g["ci"], 1, 0)
+            self.grid.addWidget(g["stability"], 0, 1, 2, 1)
+            # rows share the height as their tiles do: two throughput tiles, one CI
+            self.grid.setRowStretch(0, 2)
+            self.grid.setRowStretch(1, 1)
+            self.grid.setColumnStretch(0, 1)
+            self.grid.setColumnStretch(1, 1)
+        else:
+            for row, name in enumerate(("throughput", "stability", "ci")):
+                self.grid.addWidget(g[name], row, 0)
+                self.grid.setRowStretch(row, 3 if name == "stability" else 2
+                                        if name == "throughput" else 1)
+            self.grid.setColumnStretch(0, 1)
+
     def resizeEvent(self, event: Any) -> None:
         compact = self.width() < COMPACT_BELOW_PX
         for tile in self.tiles.values():
             tile.set_compact(compact)
+        self._set_columns(1 if self.width() < ONE_COLUMN_BELOW_PX else 2)
         super().resizeEvent(event)
 
     def charts(self) -> list[Chart]:
