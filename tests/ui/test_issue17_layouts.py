@@ -59,6 +59,14 @@ def test_map_layout_gives_the_canvas_the_window_with_legible_figures(
         assert w.dashboards.docks["constraint"].isVisible()
         assert not w.history.isVisible()
         assert w.grab().save(str(out / f"sample_analyse_{width}x{height}.png"))
+        # the DORA dock re-flows its tiles to its width: no sideways scrolling
+        w.dashboards.docks["dora"].raise_()
+        qtbot.wait(50)
+        dora_scroll = w.dashboards.docks["dora"].widget()
+        assert dora_scroll.viewport().width() > 300
+        assert not dora_scroll.horizontalScrollBar().isVisible(), f"{width}×{height}"
+        assert w.grab().save(str(out / f"sample_analyse_dora_{width}x{height}.png"))
+        w.dashboards.docks["constraint"].raise_()
         w.set_presentation(True)
         qtbot.wait(50)
         w.resize(width, height)  # the offscreen "full screen" is the screen's size
@@ -327,3 +335,31 @@ def test_a_long_stream_is_shown_legibly_from_its_start(window: Any, qtbot: Any) 
     w.set_layout("map")
     qtbot.wait(50)
     assert _on_screen_pt(w) >= 11.0 - 1e-6
+
+
+def test_dora_tiles_grow_with_their_dock_and_reflow_when_narrow(qtbot: Any) -> None:
+    from vsm_app.ui.charts.dora import DoraPanel
+
+    p = DoraPanel()
+    qtbot.addWidget(p)
+    p.resize(900, 600)
+    p.show()
+    qtbot.wait(20)
+    tile = p.tiles["dora.lead_time_median_s"]
+    short = tile.trend.height()
+    p.resize(900, 1200)  # a tall floating dock
+    qtbot.wait(20)
+    tall = tile.trend.height()
+    # 600 px more for the panel: the six tiles in two columns (three a column) share it
+    assert tall >= short + 600 / 3 * 0.8, (short, tall)
+    assert p.columns == 2
+    # side by side: stability to the right of throughput
+    assert p.groups["stability"].x() > p.groups["throughput"].x()
+    p.resize(420, 1200)  # narrow: one column, nothing wider than the panel
+    qtbot.wait(20)
+    assert p.columns == 1
+    assert p.groups["stability"].x() == p.groups["throughput"].x()
+    assert p.minimumSizeHint().width() <= 420
+    from PySide6.QtCore import QPoint
+
+    assert all(t.mapTo(p, QPoint(t.width(), 0)).x() <= p.width() for t in p.tiles.values())
