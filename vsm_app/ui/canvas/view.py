@@ -251,6 +251,8 @@ class MapView(QGraphicsView):
         return core.left() < shown.left() - 1, core.right() > shown.right() + 1
 
     def _emit_overflow(self) -> None:
+        if not self.isVisible():  # a hidden tab, or the window closing
+            return
         left, right = self.overflow()
         if (left, right) != self._overflow:
             self._overflow = (left, right)
