@@ -269,20 +269,31 @@ def test_screenshots_at_150_and_200_percent_scaling(demo_vsm: Path,
     out = artifacts_dir / "issue17"
     out.mkdir(exist_ok=True)
     script = Path(__file__).with_name("scaled_screenshots.py")
-    for factor in ("1.5", "2"):
+    # 150 % on a 1280×800 laptop (853×533 logical pixels), 200 % on a 1920×1080 screen
+    # (960×540)
+    for factor, screen in (("1.5", "1280x800"), ("2", "1920x1080")):
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=factor)
-        done = subprocess.run([sys.executable, str(script), str(demo_vsm), str(out), factor],
+        done = subprocess.run([sys.executable, str(script), str(demo_vsm), str(out), factor,
+                               screen],
                               env=env, capture_output=True, text=True, timeout=240)
         assert done.returncode == 0, done.stderr[-2000:]
         lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
-        # 1280×800 physical pixels at 150 %: the window is 853×533 logical pixels; the map
-        # layout still gives the canvas half of it, figures ≥ 10 pt in physical points
+        # the map layout still gives the canvas half of the window, its figures legible
+        # (11 pt in the scaled points the user reads)
         share = float(lines["map_share"])
         assert share >= 0.50, f"at {factor}× the map layout leaves the canvas {share:.0%}"
-        assert float(lines["map_figure_pt"]) * float(factor) >= 10.0
+        assert float(lines["map_figure_pt"]) >= 11.0 - 0.01
         assert float(lines["present_share"]) >= 0.9
+        for layout in ("map", "analyse"):
+            # the side bar shows every panel, the status bar's figures do not overlap
+            assert lines[f"{layout}_sidebar_overflows"] == "0", (factor, layout)
+            assert lines[f"{layout}_status_overlaps"] == "0", (factor, layout)
+            assert lines[f"{layout}_stale_tab_bars"] == "0", (factor, layout)
+        # nothing forces the window larger than the screen
+        w_, h_ = (round(int(v) / float(factor)) for v in screen.split("x"))
+        assert lines["analyse_size"] == lines["map_size"] == f"{w_}x{h_}", factor
         for layout in ("map", "analyse", "present"):
-            png = out / f"sample_{layout}_1280x800_scale{factor}.png"
+            png = out / f"sample_{layout}_{screen}_scale{factor}.png"
             assert png.stat().st_size > 10_000
 
 

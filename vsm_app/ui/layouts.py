@@ -133,6 +133,7 @@ class PanelBar(QToolBar):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__("Panels", window)
         self.setObjectName("toolbar.panels")
+        self.setProperty("panelBar", True)  # the themes draw its buttons compact
         self.window_ = window
         self.setMovable(False)
         self.setFloatable(False)

@@ -41,7 +41,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QDeadlineTimer, QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QDeadlineTimer, QEventLoop, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -61,6 +61,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSizePolicy,
+    QTabBar,
     QTabWidget,
     QToolBar,
     QToolButton,
@@ -116,6 +117,57 @@ class ElidedLabel(QLabel):
         text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, r.width())
         p.setPen(self.palette().windowText().color())
         p.drawText(r, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+
+
+class PartsLabel(QLabel):
+    """A one-line label of figures joined by a separator that, when narrow, drops the less
+    important ones (the whole text stays its ``text()`` and its tooltip): a status bar at
+    150 % scaling shows the lead time rather than overlapping its neighbours."""
+
+    SEP = "   ·   "
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._parts: list[str] = []
+        self._priority: list[int] = []
+
+    def set_parts(self, parts: list[str], priority: list[int] | None = None) -> None:
+        """``parts`` in reading order; ``priority`` their indices, most important first
+        (default: reading order)."""
+        self._parts = list(parts)
+        self._priority = list(priority) if priority is not None else list(range(len(parts)))
+        super().setText(self.SEP.join(parts))
+        self.setToolTip(self.text())
+        self.updateGeometry()
+
+    def shown_text(self, width: int | None = None) -> str:
+        """What fits in ``width`` (the label's own by default): the most important parts."""
+        room = self.contentsRect().width() if width is None else width
+        fm = self.fontMetrics()
+        keep: set[int] = set()
+        for i in self._priority:
+            trial = self.SEP.join(p for j, p in enumerate(self._parts) if j in keep | {i})
+            if fm.horizontalAdvance(trial) > room:
+                break
+            keep.add(i)
+        return self.SEP.join(p for j, p in enumerate(self._parts) if j in keep)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        hint = super().minimumSizeHint()
+        first = self._parts[self._priority[0]] if self._parts else ""
+        m = self.contentsMargins()
+        return QSize(self.fontMetrics().horizontalAdvance(first) + m.left() + m.right() + 2,
+                     hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._parts:
+            super().paintEvent(event)
+            return
+        p = QPainter(self)
+        p.setPen(self.palette().windowText().color())
+        p.drawText(self.contentsRect(), int(Qt.AlignmentFlag.AlignLeft
+                                            | Qt.AlignmentFlag.AlignVCenter),
+                   self.shown_text())
 
 
 def describe_load_error(e: ProjectFileError) -> tuple[str, str]:
@@ -553,7 +605,7 @@ class MainWindow(QMainWindow):
 
     def _build_statusbar(self) -> None:
         sb = self.statusBar()
-        self.metrics_label = QLabel()
+        self.metrics_label = PartsLabel()
         self.metrics_label.setObjectName("metricsLabel")
         self.zoom_label = QLabel("Zoom 100 %")
         self.zoom_label.setMinimumWidth(90)
@@ -1020,9 +1072,12 @@ class MainWindow(QMainWindow):
         day = ed.map.settings.day_length_s
         parts = [f"{label} {value}" for label, value in ladder_totals(m, day)
                  if label != "Takt"]
+        # narrow: the lead time first, then a warning, then the rest in reading order
+        priority = list(range(len(parts)))
         if m.errors:
             parts.append(f"⚠ {len(m.errors)} to check")
-        self.metrics_label.setText("   ·   ".join(parts))
+            priority.insert(1, len(parts) - 1)
+        self.metrics_label.set_parts(parts, priority)
 
     def _on_selection(self, ed: MapEditor) -> None:
         """A stage selected on the map brings Properties to the front of its tab group (an
@@ -1074,7 +1129,10 @@ class MainWindow(QMainWindow):
 
     def _on_overflow(self, ed: MapEditor) -> None:
         """The status bar says when the stages continue beyond the view's edges."""
-        if ed is not self.current_editor():
+        try:
+            if getattr(self, "_closed", False) or ed is not self.current_editor():
+                return
+        except RuntimeError:  # the window's widgets are being deleted: nothing to show
             return
         left, right = ed.view.overflow()
         text = {(True, True): "← Map continues →", (True, False): "← Map continues",
@@ -1532,7 +1590,20 @@ class MainWindow(QMainWindow):
         settings.set_value(settings.WINDOW_STATE, self.saveState())
         for n in ("map", "analyse"):
             self.actions_by_name[f"layout_{n}"].setChecked(n == name)
+        self._hide_stale_tab_bars()
         QTimer.singleShot(0, self, self._fit_current)
+
+    def _hide_stale_tab_bars(self) -> None:
+        """Qt can leave the tab bar of a dock group that a layout took apart on screen, at
+        its old place (over the side bar or the window bar in a small window): hide a
+        window-level tab bar that names a closed panel; Qt shows it again when it uses it."""
+        titles = {d.windowTitle(): d for d in self.findChildren(QDockWidget)}
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is not self or not bar.isVisible():
+                continue
+            names = [bar.tabText(i) for i in range(bar.count())]
+            if any(n not in titles or titles[n].isHidden() for n in names) or len(names) < 2:
+                bar.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if getattr(self, "_closed", False) or not hasattr(self, "document"):

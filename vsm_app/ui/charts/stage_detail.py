@@ -60,7 +60,7 @@ class StageDetailPanel(QWidget):
         self.summary.setMinimumHeight(2 * self.summary.fontMetrics().lineSpacing() + 4)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.chart = TimeChart("Stage — waiting and working time per week", "duration",
-                               y_label="Time in stage", min_height=240)
+                               y_label="Time in stage", min_height=150)
         self.chart.set_definition("stage.wait_median_s", "stage.active_median_s")
         for key, label, role, style, symbol, width in SERIES:
             # the p85 bands are filled between these lines: fewer vertices when zoomed out
