@@ -374,3 +374,49 @@ def test_dora_tiles_grow_with_their_dock_and_reflow_when_narrow(qtbot: Any) -> N
     from PySide6.QtCore import QPoint
 
     assert all(t.mapTo(p, QPoint(t.width(), 0)).x() <= p.width() for t in p.tiles.values())
+
+
+def test_screenshots_of_a_new_project_measuring_a_repository(
+        qtbot: Any, demo_vsm: Path, tmp_path: Path, artifacts_dir: Path) -> None:
+    """What a newcomer does: `vsm-app new`, open it, Add repository (no options), then the
+    Map, Analyse and Present layouts at the sizes people use (the generated demo repository
+    stands in for a real one: CI machines have no /work/repos)."""
+    from vsm_app.cli import main as cli
+    from vsm_app.ui.main_window import MainWindow
+
+    path = tmp_path / "team.vsm"
+    assert cli(["new", "--out", str(path)]) == 0
+    from vsm_app.storage.project_file import load_project
+
+    w = MainWindow(load_project(path), path)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    with qtbot.waitSignal(w.measure.result_changed, timeout=30_000):
+        assert w.sources.add_repository(str(demo_vsm.parent / "repo")) is not None
+    qtbot.waitUntil(lambda: not w.measure.is_busy(), timeout=20_000)
+    out = artifacts_dir / "issue17"
+    out.mkdir(exist_ok=True)
+    for width, height in SIZES:
+        w.resize(width, height)
+        w.set_layout("map")
+        qtbot.wait(30)
+        w.current_editor().view.fit_to_view()
+        assert _canvas_share(w) >= 0.70 and _on_screen_pt(w) >= 11.0 - 1e-6
+        assert w.grab().save(str(out / f"repo_map_{width}x{height}.png"))
+        w.set_layout("analyse")
+        w.dashboards.docks["dora"].raise_()
+        qtbot.wait(30)
+        assert not w.dashboards.docks["dora"].widget().horizontalScrollBar().isVisible()
+        assert w.grab().save(str(out / f"repo_analyse_{width}x{height}.png"))
+        w.set_presentation(True)
+        qtbot.wait(50)
+        w.resize(width, height)  # the offscreen "full screen" is the screen's size
+        view = w.current_editor().view
+        qtbot.waitUntil(lambda v=view, wd=width: v.viewport().width() > wd - 40, timeout=5000)
+        view.fit_to_view()
+        assert _on_screen_pt(w) >= 13.0 - 1e-6
+        assert not view.horizontalScrollBar().isVisible()
+        assert w.grab().save(str(out / f"repo_present_{width}x{height}.png"))
+        w.set_presentation(False)
+    w.undo_stack.setClean()
