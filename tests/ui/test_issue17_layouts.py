@@ -370,6 +370,8 @@ def test_dora_tiles_grow_with_their_dock_and_reflow_when_narrow(qtbot: Any) -> N
     qtbot.wait(20)
     assert p.columns == 1
     assert p.groups["stability"].x() == p.groups["throughput"].x()
+    # the window line goes under the headline instead of squeezing it
+    assert p.window_label.y() >= p.banner.geometry().bottom()
     assert p.minimumSizeHint().width() <= 420
     from PySide6.QtCore import QPoint
 

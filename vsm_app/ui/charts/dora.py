@@ -392,7 +392,7 @@ class DoraPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(10, 8, 10, 8)
         outer.setSpacing(6)
-        top = QHBoxLayout()
+        top = self.top = QHBoxLayout()
         top.addWidget(self.banner, 1)
         top.addWidget(self.window_label, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         outer.addLayout(top)
@@ -474,6 +474,13 @@ class DoraPanel(QWidget):
         for i in range(3):
             self.grid.setRowStretch(i, 0)
             self.grid.setColumnStretch(i, 0)
+        # one column: the window line under the headline, which keeps the width to wrap in
+        self.top.setDirection(QHBoxLayout.Direction.LeftToRight if n == 2
+                              else QHBoxLayout.Direction.TopToBottom)
+        side = (Qt.AlignmentFlag.AlignRight if n == 2 else Qt.AlignmentFlag.AlignLeft) \
+            | Qt.AlignmentFlag.AlignTop
+        self.window_label.setAlignment(side)
+        self.top.setAlignment(self.window_label, side)
         g = self.groups
         if n == 2:
             self.grid.addWidget(g["throughput"], 0, 0)
