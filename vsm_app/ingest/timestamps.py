@@ -334,7 +334,8 @@ def _localize(out: np.ndarray, pos: np.ndarray, vals: list[pd.Timestamp],
             local = naive[sel].tz_localize(str(zone), ambiguous=np.ones(int(sel.sum()), bool),
                                            nonexistent="shift_forward")
         except Exception as exc:  # unknown zone names raise several exception types
-            raise fail(pos[sel], f"unknown time zone {shown(zone)} for {{value}}") from exc
+            name = shown(zone).replace("{", "{{").replace("}", "}}")  # a format string
+            raise fail(pos[sel], f"unknown time zone {name} for {{value}}") from exc
         utc = local.tz_convert("UTC")
         outside = (utc < _MIN) | (utc > _MAX)
         if outside.any():
