@@ -145,6 +145,16 @@ def list_branches(path: str) -> list[str]:
         return []
 
 
+def is_shallow(path: str) -> bool:
+    """Whether the repository in the folder ``path`` is a shallow clone (its oldest history is
+    missing); False when it is not a readable repository."""
+    try:
+        with _open(path) as g:
+            return g.is_shallow()
+    except GitError:
+        return False
+
+
 def repository_problem(path: str, branch: str | None = None, subtree: str | None = None
                        ) -> str | None:
     """Why ``path`` cannot be measured as a git repository (None when it can).

@@ -312,37 +312,47 @@ def release_tags_text(scheme: Any) -> str:
     return text
 
 
-class RepositoryDialog(QDialog):
-    """Folder, branch, release tags and optional sub-tree of a git repository.
+class RepositoryForm(QWidget):
+    """Folder, branch, release tags and optional sub-tree of a git repository (the fields of
+    :class:`RepositoryDialog`, also a page of the guided set-up).
 
     Release tags: left empty, the repository's scheme is detected (and shown under the
     field, with how many tags it matches); a glob overrides it; *No deployments from tags*
-    turns tags off. With ``source`` the dialog edits that source's settings (its folder is
+    turns tags off. With ``source`` the form edits that source's settings (its folder is
     fixed).
+
+    Signals
+    -------
+    path_changed()
+        The folder was edited or chosen (branches and tags were read again).
+    grown()
+        The wrapped line under the tags field needs more room.
     """
+
+    path_changed = Signal()
+    grown = Signal()
 
     def __init__(self, path: str = "", deploy_tags: str | None = None,
                  parent: QWidget | None = None, *, source: DataSource | None = None) -> None:
         super().__init__(parent)
         self.source = source
         self.scheme: Any = None  # the release-tag scheme last shown under the field
-        self.setWindowTitle("Repository settings" if source is not None
-                            else "Add git repository")
-        self.setObjectName("repositoryDialog")
         if source is not None:
             path, deploy_tags = source.path, source.deploy_tags
         form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.path_edit = QLineEdit(path)
+        self.path_edit.setObjectName("repositoryPathEdit")
         self.path_edit.setPlaceholderText("folder that holds .git")
         self.path_edit.editingFinished.connect(self._path_changed)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(self._browse)
         row.addWidget(self.path_edit, 1)
-        row.addWidget(browse)
+        row.addWidget(self.browse_button)
         if source is not None:
             self.path_edit.setReadOnly(True)
-            browse.setEnabled(False)
+            self.browse_button.setEnabled(False)
         form.addRow("Repository", row)
         self.branch_combo = QComboBox()
         self.branch_combo.setEditable(True)
@@ -376,15 +386,10 @@ class RepositoryDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(f"color: {alert_color(self)};")
         self.error_label.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(form)
         lay.addWidget(self.error_label)
-        lay.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
         self._tags_timer = QTimer(self)
         self._tags_timer.setSingleShot(True)
         self._tags_timer.setInterval(250)
@@ -406,6 +411,7 @@ class RepositoryDialog(QDialog):
     def _path_changed(self) -> None:
         self._fill_branches()
         self.update_tags_info()
+        self.path_changed.emit()
 
     def _fill_branches(self) -> None:
         current = self.branch_combo.currentText()
@@ -423,9 +429,10 @@ class RepositoryDialog(QDialog):
         if self.no_tags_check.isChecked():
             self.tags_info.setText("Tags are not read: deployments come from other sources "
                                    "(deployment exports, CI deploy jobs) or none.")
-            self._fit_height()
+            self.grown.emit()
             return
         path = self.path_edit.text().strip()
+        self.scheme = None
         if not path or not Path(path).expanduser().is_dir():
             self.tags_info.setText("")
             return
@@ -442,17 +449,7 @@ class RepositoryDialog(QDialog):
         self.tags_info.setText(release_tags_text(scheme))
         if scheme.detected and scheme.pattern:
             self.tags_edit.setPlaceholderText(f"detected: {scheme.pattern}")
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        """Grow the dialog when the wrapped line under the tags field needs more room."""
-        lay = self.layout()
-        if lay is not None:
-            lay.activate()
-            need = self.heightForWidth(self.width()) if self.hasHeightForWidth() \
-                else self.sizeHint().height()
-            if need > self.height():
-                self.resize(self.width(), need)
+        self.grown.emit()
 
     def values(self) -> tuple[str, str | None, str | None, str | None]:
         """(path, branch, release-tag glob, sub-tree); an empty branch or sub-tree is None;
@@ -464,12 +461,65 @@ class RepositoryDialog(QDialog):
         return (self.path_edit.text().strip(), opt(self.branch_combo.currentText()),
                 tags, opt(self.subtree_edit.text().strip("/ ")))
 
-    def accept(self) -> None:
+    def problem(self) -> str | None:
+        """Why the form's repository cannot be measured (shown under the form), or None."""
         path, branch, _tags, subtree = self.values()
         problem = check_repository(path, branch, subtree) if path else "Choose a folder."
-        if problem:
-            self.error_label.setText(problem)
-            self.error_label.show()
+        self.error_label.setText(problem or "")
+        self.error_label.setVisible(bool(problem))
+        return problem
+
+
+class RepositoryDialog(QDialog):
+    """Add git repository / Repository settings: a :class:`RepositoryForm` with OK and
+    Cancel (OK checks the repository first)."""
+
+    def __init__(self, path: str = "", deploy_tags: str | None = None,
+                 parent: QWidget | None = None, *, source: DataSource | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Repository settings" if source is not None
+                            else "Add git repository")
+        self.setObjectName("repositoryDialog")
+        self.form = RepositoryForm(path, deploy_tags, self, source=source)
+        self.source = source
+        f = self.form
+        self.path_edit, self.branch_combo, self.tags_edit = f.path_edit, f.branch_combo, \
+            f.tags_edit
+        self.no_tags_check, self.tags_info, self.subtree_edit = f.no_tags_check, f.tags_info, \
+            f.subtree_edit
+        self.error_label = f.error_label
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.form)
+        lay.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+        f.grown.connect(self._fit_height)
+
+    @property
+    def scheme(self) -> Any:
+        return self.form.scheme
+
+    def update_tags_info(self) -> None:
+        self.form.update_tags_info()
+
+    def values(self) -> tuple[str, str | None, str | None, str | None]:
+        return self.form.values()
+
+    def _fit_height(self) -> None:
+        """Grow the dialog when the wrapped line under the tags field needs more room."""
+        lay = self.layout()
+        if lay is not None:
+            lay.activate()
+            need = self.heightForWidth(self.width()) if self.hasHeightForWidth() \
+                else self.sizeHint().height()
+            if need > self.height():
+                self.resize(self.width(), need)
+
+    def accept(self) -> None:
+        if self.form.problem():
             return
         super().accept()
 
@@ -524,6 +574,8 @@ class SourcesDock(QDockWidget):
     """
 
     cleared = Signal()
+    #: the empty state's "Measure this map…" link (the guided set-up)
+    guide_requested = Signal()
 
     def __init__(self, controller: Any, undo_stack: QUndoStack,
                  parent: QWidget | None = None) -> None:
@@ -554,11 +606,10 @@ class SourcesDock(QDockWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._after_reset)
 
-        self.status_label = QLabel("No data sources yet: add a git repository or export files "
-                                   "(or drop them here).")
+        self.status_label = QLabel()
         self.status_label.setObjectName("sourcesStatus")
         self.status_label.setWordWrap(True)
-        self.status_label.linkActivated.connect(lambda _l: self.show_all_problems())
+        self.status_label.linkActivated.connect(self._on_link)
 
         def action(name: str, text: str, slot: Any, tip: str, shortcut: str = "") -> QAction:
             a = QAction(text, self)
@@ -633,6 +684,7 @@ class SourcesDock(QDockWidget):
         controller.failed.connect(self._on_failed)
         controller.cancelled.connect(self._on_cancelled)
         self._update_actions()
+        self._show_status()
 
     # -- project --------------------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
@@ -900,8 +952,11 @@ class SourcesDock(QDockWidget):
 
     def _show_status(self, note: str = "") -> None:
         if self.project is None or not self.project.sources:
-            self.status_label.setText("No data sources yet: add a git repository or export "
-                                      "files (or drop them here).")
+            link = self.palette().color(QPalette.ColorRole.Highlight).name()
+            self.status_label.setText(
+                f"No data sources yet: <a href='guide' style='color:{link}'>Measure this "
+                "map…</a> walks you through it; or add a git repository or export files (or "
+                "drop them here).")
             return
         parts: list[str] = []
         if note:
@@ -933,6 +988,12 @@ class SourcesDock(QDockWidget):
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self._show_status()  # link and alert colours follow the theme
+
+    def _on_link(self, link: str) -> None:
+        if link == "guide":
+            self.guide_requested.emit()
+        else:
+            self.show_all_problems()
 
     # -- problems ------------------------------------------------------------------------------
     def _on_clicked(self, index: QModelIndex) -> None:
