@@ -62,7 +62,7 @@ def test_a_window_built_in_two_steps_measures_once_complete(qtbot: Any, demo_vsm
     qtbot.waitUntil(lambda: w.measure.result is not None and not w.measure.is_busy(),
                     timeout=60_000)
     data_menu = [a.objectName() for a in w.data_menu.actions() if not a.isSeparator()]
-    assert data_menu == ["action.add_repository", "action.add_files",
+    assert data_menu == ["action.measure_wizard", "action.add_repository", "action.add_files",
                          "action.add_tracker_files", "action.edit_source",
                          "action.measurement_settings", "action.item_settings",
                          "action.item_journey",

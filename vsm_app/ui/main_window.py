@@ -502,6 +502,18 @@ class MainWindow(QMainWindow):
         a("measurement_settings", "Measurement &settings…", self.edit_measurement_settings,
           tip="Production environments, release tags and deploy jobs: how deployments are "
               "recognised")
+        # the guided set-up (issue 17 item 6): first in the Data menu, and the empty sources
+        def guide() -> None:
+            from .dialogs.measure_wizard import open_measure_wizard
+
+            open_measure_wizard(self)
+
+        wizard = a("measure_wizard", "M&easure this map…", guide, "Ctrl+Alt+M",
+                   tip="Guided: repository, exports, the events the data holds, and bindings "
+                       "proposed for each stage")
+        self.data_menu.insertAction(self._data_menu_end, wizard)
+        self.data_menu.insertSeparator(self._data_menu_end)
+        self.sources.guide_requested.connect(wizard.trigger)
         for act in (self.sources.add_repository_action, self.sources.add_files_action,
                     self.sources.add_tracker_files_action,
                     self.sources.edit_action, self.sources.reingest_action,
