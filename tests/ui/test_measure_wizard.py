@@ -68,7 +68,10 @@ def test_git_only_proposes_release_and_says_what_the_others_need() -> None:
     by = {m.stage(sid).name: p for sid, p in props.items()}
     assert by["Release"].segments == [Segment("merged", "deployed", W)]
     assert "adapted to the data" in by["Release"].how
-    for name in ("Coding", "Review", "Merge"):
+    # no pull requests: the trunk-based template's Coding, first commit to the merge
+    assert by["Coding"].segments == [Segment("first_commit", "merged", A)]
+    assert by["Coding"].how == "the trunk-based template's binding"
+    for name in ("Review", "Merge"):
         assert not by[name].measured
         assert "pull requests with their reviews" in by[name].missing
     assert not by["CI"].measured and "CI runs" in by["CI"].missing
@@ -260,3 +263,39 @@ def test_the_data_menu_starts_with_the_guide(window: Any) -> None:
     assert first.text().replace("&", "") == "Measure this map…"
     keys = [k.toString() for a in window.findChildren(type(first)) for k in a.shortcuts()]
     assert keys.count("Ctrl+Alt+M") == 1  # no other action has its shortcut
+
+
+def test_on_the_measured_sample_the_wizard_starts_from_its_sources_and_bindings(
+        qtbot: Any, demo_vsm: Path) -> None:
+    from vsm_app.storage.project_file import load_project
+    from vsm_app.ui.main_window import MainWindow
+
+    project = load_project(demo_vsm)  # sources stored relative to the project file
+    w = MainWindow(project, demo_vsm)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.measure.result is not None and not w.measure.is_busy(),
+                    timeout=60_000)
+    count = w.undo_stack.count()
+    wizard = open_wizard(w)
+    page1 = wizard.repository_page
+    assert page1.form.path_edit.text() == str(demo_vsm.parent / "repo")
+    assert page1.form.tags_edit.text() == "v*"  # the project's own setting, editable
+    assert page1.validatePage() and "already" in page1.note.text()
+    wizard.next()
+    files = [wizard.exports_page.table.item(r, 0).text()
+             for r in range(wizard.exports_page.table.rowCount())]
+    assert files == [Path(s.path).name for s in project.sources if s.kind != "git"]
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.data is not None, timeout=60_000)
+    assert wizard.events_page.status_table.rowCount() > 0  # Jira statuses found
+    wizard.next()
+    m = w.current_map()
+    page4 = wizard.bindings_page
+    for stage in m.stages:  # every stage keeps what it had: the data holds all it uses
+        assert page4.bindings[stage.id] == (list(stage.segments), list(stage.statuses))
+    assert page4.proposals[m.stage_by_name("Backlog").id].how == \
+        "its current tracker statuses"
+    wizard.accept()
+    assert w.undo_stack.count() == count  # nothing changed: no undo step
+    assert [s.path for s in project.sources] == [s.path for s in load_project(demo_vsm).sources]

@@ -29,11 +29,13 @@ The proposal rule (also in docs/metrics.md §4a)
 -----------------------------------------------
 For each stage, the first of these that gives a segment is proposed:
 
-* its current segments, else the template's segments for a stage of that name (the defaults
-  of Map ▸ Bind stages to data…), **adapted to the data**: the segments' events, in order,
+* its current segments, else each template's segments for a stage of that name in turn (the
+  defaults of Map ▸ Bind stages to data…, software-delivery first, then trunk-based, the
+  release train and regulated), **adapted to the data**: the segments' events, in order,
   keep only those the data holds (at least one change has it); consecutive kept events make
   the segments, each of the kind of the segment that started at its first event. Coding
-  ``first_commit → pr_opened`` without pull requests keeps nothing (one event); Release
+  ``first_commit → pr_opened`` without pull requests keeps nothing (one event), so the
+  trunk-based template's Coding ``first_commit → merged`` (work) is proposed; Release
   ``merged → deploy_started → deployed`` with release tags only (no start time) becomes one
   wait ``merged → deployed``.
 * with work items loaded and no segment: the stage's current statuses found in the data, else
@@ -98,7 +100,13 @@ from ..source_commands import (
     source_name,
 )
 from ..workers import Task
-from .bindings import EVENT_HELP, BindingPreviewer, stats_text, template_segments
+from .bindings import (
+    EVENT_HELP,
+    TEMPLATE_BINDINGS,
+    BindingPreviewer,
+    stats_text,
+    template_segments,
+)
 from .measurement_settings import parse_names
 
 #: kind combo: data → text
@@ -171,6 +179,15 @@ class Proposal:
         return bool(self.segments or self.statuses)
 
 
+def templates_of(stage_name: str) -> list[tuple[str, list[Segment]]]:
+    """Every template's segments for a stage of this name (case-insensitive), in the order
+    Map ▸ Bind stages to data… looks them up, as (template name, segments)."""
+    key = " ".join(stage_name.split()).lower()
+    names = ("software-delivery", "trunk-based", "pr-release-train", "regulated")
+    return [(n, list(segs)) for n, bindings in zip(names, TEMPLATE_BINDINGS, strict=True)
+            for name, segs in bindings.items() if name.lower() == key]
+
+
 def _missing_text(segments: Sequence[Segment], available: set[str], stage: str) -> str:
     if not segments:
         return (f"No default binding for a stage named {stage!r}: choose its events or "
@@ -193,7 +210,8 @@ def propose(stages: Sequence[Stage], counts: dict[str, int],
     for stage in stages:
         template = template_segments(stage.name) or []
         candidates = [(list(stage.segments), "its current binding"),
-                      (template, "the template's binding")]
+                      *((segs, f"the {name} template's binding")
+                        for name, segs in templates_of(stage.name))]
         prop = Proposal()
         for segs, how in candidates:
             adapted = adapt(segs, available)
@@ -320,7 +338,7 @@ class RepositoryPage(_Page):
                          "The git history gives every change, its commits and merge; release "
                          "tags give the deployments. Choose the repository's folder.")
         git = wizard.existing_git()
-        self.form = RepositoryForm(git.path if git is not None else "",
+        self.form = RepositoryForm(wizard.absolute(git.path) if git is not None else "",
                                    git.deploy_tags if git is not None else None, self)
         if git is not None and git.branch:
             self.form.branch_combo.setEditText(git.branch)
@@ -448,7 +466,7 @@ class ExportsPage(_Page):
 
     def add_files(self, paths: Sequence[str], hint: str = "auto") -> None:
         """Read each file in a worker; readable ones are added, the others' problems shown."""
-        known = {_norm(s.path) for s in self.w.sources()}
+        known = {_norm(self.w.absolute(s.path)) for s in self.w.sources()}
         todo: list[tuple[str, str]] = []
         problems: list[str] = []
         for p in paths:
@@ -907,12 +925,13 @@ class MeasureWizard(QWizard):
             return None
         path = str(Path(path).expanduser().resolve())
         git = self.existing_git()
-        if git is not None and _norm(self._abs(git.path)) == _norm(path):
+        if git is not None and _norm(self.absolute(git.path)) == _norm(path):
             return replace(git, branch=branch, deploy_tags=tags, subtree=subtree)
         return DataSource(kind="git", path=path, branch=branch, deploy_tags=tags,
                           subtree=subtree, format="git")
 
-    def _abs(self, path: str) -> str:
+    def absolute(self, path: str) -> str:
+        """A source's path as stored (relative to the project file) made absolute."""
         if Path(path).is_absolute() or self.project_path is None:
             return path
         return str(Path(self.project_path).resolve().parent / path)
