@@ -266,7 +266,7 @@ def test_the_data_menu_starts_with_the_guide(window: Any) -> None:
 
 
 def test_on_the_measured_sample_the_wizard_starts_from_its_sources_and_bindings(
-        qtbot: Any, demo_vsm: Path) -> None:
+        qtbot: Any, demo_vsm: Path, artifacts_dir: Path) -> None:
     from vsm_app.storage.project_file import load_project
     from vsm_app.ui.main_window import MainWindow
 
@@ -289,6 +289,7 @@ def test_on_the_measured_sample_the_wizard_starts_from_its_sources_and_bindings(
     wizard.next()
     qtbot.waitUntil(lambda: wizard.data is not None, timeout=60_000)
     assert wizard.events_page.status_table.rowCount() > 0  # Jira statuses found
+    shot(wizard, artifacts_dir, "sample_3_events")
     wizard.next()
     m = w.current_map()
     page4 = wizard.bindings_page
@@ -296,6 +297,41 @@ def test_on_the_measured_sample_the_wizard_starts_from_its_sources_and_bindings(
         assert page4.bindings[stage.id] == (list(stage.segments), list(stage.statuses))
     assert page4.proposals[m.stage_by_name("Backlog").id].how == \
         "its current tracker statuses"
+    shot(wizard, artifacts_dir, "sample_4_bindings")
     wizard.accept()
     assert w.undo_stack.count() == count  # nothing changed: no undo step
     assert [s.path for s in project.sources] == [s.path for s in load_project(demo_vsm).sources]
+
+
+def test_a_span_that_measures_nothing_is_flagged(qtbot: Any, window: Any, tmp_path: Path
+                                                 ) -> None:
+    """Commits straight on main, authored when committed (as squash merges look without
+    pull requests): Coding first_commit → merged is 0 s for every change."""
+    import os
+
+    repo = tmp_path / "squashed"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for day in range(1, 6):
+        (repo / "f.txt").write_text(str(day))
+        when = f"2025-03-0{day}T10:00:00+00:00"
+        env = dict(os.environ, GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+        git(repo, "add", "f.txt")
+        subprocess.run(["git", "-C", str(repo), "-c", "user.name=A", "-c",
+                        "user.email=a@example.org", "commit", "-qm", f"feat: {day}"],
+                       check=True, env=env)
+    assert len(git(repo, "rev-list", "HEAD").split()) == 5
+    wizard = open_wizard(window)
+    form = wizard.repository_page.form
+    form.path_edit.setText(str(repo))
+    form.path_edit.editingFinished.emit()
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.data is not None, timeout=60_000)
+    wizard.next()
+    page4 = wizard.bindings_page
+    coding = window.current_map().stage_by_name("Coding").id
+    assert page4.bindings[coding][0] == [Segment("first_commit", "merged", A)]
+    text = page4.widget(coding, page4.RESULT).text()
+    assert "median 0s" in text and "A median of 0 s" in text
+    wizard.reject()

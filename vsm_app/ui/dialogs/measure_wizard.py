@@ -861,8 +861,14 @@ class BindingsPage(_Page):
             pv = self.previewer.preview(segs, sts)
             day = self.w.map.settings.day_length_s
             noun = self.previewer.noun
-            label.setText(f"wait: {stats_text(pv.wait, day, noun)}; "
-                          f"work: {stats_text(pv.active, day, noun)}")
+            text = (f"wait: {stats_text(pv.wait, day, noun)}; "
+                    f"work: {stats_text(pv.active, day, noun)}")
+            if any(k is not None and k.count and k.median_s == 0 for k in (pv.wait, pv.active)):
+                # vite, git only: squash merges make first_commit the merge itself
+                text += (f"<br><span style='color:#b26a00'>⚠ A median of 0 s: the two events "
+                         f"are the same moment for most {noun} (squash merges without pull "
+                         f"requests, for one), so this span measures nothing.</span>")
+            label.setText(text)
         label.setToolTip(label.text())
         self.table.resizeRowToContents(self._row_of(sid))
         self._show_note()
