@@ -194,6 +194,7 @@ def test_walk_the_wizard_with_the_demo_repository(qtbot: Any, window: Any, demo_
     assert by_name["Release"] == [Segment("merged", "deployed", W)]
     ci = m.stage_by_name("CI").id
     assert "add CI runs" in page4.widget(ci, page4.RESULT).text()
+    assert not page4.widget(ci, page4.KIND).isEnabled()  # no span, no kind
     # a proposal changed in its row: Merge from approval to the merge, as work
     merge = m.stage_by_name("Merge").id
     page4.set_events(merge, "approved", "merged", "active")

@@ -767,6 +767,7 @@ class BindingsPage(_Page):
         self.table.setCellWidget(r, self.FROM, frm)
         self.table.setCellWidget(r, self.TO, to)
         self.table.setCellWidget(r, self.KIND, kind)
+        kind.setEnabled(bool(segs))  # a kind only for a span of two events
         self.table.setCellWidget(r, self.STATUSES, self._status_button(stage.id))
         result = QLabel()
         result.setObjectName(f"result.{stage.id}")
@@ -817,6 +818,7 @@ class BindingsPage(_Page):
         else:
             segs = [Segment(frm, to, SegmentKind(kind))]
         self.bindings[sid] = (segs, self.bindings[sid][1])
+        kind_box.setEnabled(bool(frm and to))
         self._show_result(sid)
 
     def set_status(self, sid: str, status: str, on: bool) -> None:
