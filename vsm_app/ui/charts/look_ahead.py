@@ -105,7 +105,7 @@ class ScatterChart(Chart):
 
     def __init__(self, noun: str = "changes") -> None:
         super().__init__(self._title(noun), "duration", bottom_axis=_date_axis(),
-                         y_label="Flow time", min_height=280)
+                         y_label="Flow time", min_height=160)
         self.noun = noun
         self.data: CycleTimeScatter | None = None
         #: the dots of each kind (the kind's series holds their data, legend and colour)
@@ -251,7 +251,7 @@ class AgingChart(Chart):
         self.stage_axis = StageAxis()
         super().__init__(self._title(noun),
                          "duration", bottom_axis=self.stage_axis, y_label="Age in stage",
-                         min_height=280)
+                         min_height=160)
         self.noun = noun
         self.data: AgingWip | None = None
         vb = self.plotItem.getViewBox()
@@ -388,7 +388,7 @@ class CfdChart(Chart):
     def __init__(self, noun: str = "changes") -> None:
         super().__init__(self._title(noun), "count",
                          bottom_axis=_date_axis(), y_label=f"Cumulative {noun}",
-                         min_height=280)
+                         min_height=160)
         self.noun = noun
         self.data: CumulativeFlow | None = None
         self._fills: list[pg.FillBetweenItem] = []
@@ -542,7 +542,7 @@ class ForecastChart(Chart):
     def __init__(self, noun: str = "changes") -> None:
         self.date_axis = _date_axis()
         super().__init__("Forecast — share of trials", "count", bottom_axis=self.date_axis,
-                         y_label="Trials", min_height=240)
+                         y_label="Trials", min_height=140)
         self.noun = noun
         self.data: Forecast | None = None
         self.add_bars("trials", "Trials", role="s0", noun="trials")
