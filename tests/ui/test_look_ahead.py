@@ -216,3 +216,34 @@ def test_a_wip_limit_set_on_the_map_shows_its_breaches_on_the_stage(
     assert int(la.data.aging.stages.set_index("stage").loc["Review", "wip_limit"]) == 4
     w.undo_stack.undo()
     qtbot.waitUntil(lambda: item.wip_badge() is None, timeout=30_000)
+
+
+def test_screenshots_of_each_look_ahead_chart_on_the_sample(qtbot: Any, demo_vsm: Path,
+                                                          artifacts_dir: Path) -> None:
+    """Each look-ahead view of the sample project (its work items) as a team would see it on
+    a projector: the panel raised from the side bar, floated large; a PNG per tab."""
+    from tests.ui.test_measured_app import open_app
+
+    w, _ = open_app(qtbot, demo_vsm)
+    la = w.look_ahead
+    w.panel_bar.toggle("dock.look_ahead")
+    qtbot.waitUntil(lambda: la.data is not None and la.forecast is not None, timeout=30_000)
+    la.wait()
+    assert la.data.units.noun == "items"  # the sample's tracker export: flow on items
+    la.dock.setFloating(True)
+    la.dock.resize(1280, 720)
+    tabs = la.panel.tabs
+    names = []
+    for i in range(tabs.count()):
+        tabs.setCurrentIndex(i)
+        qtbot.wait(50)
+        name = tabs.tabText(i).lower().replace(" ", "_").replace("-", "_")
+        names.append(name)
+        assert la.dock.grab().save(str(artifacts_dir / f"look_ahead_{name}.png"))
+    assert len(names) == 4
+    # every chart drew something: dots, aging rows, CFD bands, a forecast histogram
+    assert la.panel.scatter.dot_count() > 0
+    assert la.panel.forecast_answer.text() != ""
+    # the axis titles on screen say the unit too (they said "changes" on the sample's items)
+    assert la.panel.cfd.y_title.startswith("Cumulative items")
+    la.dock.setFloating(False)

@@ -497,6 +497,17 @@ class Chart(pg.PlotWidget):
         left.setLabel(label, units=self._csv_units())
         left.showLabel(False)  # setLabel shows it; the chart's title says it on screen
 
+    def set_y_title(self, label: str) -> None:
+        """Rename the value axis and its title on screen (with the catalogue's unit), e.g.
+        when the unit of flow changes from changes to items."""
+        left = self.plotItem.getAxis("left")
+        left.setLabel(label, units=self._csv_units())
+        self.y_title = axis_title(label, left.unit) if isinstance(left, ValueAxisItem) \
+            else label
+        if isinstance(left, ValueAxisItem):
+            left.shown_title = self.y_title
+        left.showLabel(True)
+
     def set_series_label(self, key: str, label: str) -> None:
         """Rename a series (hover text, legend and the series column of a CSV export)."""
         s = self.series[key]

@@ -410,7 +410,7 @@ class CfdChart(Chart):
         self.title = self._title(noun)
         self.setObjectName(f"chart.{self.title}")
         self._shown_title = None
-        self.plotItem.getAxis("left").setLabel(f"Cumulative {noun}", units=self._csv_units())
+        self.set_y_title(f"Cumulative {noun}")
 
     def _band_colour(self, i: int, name: str) -> QColor:
         if name == "Done":
