@@ -159,7 +159,7 @@ def parse_azure_updates(reader: JsonRecords, path: str, options: ImportOptions) 
     c.skipped = missing
     if missing:
         c.notes.append(f"{missing} update(s) without a work item id skipped")
-    return _parsed(c, options, reader.record)
+    return c.parsed(options, reader.record)
 
 
 def parse_azure_revisions(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
@@ -212,7 +212,7 @@ def parse_azure_revisions(reader: JsonRecords, path: str, options: ImportOptions
     c.skipped = missing
     if missing:
         c.notes.append(f"{missing} revision(s) without a work item id skipped")
-    return _parsed(c, options, reader.record)
+    return c.parsed(options, reader.record)
 
 
 def parse_azure_artifact_query(reader: JsonRecords, path: str,
@@ -235,13 +235,7 @@ def parse_azure_artifact_query(reader: JsonRecords, path: str,
     c.skipped = other
     if other:
         c.notes.append(f"{other} link(s) to something other than a git commit skipped")
-    return _parsed(c, options, records)
-
-
-def _parsed(c: Collector, options: ImportOptions, records: int) -> Parsed:
-    frames = c.frames(options.default_tz)
-    return Parsed("tracker", frames.pop("records"), records, skipped=c.skipped,
-                  notes=c.notes, extra=frames)
+    return c.parsed(options, records)
 
 
 PARSERS = {

@@ -201,7 +201,7 @@ def parse_jira_issues(reader: JsonRecords, path: str, options: ImportOptions) ->
     """
     from vsm_app.ingest.trackers.jira_fast import fast_issues
 
-    fast = fast_issues(reader, path, options, item_id=item_id, key=_KEY, finish=_parsed)
+    fast = fast_issues(reader, path, options, item_id=item_id, key=_KEY, finish=Collector.parsed)
     if fast is not None:
         return fast
     c = Collector(reader, path, "jira_issues", {
@@ -235,7 +235,7 @@ def parse_jira_issues(reader: JsonRecords, path: str, options: ImportOptions) ->
                   category=category, authority=CURRENT)
         log.add(iid, histories, FULL, reader.record, reader.line)
     log.flush(c)
-    return _parsed(c, options, reader.record)
+    return c.parsed(options, reader.record)
 
 
 def _page_issue(reader: JsonRecords, page: int, path: str) -> tuple[str | None, str | None]:
@@ -279,7 +279,7 @@ def parse_jira_changelog(reader: JsonRecords, path: str, options: ImportOptions)
             if total is not None:
                 c.add("pages", item_id=iid, total=total)
         _history(c, iid, rec, record, PAGE_ONLY)
-    return _parsed(c, options, reader.record)
+    return c.parsed(options, reader.record)
 
 
 def parse_jira_statuses(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
@@ -300,7 +300,7 @@ def parse_jira_statuses(reader: JsonRecords, path: str, options: ImportOptions) 
                   category=category, authority=LIST)
     if c.skipped:
         c.notes.append(f"{c.skipped} status(es) without a name or category skipped")
-    return _parsed(c, options, reader.record)
+    return c.parsed(options, reader.record)
 
 
 def parse_jira_board_configuration(reader: JsonRecords, path: str,
@@ -321,7 +321,7 @@ def parse_jira_board_configuration(reader: JsonRecords, path: str,
             c.add("board", board=board, column=text(col.get("name")) or f"column {pos + 1}",
                   position=pos, status_ids=ids, wip_min=as_int(col.get("min")),
                   wip_max=as_int(col.get("max")))
-    return _parsed(c, options, columns)
+    return c.parsed(options, columns)
 
 
 def code_ref(url: Any) -> tuple[str, str] | None:
@@ -363,7 +363,7 @@ def parse_jira_remote_links(reader: JsonRecords, path: str, options: ImportOptio
                        f"request skipped")
     if unnamed:
         c.notes.append(f"{unnamed} link(s) without their issue (no issue in 'self') skipped")
-    return _parsed(c, options, reader.record)
+    return c.parsed(options, reader.record)
 
 
 def parse_jira_dev_status(reader: JsonRecords, path: str, options: ImportOptions) -> Parsed:
@@ -405,13 +405,7 @@ def parse_jira_dev_status(reader: JsonRecords, path: str, options: ImportOptions
     if keyless:
         c.notes.append(f"{keyless} commit(s) or pull request(s) whose text names no issue "
                        f"key skipped")
-    return _parsed(c, options, records)
-
-
-def _parsed(c: Collector, options: ImportOptions, records: int) -> Parsed:
-    frames = c.frames(options.default_tz)
-    return Parsed("tracker", frames.pop("records"), records, skipped=c.skipped,
-                  notes=c.notes, extra=frames)
+    return c.parsed(options, records)
 
 
 PARSERS = {

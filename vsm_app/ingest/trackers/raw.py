@@ -43,9 +43,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from vsm_app.ingest.detect import Parsed
+    from vsm_app.ingest.sources import ImportOptions
 
 from vsm_app.domain.tables import UTC_NS
 from vsm_app.ingest.jsonload import Columns, CsvRecords, JsonRecords, frame_of
@@ -160,6 +164,14 @@ class Collector:
     def count(self, item_id: str | None) -> None:
         """The record just read belongs to ``item_id`` (its file's ``linked`` count)."""
         self.add("record_items", item_id=item_id)
+
+    def parsed(self, options: ImportOptions, records: int) -> Parsed:
+        """The importer's answer: the status records, with the other tables as extras."""
+        from vsm_app.ingest.detect import Parsed  # detect imports the trackers
+
+        frames = self.frames(options.default_tz)
+        return Parsed("tracker", frames.pop("records"), records, skipped=self.skipped,
+                      notes=self.notes, extra=frames)
 
     def frames(self, default_tz: str | None) -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}
