@@ -613,3 +613,22 @@ def test_every_payload_imports_together() -> None:
         for col in frame.columns:
             if col.endswith("_at"):
                 assert str(frame[col].dtype) == "datetime64[ns, UTC]", col
+
+
+@pytest.mark.parametrize("header, family", [
+    # a deployments CSV that names its start ``started_at`` (an incident's opening alias too)
+    ("deployment_id,sha,environment,started_at,finished_at,status", "deployments"),
+    ("id,sha,started_at,finished_at", "deployments"),
+    ("sha,environment,started_at", "deployments"),
+    # incidents keep their own columns: a resolved time, an incident id or a severity
+    ("id,started_at,resolved_at,sha", "incidents"),
+    ("incident_id,opened,sha,environment", "incidents"),
+    ("id,created_at,severity,deployment_id", "incidents"),
+])
+def test_generic_csv_deployments_are_not_read_as_incidents(header: str, family: str,
+                                                           tmp_path: Path) -> None:
+    f = tmp_path / "export.csv"
+    f.write_text(header + "\n" + ",".join(
+        "2024-01-05T12:00:00Z" if ("_at" in c or c in ("opened",)) else "x1"
+        for c in header.split(",")) + "\n")
+    assert detect(f).family == family

@@ -145,6 +145,20 @@ def _generic_incident(keys: set[str]) -> bool:
             and column_for(keys, INCIDENT_COLUMNS["resolved_at"]) is not None)
 
 
+def _deployments_header(cols: set[str]) -> bool:
+    """A CSV header that names a deployment and nothing only an incident has: an environment
+    or a deployment-only column (deployment id, deployed/finished time) and no resolved time,
+    no incident id, no severity. (``started_at`` is also an incident's opening alias: a
+    deployments CSV with it was read as incidents.)"""
+    deployment_only = ("environment", "env", "environment_name", "deployment_id",
+                       "deploymentid", "deploy_id", "deployed_at", "finished_at", "finished",
+                       "finisheddate", "completed_at")
+    incident_only = (*INCIDENT_COLUMNS["resolved_at"], "incident_id", "incidentid",
+                     *INCIDENT_COLUMNS["severity"], "impact_start", "impact_end")
+    return (column_for(cols, deployment_only) is not None
+            and column_for(cols, incident_only) is None)
+
+
 def _flat_keys(r: Record) -> set[str]:
     return {normalise_header(k) for k in r}
 
@@ -336,8 +350,9 @@ _CSV_FORMATS: list[tuple[FormatInfo, Callable[[set[str]], bool]]] = [
      _generic_status_changes),
     (FormatInfo("generic_incidents_csv", "incidents", "csv",
                 title="generic incidents CSV (id, opened, resolved, sha)"),
-     lambda cols: column_for(cols, INCIDENT_COLUMNS["opened_at"]) is not None
-     or column_for(cols, INCIDENT_COLUMNS["resolved_at"]) is not None),
+     lambda cols: (column_for(cols, INCIDENT_COLUMNS["opened_at"]) is not None
+                   or column_for(cols, INCIDENT_COLUMNS["resolved_at"]) is not None)
+     and not _deployments_header(cols)),
     (FormatInfo("generic_deployments_csv", "deployments", "csv",
                 title="generic deployments CSV (deployment id, sha, environment, started, "
                       "finished, status)"),
