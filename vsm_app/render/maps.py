@@ -38,12 +38,17 @@ from typing import Any
 
 from PySide6.QtCore import (
     QBuffer,
+    QCoreApplication,
     QIODevice,
     QLineF,
     QMarginsF,
+    QObject,
     QRectF,
     QSize,
     Qt,
+    QThread,
+    QTimer,
+    Signal,
 )
 from PySide6.QtGui import (
     QColor,
@@ -133,6 +138,44 @@ def _as_overlay(v: Any) -> OverlayData:
     return OverlayData(text or "", color, bool(constraint))
 
 
+class _Reaper(QObject):
+    """Holds QObjects let go of in a worker thread and destroys them on the GUI thread."""
+
+    parked = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held: list[object] = []
+        self.parked.connect(self._hold, Qt.ConnectionType.QueuedConnection)
+
+    def _hold(self, obj: object) -> None:
+        self._held.append(obj)
+        # a second later the worker that made it has long returned (its frames hold no
+        # reference any more): the last reference goes here, on the GUI thread
+        QTimer.singleShot(1000, self._held.clear)
+
+
+_REAPER: _Reaper | None = None
+
+
+def release_on_gui_thread(obj: QObject) -> None:
+    """Let the GUI thread destroy ``obj``, a QObject made in a worker thread (a map's private
+    scene). Destroyed in the worker, a QObject with connections calls back into Python while
+    it holds Qt's connection lock; if the GUI thread then waits for that lock while holding
+    Python's, both wait for ever (seen as a hung PDF export while the window drew a chart).
+    On the GUI thread itself (the command line, the window) nothing changes."""
+    global _REAPER
+    app = QCoreApplication.instance()
+    if app is None or QThread.currentThread() is app.thread():
+        return
+    if _REAPER is None:
+        reaper = _Reaper()
+        reaper.moveToThread(app.thread())
+        _REAPER = reaper
+    obj.moveToThread(app.thread())
+    _REAPER.parked.emit(obj)
+
+
 class MapPicture:
     """A map ready to paint: a private scene, its overlay, the title, the picture size.
 
@@ -172,6 +215,8 @@ class MapPicture:
     def close(self) -> None:
         self.scene.detach()
         self.scene.clear()
+        release_on_gui_thread(self.scene)
+
 
     @property
     def width(self) -> float:
