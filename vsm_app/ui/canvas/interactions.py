@@ -257,7 +257,27 @@ class InlineTextEditor(QGraphicsTextItem):
         (self._on_commit if commit else self._on_cancel)()  # type: ignore[operator]
 
 
-class RenameStageInteraction(UserInteraction):
+class _InPlaceTextInteraction(UserInteraction):
+    """Typing into a text item on the canvas: a click outside commits, the item handles its
+    keys, and the item goes when the interaction ends."""
+
+    text_item: InlineTextEditor
+
+    def cleanup(self) -> None:
+        self.text_item._closed = True
+        if self.text_item.scene() is not None:
+            self.scene.removeItem(self.text_item)
+
+    def mouse_press_event(self, event: QGraphicsSceneMouseEvent) -> bool:
+        if not self.text_item.sceneBoundingRect().contains(event.scenePos()):
+            self.text_item.close(commit=True)
+        return False
+
+    def key_press_event(self, event: QKeyEvent) -> bool:
+        return False  # the text item handles its keys
+
+
+class RenameStageInteraction(_InPlaceTextInteraction):
     """Inline rename of a stage (F2 or double-click): one command on Enter."""
 
     def __init__(self, editor: MapEditor, stage_item: StageItem) -> None:
@@ -288,18 +308,6 @@ class RenameStageInteraction(UserInteraction):
         if name and name != self.old_name and self.editor.map.has_stage(stage_id):
             self.editor.set_stage_fields(stage_id, name=name)
 
-    def cleanup(self) -> None:
-        self.text_item._closed = True
-        if self.text_item.scene() is not None:
-            self.scene.removeItem(self.text_item)
-
-    def mouse_press_event(self, event: QGraphicsSceneMouseEvent) -> bool:
-        if not self.text_item.sceneBoundingRect().contains(event.scenePos()):
-            self.text_item.close(commit=True)
-        return False
-
-    def key_press_event(self, event: QKeyEvent) -> bool:
-        return False  # the text item handles its keys
 
 
 #: the data box's rows (top to bottom) and the estimate each one edits
@@ -326,7 +334,7 @@ class _TabFilter(QObject):
         return False
 
 
-class EditDataInteraction(UserInteraction):
+class EditDataInteraction(_InPlaceTextInteraction):
     """Edit one value of a stage's data box on the canvas (double-click it): Enter commits
     (one undo command), Esc cancels, Tab commits and moves to the next value (Shift+Tab the
     previous; past the last value of a stage, the next stage in flow order). A value the
@@ -416,14 +424,4 @@ class EditDataInteraction(UserInteraction):
 
     def cleanup(self) -> None:
         self.scene.removeEventFilter(self._filter)
-        self.text_item._closed = True
-        if self.text_item.scene() is not None:
-            self.scene.removeItem(self.text_item)
-
-    def mouse_press_event(self, event: QGraphicsSceneMouseEvent) -> bool:
-        if not self.text_item.sceneBoundingRect().contains(event.scenePos()):
-            self.text_item.close(commit=True)
-        return False
-
-    def key_press_event(self, event: QKeyEvent) -> bool:
-        return False
+        super().cleanup()
