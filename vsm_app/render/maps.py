@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -152,10 +152,29 @@ class _Reaper(QObject):
         self._held.append(obj)
         # a second later the worker that made it has long returned (its frames hold no
         # reference any more): the last reference goes here, on the GUI thread
-        QTimer.singleShot(1000, self._held.clear)
+        QTimer.singleShot(1000, self._flush)
+
+    def _flush(self) -> None:
+        if not self._held:
+            return
+        if workers_running():
+            # destroyed now, the scene could meet a worker that holds Python's lock and
+            # waits for Qt's (the same deadlock the other way round): wait till none runs
+            QTimer.singleShot(500, self._flush)
+            return
+        self._held.clear()
 
 
 _REAPER: _Reaper | None = None
+
+
+def _no_workers() -> bool:
+    return False
+
+
+#: whether worker threads still run (the window's worker registry sets it); parked objects
+#: are destroyed only when none does
+workers_running: Callable[[], bool] = _no_workers
 
 
 def release_on_gui_thread(obj: QObject) -> None:

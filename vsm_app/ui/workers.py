@@ -231,3 +231,14 @@ class LatestTask(QObject):
             self._start(make)
         else:
             self.idle.emit()
+
+
+def _install_render_check() -> None:
+    """Maps rendered in workers leave their scenes to the GUI thread, which destroys them
+    only while no worker runs (render.maps.release_on_gui_thread)."""
+    from ..render import maps
+
+    maps.workers_running = lambda: running_threads() > 0
+
+
+_install_render_check()
