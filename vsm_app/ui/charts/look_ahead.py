@@ -99,7 +99,23 @@ def _iso(ts: Any) -> str:
     return "" if ts is None or pd.isna(ts) else pd.Timestamp(ts).isoformat()
 
 
-class ScatterChart(Chart):
+class _UnitChart(Chart):
+    """A chart titled by the unit of flow it counts ("changes", "items")."""
+
+    noun: str
+
+    @staticmethod
+    def _title(noun: str) -> str:
+        raise NotImplementedError
+
+    def set_noun(self, noun: str) -> None:
+        self.noun = noun
+        self.title = self._title(noun)
+        self.setObjectName(f"chart.{self.title}")
+        self._shown_title = None
+
+
+class ScatterChart(_UnitChart):
     """One dot per finished unit: x = finish, y = flow time, colour = kind; the p50/p85/p95
     lines over the window and the team's SLE (docs/metrics.md §14)."""
 
@@ -140,10 +156,7 @@ class ScatterChart(Chart):
             dots.set_color(c)
 
     def set_noun(self, noun: str) -> None:
-        self.noun = noun
-        self.title = self._title(noun)
-        self.setObjectName(f"chart.{self.title}")
-        self._shown_title = None
+        super().set_noun(noun)
         self._fit_title()
 
     def set_data(self, sc: CycleTimeScatter | None) -> None:
@@ -243,7 +256,7 @@ class StageAxis(pg.AxisItem):
         return out
 
 
-class AgingChart(Chart):
+class AgingChart(_UnitChart):
     """Units in progress now, one column per stage (map order), each dot at its age in the
     stage, over the stage's history of stays (p50/p85/p95 bands); past the SLE ringed."""
 
@@ -272,12 +285,6 @@ class AgingChart(Chart):
     @staticmethod
     def _title(noun: str) -> str:
         return f"Aging WIP — open {noun} by age in their stage"
-
-    def set_noun(self, noun: str) -> None:
-        self.noun = noun
-        self.title = self._title(noun)
-        self.setObjectName(f"chart.{self.title}")
-        self._shown_title = None
 
     def _extra_theme(self, theme: ChartTheme) -> None:
         if not hasattr(self, "bands"):
@@ -380,7 +387,7 @@ class AgingChart(Chart):
                         for r in ag.units.itertuples(index=False)]
 
 
-class CfdChart(Chart):
+class CfdChart(_UnitChart):
     """Cumulative flow by map stage: Done at the bottom, the stages above it in map order
     from the top (the first stage's top is the cumulative arrivals), the arrival and
     departure rate lines dashed."""
@@ -406,10 +413,7 @@ class CfdChart(Chart):
         return f"Cumulative flow — {noun} by stage, daily"
 
     def set_noun(self, noun: str) -> None:
-        self.noun = noun
-        self.title = self._title(noun)
-        self.setObjectName(f"chart.{self.title}")
-        self._shown_title = None
+        super().set_noun(noun)
         self.set_y_title(f"Cumulative {noun}")
 
     def _band_colour(self, i: int, name: str) -> QColor:
